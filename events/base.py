@@ -1,0 +1,83 @@
+"""Pydantic domain events on eventsourcing aggregates.
+
+Every stored event is a contract forever: each concrete event class carries an
+explicit, stable ``TOPIC`` (``diplomatic-timeline/<Name>``), so moving a class
+to another module never orphans what is stored. Schema changes add a
+``class_version`` and ``upcast_vX_vY`` static methods.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import (
+    Aggregate,
+    CanInitAggregate,
+    CanMutateAggregate,
+    CanSnapshotAggregate,
+)
+from eventsourcing.utils import register_topic
+from pydantic import BaseModel, ConfigDict
+
+NAMESPACE = UUID("6f3c2d52-9a0e-4f4b-8d59-3c1c1f0a7d21")
+TOPIC_PREFIX = "diplomatic-timeline/"
+
+
+def stable_id(kind: str, key: str) -> UUID:
+    """Deterministic aggregate id from a human key: ``uuid5(namespace, kind:key)``."""
+    return uuid5(NAMESPACE, f"{kind}:{key}")
+
+
+class DomainEvent(BaseModel):
+    """Immutable, typed event; the store gives position, the library the time."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    TOPIC: ClassVar[str]
+    class_version: ClassVar[int] = 1
+
+    originator_id: UUID
+    originator_version: int
+    timestamp: datetime
+
+
+class AggregateSnapshot(DomainEvent, CanSnapshotAggregate[UUID]):
+    """Snapshot of an aggregate's state; its state is plain JSON data."""
+
+    TOPIC: ClassVar[str] = TOPIC_PREFIX + "Snapshot"
+
+    topic: str
+    state: dict[str, Any]
+
+    def mutate(self, _: None) -> Any:
+        aggregate = super().mutate(None)
+        for name in ("_created_on", "_modified_on"):
+            value = getattr(aggregate, name)
+            if isinstance(value, str):
+                object.__setattr__(aggregate, name, datetime.fromisoformat(value))
+        return aggregate
+
+
+class RecordedAggregate(Aggregate):
+    """Base of our aggregates: every event says who recorded it."""
+
+    Snapshot = AggregateSnapshot
+
+    class Event(DomainEvent, CanMutateAggregate[UUID]):
+        recorded_by: str
+
+    class Created(Event, CanInitAggregate[UUID]):
+        originator_topic: str
+
+
+def register_event_topics(aggregate_class: type[Aggregate]) -> None:
+    """Make the explicit topics of an aggregate's event classes resolvable."""
+    for value in vars(aggregate_class).values():
+        topic = getattr(value, "TOPIC", None)
+        if isinstance(value, type) and topic and topic.startswith(TOPIC_PREFIX):
+            register_topic(topic, value)
+
+
+register_topic(AggregateSnapshot.TOPIC, AggregateSnapshot)

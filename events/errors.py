@@ -1,0 +1,35 @@
+"""One error tree for every layer.
+
+Every error a user can cause derives from :class:`TimelineError`; the CLI turns
+each into a one-line ``Error: ...`` message and a non-zero exit status.
+"""
+
+from __future__ import annotations
+
+
+class TimelineError(Exception):
+    """Base of every error a user can cause."""
+
+
+class InvalidInput(TimelineError, ValueError):
+    """A value does not have the shape the domain requires (code, date, text)."""
+
+
+class NotFound(TimelineError, LookupError):
+    """A talks, actor or entry that the command names does not exist."""
+
+
+class AlreadyExists(TimelineError):
+    """A slug or key is taken: nothing recorded is ever overwritten."""
+
+
+class AlreadyRetracted(TimelineError):
+    """The entry was retracted before; a retraction is final."""
+
+
+class ConcurrencyConflict(TimelineError):
+    """Another writer kept changing the same record; nothing was written."""
+
+
+class StoreError(TimelineError):
+    """The store cannot be opened or read."""

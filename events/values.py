@@ -1,0 +1,131 @@
+"""Value objects: slugs, required text, partial dates and actor codes.
+
+Validation lives here so that every layer (CLI, case files, the domain itself)
+rejects the same bad input with the same message.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Any, Self
+
+from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator
+
+from events.errors import InvalidInput
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+COUNTRY_CODE = re.compile(r"^[A-Z]{3}$")
+_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def as_slug(value: str, what: str = "key") -> str:
+    """Return ``value`` if it is a lowercase slug such as ``humanitarian-aid``."""
+    if not SLUG.match(value):
+        raise InvalidInput(
+            f"{what} {value!r} must be a lowercase slug like 'humanitarian-aid'"
+        )
+    return value
+
+
+def slugify(text: str) -> str:
+    """Derive a slug from a title: ``Humanitarian Aid`` -> ``humanitarian-aid``."""
+    return "-".join(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+def required_text(value: str, what: str) -> str:
+    """Return ``value`` stripped; empty required text is an error."""
+    stripped = value.strip()
+    if not stripped:
+        raise InvalidInput(f"{what} must not be empty")
+    return stripped
+
+
+def optional_text(value: str | None) -> str | None:
+    """Blank optional text means 'not given'."""
+    if value is None:
+        return None
+    return value.strip() or None
+
+
+def required_texts(values: list[str] | tuple[str, ...], what: str) -> list[str]:
+    """Each item of a list of required text, stripped."""
+    return [required_text(value, what) for value in values]
+
+
+def as_actor_code(value: str) -> str:
+    """An actor is an ISO 3166-1 alpha-3 code (``CHN``) or a registered slug."""
+    if COUNTRY_CODE.match(value) or SLUG.match(value):
+        return value
+    raise InvalidInput(
+        f"actor {value!r} must be an ISO 3166-1 alpha-3 code like 'CHN' "
+        "or a registered actor key like 'western-nations'"
+    )
+
+
+class PartialDate(BaseModel):
+    """A valid-time date with its own precision: ``2024``, ``2024-07``, ``2024-07-23``.
+
+    The original text is kept; :attr:`lower` and :attr:`upper` are the first and
+    last day it can mean, used for ordering. A month is never padded into a day.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    text: str
+
+    @classmethod
+    def parse(cls, value: str) -> Self:
+        value = value.strip()
+        match = _DATE.match(value)
+        if not match:
+            raise InvalidInput(
+                f"date {value!r} must be YYYY, YYYY-MM or YYYY-MM-DD"
+            )
+        year, month, day = (int(part) if part else None for part in match.groups())
+        try:
+            date(year or 1, month or 1, day or 1)
+        except ValueError:
+            raise InvalidInput(f"date {value!r} does not exist") from None
+        return cls(text=value)
+
+    @property
+    def precision(self) -> str:
+        return ("year", "month", "day")[self.text.count("-")]
+
+    @property
+    def lower(self) -> date:
+        parts = [int(part) for part in self.text.split("-")]
+        return date(parts[0], *(parts[1:] + [1, 1])[:2])
+
+    @property
+    def upper(self) -> date:
+        parts = [int(part) for part in self.text.split("-")]
+        if len(parts) == 3:
+            return date(*parts)
+        if len(parts) == 2:
+            year, month = parts
+            next_month = date(year + month // 12, month % 12 + 1, 1)
+            return date.fromordinal(next_month.toordinal() - 1)
+        return date(parts[0], 12, 31)
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _validate_date(value: Any) -> PartialDate:
+    if isinstance(value, PartialDate):
+        return value
+    if isinstance(value, str):
+        return PartialDate.parse(value)
+    if isinstance(value, dict) and isinstance(value.get("text"), str):
+        return PartialDate.parse(value["text"])
+    raise InvalidInput(f"date {value!r} must be text such as '2024-07'")
+
+
+ValidDate = Annotated[
+    PartialDate,
+    PlainValidator(_validate_date),
+    PlainSerializer(lambda value: value.text, return_type=str),
+]
+"""A :class:`PartialDate` that is stored as its original text."""

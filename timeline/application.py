@@ -1,0 +1,263 @@
+"""The application service: command methods that record, queries that read views.
+
+Each command loads one aggregate, calls one domain method and saves; a
+concurrent writer's conflict is retried on a fresh copy, a bounded number of
+times. Queries first catch the views up, so they never answer from stale rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ClassVar, TypeVar, cast
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
+from eventsourcing.utils import Environment
+from pydantic import BaseModel
+
+from events import (
+    Actor,
+    AlreadyExists,
+    ConcurrencyConflict,
+    NotFound,
+    PartialDate,
+    Talks,
+    actor_id,
+    country_name,
+    is_country_code,
+    talks_id,
+)
+from events.base import TOPIC_PREFIX, DomainEvent
+from events.values import as_actor_code
+from projections import ActorView, TalksView, catch_up
+from projections.sqlite import SQLiteViews
+from timeline.serialization import OrjsonTranscoder, PydanticMapper
+
+VIEWS = "current-views"
+"""Tracking name of the current views (talks and actors)."""
+
+SAVE_ATTEMPTS = 10
+R = TypeVar("R")
+
+
+class HistoryEntry(BaseModel):
+    """One stored event as the history shows it."""
+
+    position: int
+    version: int
+    type: str
+    recorded_at: str
+    recorded_by: str
+    payload: dict[str, Any]
+
+
+class Timeline(Application[UUID]):
+    """Records talks and everything said about them; answers from the views."""
+
+    name = "timeline"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Talks: 200}
+
+    def __init__(
+        self, env: Mapping[str, str], author: str, views_class: type[SQLiteViews]
+    ) -> None:
+        super().__init__(env=dict(env))
+        self.author = author
+        self.views = self.factory.tracking_recorder(views_class)  # type: ignore[arg-type]
+
+    def construct_env(self, name: str, env: Any = None) -> Environment:
+        # Only the settings decide where events go: a stray PERSISTENCE_MODULE
+        # or SQLITE_DBNAME in the user's shell must never redirect storage.
+        return Environment(name, {"IS_SNAPSHOTTING_ENABLED": "y", **(env or {})})
+
+    def construct_transcoder(self) -> Transcoder:
+        return OrjsonTranscoder()
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        return self.factory.mapper(
+            transcoder=self.construct_transcoder(), mapper_class=PydanticMapper
+        )
+
+    # -- commands -------------------------------------------------------------
+
+    def register_actor(self, key: str, name: str, kind: str) -> None:
+        actor = Actor.register(key, name, kind, self.author)
+        self._save_new(actor, what=f"actor {key!r}")
+
+    def open_talks(
+        self,
+        slug: str,
+        title: str,
+        location: str,
+        parties: list[str],
+        on: str | None = None,
+        summary: str | None = None,
+        sources: Iterable[str] = (),
+    ) -> None:
+        self._require_actors(parties)
+        talks = Talks.open(
+            slug=slug, title=title, location=location, parties=list(parties),
+            on=_date(on), summary=summary, sources=list(sources),
+            recorded_by=self.author,
+        )  # fmt: skip
+        self._save_new(talks, what=f"talks {slug!r}")
+
+    def add_agenda_item(
+        self, slug: str, key: str, title: str, detail: str | None = None
+    ) -> None:
+        self._update(slug, lambda t: t.add_agenda_item(key, title, detail, self.author))
+
+    def record_stance(
+        self,
+        slug: str,
+        actor: str,
+        position: str,
+        interests: Iterable[str] = (),
+        on: str | None = None,
+    ) -> None:
+        self._require_actors([actor])
+        self._update(
+            slug,
+            lambda t: t.record_stance(
+                actor, position, list(interests), _date(on), self.author
+            ),
+        )
+
+    def record_motivation(self, slug: str, actor: str, text: str) -> None:
+        self._require_actors([actor])
+        self._update(slug, lambda t: t.record_motivation(actor, text, self.author))
+
+    def add_scenario(self, slug: str, key: str, outcome: str, impact: str) -> None:
+        self._update(slug, lambda t: t.add_scenario(key, outcome, impact, self.author))
+
+    def add_recommendation(
+        self,
+        slug: str,
+        key: str,
+        title: str,
+        outcome: str | None = None,
+        detail: str | None = None,
+        audience: str | None = None,
+    ) -> None:
+        self._require_actors([audience] if audience else [])
+        self._update(
+            slug,
+            lambda t: t.add_recommendation(
+                key, title, outcome, detail, audience, self.author
+            ),
+        )
+
+    def record_development(
+        self, slug: str, on: str, text: str, sources: Iterable[str] = ()
+    ) -> int:
+        date = cast(PartialDate, _date(on))
+        return self._update(
+            slug, lambda t: t.record_development(date, text, list(sources), self.author)
+        )
+
+    def amend(self, slug: str, ref: str, changes: dict[str, Any], reason: str) -> None:
+        if changes.get("audience"):
+            self._require_actors([changes["audience"]])
+        self._update(slug, lambda t: t.amend(ref, changes, reason, self.author))
+
+    def retract(self, slug: str, ref: str, reason: str) -> None:
+        self._update(slug, lambda t: t.retract(ref, reason, self.author))
+
+    def record_all(self, actors: list[Actor], talks: Talks) -> None:
+        """Save new actors and a new talks with all its entries in one transaction."""
+        self._save_new(*actors, talks, what=f"talks {talks.slug!r}")
+
+    # -- queries --------------------------------------------------------------
+
+    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
+        return catch_up(VIEWS, self.views, self.recorder, self.mapper, progress=progress)
+
+    def talks_view(self, slug: str) -> TalksView:
+        self.catch_up()
+        view = self.views.talks(slug)
+        if view is None:
+            raise _no_talks(slug)
+        return view
+
+    def talks_list(self) -> list[dict[str, Any]]:
+        self.catch_up()
+        return self.views.talks_list()
+
+    def actors(self) -> list[ActorView]:
+        self.catch_up()
+        return self.views.actors()
+
+    def history(self, slug: str) -> list[HistoryEntry]:
+        notifications = self.views.stream(talks_id(slug))
+        if not notifications:
+            raise _no_talks(slug)
+        return [_history_entry(n.id, self.mapper.to_domain_event(n)) for n in notifications]
+
+    def event_count(self) -> int:
+        return self.recorder.max_notification_id() or 0
+
+    def exists(self, aggregate_id: UUID) -> bool:
+        return bool(self.recorder.select_events(aggregate_id, limit=1))
+
+    def require_actor(self, code: str, pending: Iterable[str] = ()) -> None:
+        """A state must be a real ISO 3166-1 code; anyone else must be registered."""
+        if is_country_code(code):
+            country_name(code)
+        elif as_actor_code(code) not in pending and not self.exists(actor_id(code)):
+            raise NotFound(
+                f"actor {code!r} is not registered; "
+                f"add it first: timeline actor add {code} --name NAME"
+            )
+
+    # -- helpers --------------------------------------------------------------
+
+    def _require_actors(self, codes: Iterable[str]) -> None:
+        for code in codes:
+            self.require_actor(code)
+
+    def _save_new(self, *aggregates: Actor | Talks, what: str) -> None:
+        try:
+            self.save(*aggregates)
+        except IntegrityError:
+            raise AlreadyExists(f"{what} already exists") from None
+
+    def _update(self, slug: str, command: Callable[[Talks], R]) -> R:
+        for _ in range(SAVE_ATTEMPTS):
+            try:
+                talks: Talks = self.repository.get(talks_id(slug))
+            except AggregateNotFoundError:
+                raise _no_talks(slug) from None
+            result = command(talks)
+            try:
+                self.save(talks)
+            except IntegrityError:
+                continue  # another writer got there first: redo on a fresh copy
+            return result
+        raise ConcurrencyConflict(
+            f"talks {slug!r} kept changing under this command; nothing was written"
+        )
+
+
+def _date(text: str | None) -> PartialDate | None:
+    return PartialDate.parse(text) if text else None
+
+
+def _no_talks(slug: str) -> NotFound:
+    return NotFound(f"no talks {slug!r}; see: timeline talks list")
+
+
+def _history_entry(position: int, event: Any) -> HistoryEntry:
+    domain_event = cast(DomainEvent, event)
+    payload = domain_event.model_dump(
+        mode="json",
+        exclude={"originator_id", "originator_version", "timestamp", "recorded_by",
+                 "originator_topic"},
+    )  # fmt: skip
+    return HistoryEntry(
+        position=position,
+        version=domain_event.originator_version,
+        type=type(domain_event).TOPIC.removeprefix(TOPIC_PREFIX),
+        recorded_at=domain_event.timestamp.isoformat(),
+        recorded_by=getattr(domain_event, "recorded_by", ""),
+        payload=payload,
+    )
