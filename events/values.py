@@ -113,6 +113,11 @@ class PartialDate(BaseModel):
         return self.text
 
 
+def optional_date(value: str | None) -> PartialDate | None:
+    """A date the user may leave out."""
+    return PartialDate.parse(value) if value else None
+
+
 def _validate_date(value: Any) -> PartialDate:
     if isinstance(value, PartialDate):
         return value

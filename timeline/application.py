@@ -29,7 +29,7 @@ from events import (
     talks_id,
 )
 from events.base import TOPIC_PREFIX, DomainEvent
-from events.values import as_actor_code
+from events.values import as_actor_code, optional_date
 from projections import ActorView, TalksView, catch_up
 from projections.sqlite import SQLiteViews
 from timeline.serialization import OrjsonTranscoder, PydanticMapper
@@ -97,7 +97,7 @@ class Timeline(Application[UUID]):
         self._require_actors(parties)
         talks = Talks.open(
             slug=slug, title=title, location=location, parties=list(parties),
-            on=_date(on), summary=summary, sources=list(sources),
+            on=optional_date(on), summary=summary, sources=list(sources),
             recorded_by=self.author,
         )  # fmt: skip
         self._save_new(talks, what=f"talks {slug!r}")
@@ -119,7 +119,7 @@ class Timeline(Application[UUID]):
         self._update(
             slug,
             lambda t: t.record_stance(
-                actor, position, list(interests), _date(on), self.author
+                actor, position, list(interests), optional_date(on), self.author
             ),
         )
 
@@ -150,7 +150,7 @@ class Timeline(Application[UUID]):
     def record_development(
         self, slug: str, on: str, text: str, sources: Iterable[str] = ()
     ) -> int:
-        date = cast(PartialDate, _date(on))
+        date = PartialDate.parse(on)
         return self._update(
             slug, lambda t: t.record_development(date, text, list(sources), self.author)
         )
@@ -236,10 +236,6 @@ class Timeline(Application[UUID]):
         raise ConcurrencyConflict(
             f"talks {slug!r} kept changing under this command; nothing was written"
         )
-
-
-def _date(text: str | None) -> PartialDate | None:
-    return PartialDate.parse(text) if text else None
 
 
 def _no_talks(slug: str) -> NotFound:

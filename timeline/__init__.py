@@ -1,0 +1,1 @@
+"""diplomatic-timeline: application service, settings, CLI and exporters."""

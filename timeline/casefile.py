@@ -1,0 +1,163 @@
+"""Case files: a whole talks written by hand in YAML, recorded all or nothing.
+
+The demo's data file is a case file. Recording one calls the same domain
+commands (and the same actor checks) as the CLI's single entries, then saves
+every event in one transaction: a bad entry anywhere means nothing is stored.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from events import Actor, InvalidInput, PartialDate, Talks, actor_id, talks_id
+from events.values import optional_date, slugify
+
+if TYPE_CHECKING:
+    from timeline.application import Timeline
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CaseActor(_Strict):
+    key: str
+    name: str
+    kind: str = "group"
+
+
+class CaseAgendaItem(_Strict):
+    key: str | None = None
+    title: str
+    detail: str | None = None
+
+
+class CaseStance(_Strict):
+    actor: str
+    position: str
+    interests: list[str] = Field(default_factory=list)
+    on: str | None = None
+
+
+class CaseMotivation(_Strict):
+    actor: str
+    text: str
+
+
+class CaseScenario(_Strict):
+    key: str | None = None
+    outcome: str
+    impact: str
+
+
+class CaseRecommendation(_Strict):
+    model_config = ConfigDict(populate_by_name=True)
+
+    key: str | None = None
+    title: str
+    outcome: str | None = None
+    detail: str | None = None
+    audience: str | None = Field(default=None, alias="for")
+
+
+class CaseDevelopment(_Strict):
+    on: str
+    text: str
+    sources: list[str] = Field(default_factory=list)
+
+
+class CaseTalks(_Strict):
+    slug: str
+    title: str
+    location: str
+    parties: list[str]
+    on: str | None = None
+    summary: str | None = None
+    sources: list[str] = Field(default_factory=list)
+    agenda: list[CaseAgendaItem] = Field(default_factory=list)
+    stances: list[CaseStance] = Field(default_factory=list)
+    motivations: list[CaseMotivation] = Field(default_factory=list)
+    scenarios: list[CaseScenario] = Field(default_factory=list)
+    recommendations: list[CaseRecommendation] = Field(default_factory=list)
+    developments: list[CaseDevelopment] = Field(default_factory=list)
+
+
+class Case(_Strict):
+    actors: list[CaseActor] = Field(default_factory=list)
+    talks: CaseTalks
+
+
+def demo_case() -> Case:
+    """The seed case shipped inside the package."""
+    data = resources.files("timeline") / "data" / "beijing-talks.yaml"
+    return parse_case(data.read_text(encoding="utf-8"), "beijing-talks.yaml")
+
+
+def load_case(path: Path) -> Case:
+    return parse_case(path.read_text(encoding="utf-8"), str(path))
+
+
+def parse_case(text: str, name: str) -> Case:
+    import yaml
+
+    try:
+        return Case.model_validate(yaml.safe_load(text))
+    except yaml.YAMLError as error:
+        raise InvalidInput(f"{name}: not valid YAML: {error}") from None
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InvalidInput(f"{name}: {where}: {first['msg']}") from None
+
+
+def record_case(app: Timeline, case: Case) -> bool:
+    """Record the case unless its talks exist already; True if recorded."""
+    spec = case.talks
+    if app.exists(talks_id(spec.slug)):
+        return False
+    by = app.author
+    actors = [
+        Actor.register(actor.key, actor.name, actor.kind, by)
+        for actor in case.actors
+        if not app.exists(actor_id(actor.key))
+    ]
+    pending = {actor.key for actor in actors}
+    for code in _actor_codes(spec):
+        app.require_actor(code, pending)
+    talks = Talks.open(
+        slug=spec.slug, title=spec.title, location=spec.location,
+        parties=spec.parties, on=optional_date(spec.on), summary=spec.summary,
+        sources=spec.sources, recorded_by=by,
+    )  # fmt: skip
+    for item in spec.agenda:
+        talks.add_agenda_item(item.key or slugify(item.title), item.title,
+                              item.detail, by)  # fmt: skip
+    for stance in spec.stances:
+        talks.record_stance(stance.actor, stance.position, stance.interests,
+                            optional_date(stance.on), by)  # fmt: skip
+    for motive in spec.motivations:
+        talks.record_motivation(motive.actor, motive.text, by)
+    for scenario in spec.scenarios:
+        talks.add_scenario(scenario.key or slugify(scenario.outcome),
+                           scenario.outcome, scenario.impact, by)  # fmt: skip
+    for rec in spec.recommendations:
+        talks.add_recommendation(rec.key or slugify(rec.title), rec.title,
+                                 rec.outcome, rec.detail, rec.audience, by)  # fmt: skip
+    for development in spec.developments:
+        talks.record_development(PartialDate.parse(development.on), development.text,
+                                 development.sources, by)  # fmt: skip
+    app.record_all(actors, talks)
+    return True
+
+
+def _actor_codes(spec: CaseTalks) -> list[str]:
+    return [
+        *spec.parties,
+        *(stance.actor for stance in spec.stances),
+        *(motive.actor for motive in spec.motivations),
+        *(rec.audience for rec in spec.recommendations if rec.audience),
+    ]

@@ -1,0 +1,123 @@
+"""The ``timeline`` command: a thin shell over :class:`timeline.application.Timeline`.
+
+Commands parse, call one application method and render. Data goes to stdout,
+messages to stderr. Every mistake a user can make ends in one ``Error: ...``
+line and exit status 1 (2 for usage errors); ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import cached_property
+from importlib.metadata import version
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from events.errors import TimelineError
+
+if TYPE_CHECKING:
+    from timeline.application import Timeline
+    from timeline.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class State:
+    """What every command shares: the settings, and the store once opened."""
+
+    def __init__(self, db: str | None, author: str | None, debug: bool) -> None:
+        self.db = db
+        self.author = author
+        self.debug = debug
+
+    @cached_property
+    def settings(self) -> Settings:
+        from timeline.settings import Settings
+
+        return Settings.resolve(self.db, self.author)
+
+    @cached_property
+    def app(self) -> Timeline:
+        from timeline.bootstrap import open_timeline
+
+        return open_timeline(self.settings)
+
+
+class TimelineGroup(click.Group):
+    """Turns a user's mistake into one line on stderr instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except TimelineError as error:
+            state = ctx.find_object(State)
+            if state is not None and state.debug:
+                raise
+            raise click.ClickException(str(error)) from None
+
+
+@click.group(cls=TimelineGroup, context_settings=CONTEXT_SETTINGS)
+@click.option(
+    "--db",
+    metavar="PATH",
+    help="SQLite file of the record [env TIMELINE_DB; default: user data dir].",
+)
+@click.option(
+    "--author",
+    metavar="NAME",
+    help="Who records the entries [env TIMELINE_AUTHOR; default: OS user].",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
+@click.version_option(version("diplomatic-timeline"), "--version", "-V")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, author: str | None, debug: bool) -> None:
+    """Keep an evidence-grade, event-sourced record of diplomatic talks.
+
+    Every entry is an immutable event; views and exports are rebuilt from
+    them, and corrections are recorded, never overwritten.
+
+    \b
+    Example:
+      timeline demo
+      timeline show beijing-talks
+      timeline develop beijing-talks --on 2024-07 "Follow-up meeting announced"
+    """
+    state = ctx.obj = State(db, author, debug)
+
+    def close() -> None:
+        if "app" in vars(state):
+            state.app.close()
+
+    ctx.call_on_close(close)
+
+
+def json_option(func: F) -> F:
+    return click.option(
+        "--json", "as_json", is_flag=True, help="Print one JSON document on stdout."
+    )(func)
+
+
+def echo_json(data: Any) -> None:
+    import orjson
+
+    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+
+
+def info(message: str) -> None:
+    """A message for the person, on stderr, so stdout stays data."""
+    click.echo(message, err=True)
+
+
+def main() -> None:
+    cli(prog_name="timeline")
+
+
+from timeline.cli import read, record  # noqa: E402  (commands register on import)
+
+__all__ = ["cli", "main", "read", "record"]
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

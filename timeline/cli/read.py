@@ -1,0 +1,161 @@
+"""Commands that read: views, history, exports, the demo and the store's path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from timeline.cli import State, cli, echo_json, info, json_option
+from timeline.cli.record import actor, talks
+
+pass_state = click.make_pass_decorator(State)
+
+
+@talks.command("list")
+@json_option
+@pass_state
+def talks_list(state: State, as_json: bool) -> None:
+    """List every talks recorded.
+
+    \b
+    Example:
+      timeline talks list --json
+    """
+    rows = state.app.talks_list()
+    if as_json:
+        echo_json(rows)
+    else:
+        from timeline.cli import render
+
+        render.talks_table(rows)
+
+
+@actor.command("list")
+@json_option
+@pass_state
+def actor_list(state: State, as_json: bool) -> None:
+    """List registered non-state actors.
+
+    \b
+    Example:
+      timeline actor list
+    """
+    actors = state.app.actors()
+    if as_json:
+        echo_json([a.model_dump(mode="json") for a in actors])
+    else:
+        from timeline.cli import render
+
+        render.actors_table(actors)
+
+
+@cli.command()
+@click.argument("slug")
+@json_option
+@pass_state
+def show(state: State, slug: str, as_json: bool) -> None:
+    """Show the current view of talks SLUG.
+
+    Parties, agenda, stances, motivations, scenarios, recommendations and
+    developments as they stand now: later stances supersede earlier ones,
+    amendments apply, retracted entries are left out (see `history`).
+    With --json, retracted entries are included and flagged.
+
+    \b
+    Example:
+      timeline show beijing-talks
+    """
+    view = state.app.talks_view(slug)
+    if as_json:
+        echo_json(view.model_dump(mode="json"))
+    else:
+        from timeline.cli import render
+
+        render.talks_view(view)
+
+
+@cli.command()
+@click.argument("slug")
+@json_option
+@pass_state
+def history(state: State, slug: str, as_json: bool) -> None:
+    """List every stored event of talks SLUG, in the order recorded.
+
+    \b
+    Example:
+      timeline history beijing-talks --json
+    """
+    entries = state.app.history(slug)
+    if as_json:
+        echo_json([entry.model_dump(mode="json") for entry in entries])
+    else:
+        from timeline.cli import render
+
+        render.history_table(entries)
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--format", "format_", type=click.Choice(["markdown"]),
+              default="markdown", show_default=True, help="Output format.")  # fmt: skip
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to FILE instead of stdout.")  # fmt: skip
+@pass_state
+def export(state: State, slug: str, format_: str, output: Path | None) -> None:
+    """Export talks SLUG as a brief.
+
+    \b
+    Example:
+      timeline export beijing-talks --format markdown -o brief.md
+    """
+    from timeline.exporters import FORMATS
+
+    document = FORMATS[format_](state.app.talks_view(slug))
+    if output is None:
+        click.echo(document, nl=False)
+        return
+    try:
+        output.write_text(document, encoding="utf-8")
+    except OSError as error:
+        raise click.ClickException(f"cannot write {str(output)!r}: {error.strerror}")
+    info(f"Wrote {output}.")
+
+
+@cli.command()
+@json_option
+@pass_state
+def demo(state: State, as_json: bool) -> None:
+    """Record the seed case, talks in Beijing, and show it.
+
+    Running it again adds nothing.
+
+    \b
+    Example:
+      timeline demo
+    """
+    from timeline.casefile import demo_case, record_case
+
+    case = demo_case()
+    if record_case(state.app, case):
+        info(f"Recorded the demo talks {case.talks.slug} in {state.settings.db_path}.")
+    else:
+        info(f"The demo talks {case.talks.slug} are already recorded; nothing added.")
+    click.get_current_context().invoke(show, slug=case.talks.slug, as_json=as_json)
+
+
+@cli.group()
+def db() -> None:
+    """The store."""
+
+
+@db.command("path")
+@pass_state
+def db_path(state: State) -> None:
+    """Print the path of the SQLite file in use.
+
+    \b
+    Example:
+      TIMELINE_DB=/tmp/t.sqlite timeline db path
+    """
+    click.echo(str(state.settings.db_path))

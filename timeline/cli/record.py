@@ -1,0 +1,267 @@
+"""Commands that record: each appends events, none rewrites any."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from timeline.cli import State, cli, info
+
+pass_state = click.make_pass_decorator(State)
+
+ON = click.option("--on", metavar="DATE", help="When, in the world: YYYY, YYYY-MM or YYYY-MM-DD.")  # fmt: skip
+SOURCES = click.option("--source", "sources", multiple=True, metavar="REF", help="A source URL or citation (repeatable).")  # fmt: skip
+
+
+@cli.group()
+def talks() -> None:
+    """Open talks and list them."""
+
+
+@talks.command("open")
+@click.argument("slug")
+@click.option("--title", required=True, help="Title of the talks.")
+@click.option("--location", required=True, help="Where they are held.")
+@click.option("--party", "parties", multiple=True, required=True, metavar="ACTOR",
+              help="A party: ISO 3166-1 alpha-3 code or registered actor (repeatable).")  # fmt: skip
+@ON
+@click.option("--summary", help="A short summary.")
+@SOURCES
+@pass_state
+def talks_open(state: State, slug: str, parties: tuple[str, ...], **fields: Any) -> None:
+    """Open the record of talks SLUG.
+
+    \b
+    Example:
+      timeline talks open beijing-talks --title "China-Ukraine talks" \\
+        --location Beijing --party CHN --party UKR --source https://example.org/a
+    """
+    state.app.open_talks(slug, parties=list(parties), **fields)
+    info(f"Opened talks {slug}.")
+
+
+@cli.group()
+def agenda() -> None:
+    """Agenda items of talks."""
+
+
+@agenda.command("add")
+@click.argument("slug")
+@click.argument("key")
+@click.option("--title", required=True, help="Title of the agenda item.")
+@click.option("--detail", help="One-line description.")
+@pass_state
+def agenda_add(state: State, slug: str, key: str, title: str, detail: str | None) -> None:
+    """Add agenda item KEY to talks SLUG.
+
+    \b
+    Example:
+      timeline agenda add beijing-talks humanitarian-aid --title "Humanitarian Aid"
+    """
+    state.app.add_agenda_item(slug, key, title, detail)
+    info(f"Added agenda:{key} to {slug}.")
+
+
+@cli.group()
+def stance() -> None:
+    """Where each party stands."""
+
+
+@stance.command("record")
+@click.argument("slug")
+@click.argument("actor")
+@click.option("--position", required=True, help="The actor's diplomatic stance.")
+@click.option("--interest", "interests", multiple=True, help="A key interest (repeatable).")  # fmt: skip
+@ON
+@pass_state
+def stance_record(state: State, slug: str, actor: str, **fields: Any) -> None:
+    """Record ACTOR's stance in talks SLUG; a later one supersedes it in the view.
+
+    \b
+    Example:
+      timeline stance record beijing-talks CHN \\
+        --position "Promotes dialogue and peaceful resolution" \\
+        --interest "Stability in Eastern Europe"
+    """
+    state.app.record_stance(slug, actor, **fields)
+    info(f"Recorded stance:{actor} in {slug}.")
+
+
+@cli.group()
+def motive() -> None:
+    """What drives each actor."""
+
+
+@motive.command("record")
+@click.argument("slug")
+@click.argument("actor")
+@click.argument("text")
+@pass_state
+def motive_record(state: State, slug: str, actor: str, text: str) -> None:
+    """Record ACTOR's motivation in talks SLUG.
+
+    \b
+    Example:
+      timeline motive record beijing-talks western-nations "Pressuring China ..."
+    """
+    state.app.record_motivation(slug, actor, text)
+    info(f"Recorded motive:{actor} in {slug}.")
+
+
+@cli.group()
+def scenario() -> None:
+    """Outcome scenarios and their potential impact."""
+
+
+@scenario.command("add")
+@click.argument("slug")
+@click.argument("key")
+@click.option("--outcome", required=True, help="The outcome.")
+@click.option("--impact", required=True, help="Its potential impact.")
+@pass_state
+def scenario_add(state: State, slug: str, key: str, outcome: str, impact: str) -> None:
+    """Add outcome scenario KEY to talks SLUG.
+
+    \b
+    Example:
+      timeline scenario add beijing-talks neutral-stance \\
+        --outcome "Neutral Stance" --impact "Risk of escalating regional conflicts"
+    """
+    state.app.add_scenario(slug, key, outcome, impact)
+    info(f"Added scenario:{key} to {slug}.")
+
+
+@cli.group()
+def recommend() -> None:
+    """Recommendations and strategic priorities."""
+
+
+@recommend.command("add")
+@click.argument("slug")
+@click.argument("key")
+@click.option("--title", required=True, help="The recommendation.")
+@click.option("--outcome", help="Its expected outcome.")
+@click.option("--detail", help="A longer description.")
+@click.option("--for", "audience", metavar="ACTOR", help="Whom it is for.")
+@pass_state
+def recommend_add(state: State, slug: str, key: str, **fields: Any) -> None:
+    """Add recommendation KEY to talks SLUG.
+
+    Recommendations with an --outcome form the brief's recommendations table;
+    those without one are listed as strategic priorities.
+
+    \b
+    Example:
+      timeline recommend add beijing-talks enhance-military-partnerships \\
+        --title "Enhance Military Partnerships" \\
+        --outcome "Increased security through joint training exercises" --for UKR
+    """
+    state.app.add_recommendation(slug, key, **fields)
+    info(f"Added recommendation:{key} to {slug}.")
+
+
+@cli.command()
+@click.argument("slug")
+@click.argument("text")
+@click.option("--on", required=True, metavar="DATE", help="When it happened: YYYY, YYYY-MM or YYYY-MM-DD.")  # fmt: skip
+@SOURCES
+@pass_state
+def develop(state: State, slug: str, text: str, on: str, sources: tuple[str, ...]) -> None:
+    """Record a later development of talks SLUG.
+
+    \b
+    Example:
+      timeline develop beijing-talks --on 2024-07-24 "Second round announced" \\
+        --source https://example.org/news
+    """
+    number = state.app.record_development(slug, on, text, sources)
+    info(f"Recorded development:{number} in {slug}.")
+
+
+AMEND_OPTIONS = [
+    ("title", "New title (talks, agenda, recommendation)."),
+    ("location", "New location (talks)."),
+    ("summary", "New summary (talks); empty clears it."),
+    ("detail", "New detail (agenda, recommendation); empty clears it."),
+    ("position", "New position (stance)."),
+    ("text", "New text (motive, development)."),
+    ("outcome", "New outcome (scenario, recommendation)."),
+    ("impact", "New potential impact (scenario)."),
+    ("on", "New date (talks, stance, development); empty clears it."),
+    ("for", "New audience actor (recommendation); empty clears it."),
+]
+
+
+def _amend_options(func: Any) -> Any:
+    for name, help_text in reversed(AMEND_OPTIONS):
+        func = click.option(f"--{name}", f"amend_{name}", help=help_text)(func)
+    return click.option(
+        "--interest", "amend_interests", multiple=True,
+        help="Replace the key interests (stance; repeatable).",
+    )(func)  # fmt: skip
+
+
+@cli.command()
+@click.argument("slug")
+@click.argument("ref")
+@click.option("--reason", required=True, help="Why the entry is corrected.")
+@_amend_options
+@pass_state
+def amend(state: State, slug: str, ref: str, reason: str, **options: Any) -> None:
+    """Correct entry REF of talks SLUG; the original stays in the history.
+
+    REF is `talks`, `agenda:KEY`, `stance:ACTOR`, `motive:ACTOR`,
+    `scenario:KEY`, `recommendation:KEY` or `development:N`. A stance or
+    motive REF names the actor's latest one.
+
+    \b
+    Example:
+      timeline amend beijing-talks scenario:neutral-stance \\
+        --impact "Risk of a wider regional conflict" --reason "Misquoted"
+    """
+    changes = {
+        ("audience" if name == "amend_for" else name.removeprefix("amend_")): value
+        for name, value in options.items()
+        if value is not None and value != ()
+    }
+    state.app.amend(slug, ref, changes, reason)
+    info(f"Amended {ref} in {slug}.")
+
+
+@cli.command()
+@click.argument("slug")
+@click.argument("ref")
+@click.option("--reason", required=True, help="Why the entry is withdrawn.")
+@pass_state
+def retract(state: State, slug: str, ref: str, reason: str) -> None:
+    """Retract entry REF of talks SLUG; it leaves the view, never the history.
+
+    \b
+    Example:
+      timeline retract beijing-talks agenda:regional-security --reason "Not discussed"
+    """
+    state.app.retract(slug, ref, reason)
+    info(f"Retracted {ref} in {slug}.")
+
+
+@cli.group()
+def actor() -> None:
+    """Non-state actors: groups, organizations, persons."""
+
+
+@actor.command("add")
+@click.argument("key")
+@click.option("--name", required=True, help="Display name.")
+@click.option("--kind", type=click.Choice(["group", "organization", "person"]),
+              default="group", show_default=True, help="What kind of actor.")  # fmt: skip
+@pass_state
+def actor_add(state: State, key: str, name: str, kind: str) -> None:
+    """Register actor KEY (states need no registration: use ISO codes like CHN).
+
+    \b
+    Example:
+      timeline actor add western-nations --name "Western Nations" --kind group
+    """
+    state.app.register_actor(key, name, kind)
+    info(f"Registered actor {key}.")

@@ -1,0 +1,95 @@
+"""The brief: a talks view as Markdown a colleague can read.
+
+Table cells are the recorded text, verbatim; only ``|`` and line breaks are
+escaped, as Markdown tables require.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+from events import is_country_code
+from projections.talks import Recommendation, TalksView
+
+
+def render_markdown(view: TalksView) -> str:
+    parties = ", ".join(f"{p.name} ({p.code})" for p in view.parties)
+    lines = [
+        f"# {view.title}",
+        "",
+        f"- **Location:** {view.location}",
+        f"- **Date:** {view.on or 'not recorded'}",
+        f"- **Parties:** {parties}",
+        *(f"- **Source:** {source}" for source in view.sources),
+    ]
+    if view.summary:
+        lines += ["", view.summary]
+    if agenda := view.standing("agenda"):
+        lines += _section("Agenda", [f"- **{i.title}**: {i.detail}" if i.detail
+                                     else f"- **{i.title}**" for i in agenda])  # fmt: skip
+    if stances := view.current_stances():
+        all_states = all(is_country_code(s.actor) for s in stances)
+        header = ("Country" if all_states else "Actor", "Diplomatic Stance",
+                  "Key Interests")  # fmt: skip
+        rows = [(s.actor_name, s.position, ", ".join(s.interests)) for s in stances]
+        lines += _section("Diplomatic stances", _table(header, rows))
+    if motives := view.current_motivations():
+        lines += _section("Motivations of key players",
+                          [f"- **{m.actor_name}**: {m.text}" for m in motives])  # fmt: skip
+    if scenarios := view.standing("scenarios"):
+        rows = [(s.outcome, s.impact) for s in scenarios]
+        lines += _section("Outcome scenarios",
+                          _table(("Outcome", "Potential Impact"), rows))  # fmt: skip
+    recommendations: list[Recommendation] = view.standing("recommendations")
+    if priorities := [r for r in recommendations if not r.outcome]:
+        lines += _section(_for("Strategic priorities", priorities),
+                          [_priority(r) for r in priorities])  # fmt: skip
+    if summary := [r for r in recommendations if r.outcome]:
+        rows = [(r.title, r.outcome or "") for r in summary]
+        lines += _section(_for("Recommendations", summary),
+                          _table(("Recommendation", "Outcome"), rows))  # fmt: skip
+    if developments := view.standing("developments"):
+        rows = [(d.on, d.text, "; ".join(d.sources)) for d in developments]
+        lines += _section("Developments",
+                          _table(("Date", "Development", "Sources"), rows))  # fmt: skip
+    lines += [
+        "",
+        "---",
+        "",
+        f"Record of talks `{view.slug}` at version {view.version} "
+        f"(store position {view.last_position}); opened "
+        f"{view.opened.recorded_at.isoformat()} by {view.opened.recorded_by}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _section(title: str, body: Iterable[str]) -> list[str]:
+    return ["", f"## {title}", "", *body]
+
+
+def _table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    return [
+        _row(header),
+        "|" + "---|" * len(header),
+        *(_row(row) for row in rows),
+    ]
+
+
+def _row(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(_cell(cell) for cell in cells) + " |"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", "<br>")
+
+
+def _for(title: str, recommendations: Sequence[Recommendation]) -> str:
+    audiences = {r.audience_name for r in recommendations}
+    if len(audiences) == 1 and None not in audiences:
+        return f"{title} for {audiences.pop()}"
+    return title
+
+
+def _priority(recommendation: Recommendation) -> str:
+    text = f"- **{recommendation.title}**"
+    return f"{text}: {recommendation.detail}" if recommendation.detail else text
