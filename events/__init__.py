@@ -1,18 +1,35 @@
-"""Write side: domain events, aggregates and value objects. No I/O."""
+"""Write side: domain events, aggregates and value objects. No I/O.
 
-from events.actors import Actor, ActorKind, actor_id, country_name, is_country_code
-from events.base import AggregateSnapshot, DomainEvent
-from events.errors import (
-    AlreadyExists,
-    AlreadyRetracted,
-    ConcurrencyConflict,
-    InvalidInput,
-    NotFound,
-    StoreError,
-    TimelineError,
-)
-from events.talks import AMENDABLE, Talks, parse_ref, talks_id
-from events.values import PartialDate
+Names are loaded on first use, so that importing :mod:`events.errors` (as the
+CLI does at start-up) does not build every event model.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+_HOME = {
+    "Actor": "events.actors",
+    "ActorKind": "events.actors",
+    "actor_id": "events.actors",
+    "country_name": "events.actors",
+    "is_country_code": "events.actors",
+    "AggregateSnapshot": "events.base",
+    "DomainEvent": "events.base",
+    "AlreadyExists": "events.errors",
+    "AlreadyRetracted": "events.errors",
+    "ConcurrencyConflict": "events.errors",
+    "InvalidInput": "events.errors",
+    "NotFound": "events.errors",
+    "StoreError": "events.errors",
+    "TimelineError": "events.errors",
+    "AMENDABLE": "events.talks",
+    "Talks": "events.talks",
+    "parse_ref": "events.talks",
+    "talks_id": "events.talks",
+    "PartialDate": "events.values",
+}
 
 __all__ = [
     "AMENDABLE",
@@ -35,3 +52,25 @@ __all__ = [
     "parse_ref",
     "talks_id",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _HOME:
+        raise AttributeError(f"module 'events' has no attribute {name!r}")
+    return getattr(import_module(_HOME[name]), name)
+
+
+if TYPE_CHECKING:
+    from events.actors import Actor, ActorKind, actor_id, country_name, is_country_code
+    from events.base import AggregateSnapshot, DomainEvent
+    from events.errors import (
+        AlreadyExists,
+        AlreadyRetracted,
+        ConcurrencyConflict,
+        InvalidInput,
+        NotFound,
+        StoreError,
+        TimelineError,
+    )
+    from events.talks import AMENDABLE, Talks, parse_ref, talks_id
+    from events.values import PartialDate

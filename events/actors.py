@@ -7,9 +7,12 @@ from functools import cache
 from typing import ClassVar
 from uuid import UUID
 
-from eventsourcing.domain import event
-
-from events.base import TOPIC_PREFIX, RecordedAggregate, register_event_topics, stable_id
+from events.base import (
+    TOPIC_PREFIX,
+    RecordedAggregate,
+    register_event_topics,
+    stable_id,
+)
 from events.errors import InvalidInput
 from events.values import COUNTRY_CODE, as_slug, required_text
 
@@ -47,6 +50,9 @@ class Actor(RecordedAggregate):
         name: str
         kind: ActorKind
 
+        def apply(self, actor: Actor) -> None:
+            actor.key, actor.name, actor.kind = self.key, self.name, self.kind
+
     @staticmethod
     def create_id(key: str) -> UUID:
         return actor_id(key)
@@ -58,13 +64,17 @@ class Actor(RecordedAggregate):
             choices = ", ".join(k.value for k in ActorKind if k != ActorKind.STATE)
             raise InvalidInput(f"actor kind {kind!r} must be one of: {choices}")
         name = required_text(name, "actor name")
-        return cls(key=key, name=name, kind=ActorKind(kind), recorded_by=recorded_by)
+        return cls._create(
+            cls.Registered,
+            key=key,
+            name=name,
+            kind=ActorKind(kind),
+            recorded_by=recorded_by,
+        )
 
-    @event(Registered)
-    def __init__(self, key: str, name: str, kind: ActorKind, recorded_by: str) -> None:
-        self.key = key
-        self.name = name
-        self.kind = kind
+    def __init__(self) -> None:
+        self.key = self.name = ""
+        self.kind = ActorKind.GROUP
 
 
 def actor_id(key: str) -> UUID:

@@ -33,7 +33,9 @@ def stable_id(kind: str, key: str) -> UUID:
 class DomainEvent(BaseModel):
     """Immutable, typed event; the store gives position, the library the time."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # Models are built on first use: a command that touches three event types
+    # does not pay for building all of them at start-up.
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     TOPIC: ClassVar[str]
     class_version: ClassVar[int] = 1
@@ -63,7 +65,7 @@ class AggregateSnapshot(DomainEvent, CanSnapshotAggregate[UUID]):
 class RecordedAggregate(Aggregate):
     """Base of our aggregates: every event says who recorded it."""
 
-    Snapshot = AggregateSnapshot
+    Snapshot = AggregateSnapshot  # type: ignore[assignment]  # pydantic, not dataclass
 
     class Event(DomainEvent, CanMutateAggregate[UUID]):
         recorded_by: str

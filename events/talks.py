@@ -1,9 +1,10 @@
 """The Talks aggregate: one diplomatic talks and everything recorded about it.
 
-Public command methods validate and raise before anything happens; the private
-``@event`` methods only change state, because their bodies run again on every
-replay. Nothing is ever deleted: corrections are :class:`Talks.EntryAmended`
-and :class:`Talks.EntryRetracted` events that name the entry they correct.
+Public command methods validate and raise before anything happens, then
+trigger one event; each event's ``apply()`` only changes state, because it
+runs again on every replay. Nothing is ever deleted: corrections are
+:class:`Talks.EntryAmended` and :class:`Talks.EntryRetracted` events that name
+the entry they correct.
 """
 
 from __future__ import annotations
@@ -11,9 +12,12 @@ from __future__ import annotations
 from typing import Any, ClassVar
 from uuid import UUID
 
-from eventsourcing.domain import event
-
-from events.base import TOPIC_PREFIX, RecordedAggregate, register_event_topics, stable_id
+from events.base import (
+    TOPIC_PREFIX,
+    RecordedAggregate,
+    register_event_topics,
+    stable_id,
+)
 from events.errors import AlreadyExists, AlreadyRetracted, InvalidInput, NotFound
 from events.values import (
     PartialDate,
@@ -30,23 +34,33 @@ RETRACTED = "retracted"
 
 KEYED_KINDS = ("agenda", "scenario", "recommendation", "development")
 ACTOR_KINDS = ("stance", "motive")
-REF_KINDS = ("talks", "agenda", "stance", "motive", "scenario", "recommendation",
-             "development")
+REF_KINDS = (
+    "talks",
+    "agenda",
+    "stance",
+    "motive",
+    "scenario",
+    "recommendation",
+    "development",
+)
 
 AMENDABLE: dict[str, dict[str, str]] = {
     # kind -> field -> "text" (required), "optional" (may be cleared),
     # "date" (valid date, may be cleared), "required_date", "texts" (a list),
     # "actor" (an actor code, may be cleared)
-    "talks": {"title": "text", "location": "text", "summary": "optional",
-              "on": "date"},
+    "talks": {"title": "text", "location": "text", "summary": "optional", "on": "date"},
     "agenda": {"title": "text", "detail": "optional"},
     "stance": {"position": "text", "interests": "texts", "on": "date"},
     "motive": {"text": "text"},
     "scenario": {"outcome": "text", "impact": "text"},
-    "recommendation": {"title": "text", "outcome": "optional",
-                       "detail": "optional", "audience": "actor"},
+    "recommendation": {
+        "title": "text",
+        "outcome": "optional",
+        "detail": "optional",
+        "audience": "actor",
+    },
     "development": {"text": "text", "on": "required_date"},
-}  # fmt: skip
+}
 
 Change = str | list[str] | None
 
@@ -86,11 +100,18 @@ class Talks(RecordedAggregate):
         summary: str | None
         sources: list[str]
 
+        def apply(self, talks: Talks) -> None:
+            talks.slug = self.slug
+            talks.entries["talks"] = ACTIVE
+
     class AgendaItemAdded(RecordedAggregate.Event):
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "AgendaItemAdded"
         key: str
         title: str
         detail: str | None
+
+        def apply(self, talks: Talks) -> None:
+            talks.entries[f"agenda:{self.key}"] = ACTIVE
 
     class StanceRecorded(RecordedAggregate.Event):
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "StanceRecorded"
@@ -99,16 +120,25 @@ class Talks(RecordedAggregate):
         interests: list[str]
         on: ValidDate | None
 
+        def apply(self, talks: Talks) -> None:
+            talks.count_actor_entry(f"stance:{self.actor}", +1)
+
     class MotivationRecorded(RecordedAggregate.Event):
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "MotivationRecorded"
         actor: str
         text: str
+
+        def apply(self, talks: Talks) -> None:
+            talks.count_actor_entry(f"motive:{self.actor}", +1)
 
     class ScenarioAdded(RecordedAggregate.Event):
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "ScenarioAdded"
         key: str
         outcome: str
         impact: str
+
+        def apply(self, talks: Talks) -> None:
+            talks.entries[f"scenario:{self.key}"] = ACTIVE
 
     class RecommendationAdded(RecordedAggregate.Event):
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "RecommendationAdded"
@@ -118,6 +148,9 @@ class Talks(RecordedAggregate):
         detail: str | None
         audience: str | None
 
+        def apply(self, talks: Talks) -> None:
+            talks.entries[f"recommendation:{self.key}"] = ACTIVE
+
     class DevelopmentRecorded(RecordedAggregate.Event):
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "DevelopmentRecorded"
         number: int
@@ -125,7 +158,13 @@ class Talks(RecordedAggregate):
         text: str
         sources: list[str]
 
+        def apply(self, talks: Talks) -> None:
+            talks.developments = self.number
+            talks.entries[f"development:{self.number}"] = ACTIVE
+
     class EntryAmended(RecordedAggregate.Event):
+        """Changes what an entry says; whether it stands is unchanged."""
+
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "EntryAmended"
         ref: str
         changes: dict[str, Change]
@@ -135,6 +174,19 @@ class Talks(RecordedAggregate):
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "EntryRetracted"
         ref: str
         reason: str
+
+        def apply(self, talks: Talks) -> None:
+            if self.ref in talks.actor_entries:
+                talks.count_actor_entry(self.ref, -1)
+            else:
+                talks.entries[self.ref] = RETRACTED
+
+    def __init__(self) -> None:
+        # The state commands validate against; set by the events' apply().
+        self.slug = ""
+        self.entries: dict[str, str] = {}  # "agenda:KEY" -> active or retracted
+        self.actor_entries: dict[str, int] = {}  # "stance:CHN" -> how many stand
+        self.developments = 0
 
     @staticmethod
     def create_id(slug: str) -> UUID:
@@ -158,7 +210,8 @@ class Talks(RecordedAggregate):
             raise InvalidInput("talks need at least one party")
         if len(set(parties)) != len(parties):
             raise InvalidInput("each party may be named only once")
-        return cls(
+        return cls._create(
+            cls.Opened,
             slug=slug,
             title=required_text(title, "title"),
             location=required_text(location, "location"),
@@ -169,33 +222,19 @@ class Talks(RecordedAggregate):
             recorded_by=recorded_by,
         )
 
-    @event(Opened)
-    def __init__(
-        self,
-        slug: str,
-        title: str,
-        location: str,
-        parties: list[str],
-        on: PartialDate | None,
-        summary: str | None,
-        sources: list[str],
-        recorded_by: str,
-    ) -> None:
-        self.slug = slug
-        self.entries: dict[str, str] = {"talks": ACTIVE}
-        self.actor_entries: dict[str, int] = {}  # "stance:CHN" -> active count
-        self.developments = 0
-
     # -- commands: validate, then trigger -------------------------------------
 
     def add_agenda_item(
         self, key: str, title: str, detail: str | None, recorded_by: str
     ) -> None:
         self._claim_key("agenda", key)
-        self._agenda_item_added(
-            key=key, title=required_text(title, "title"), detail=optional_text(detail),
+        self.trigger_event(
+            self.AgendaItemAdded,
+            key=key,
+            title=required_text(title, "title"),
+            detail=optional_text(detail),
             recorded_by=recorded_by,
-        )  # fmt: skip
+        )
 
     def record_stance(
         self,
@@ -205,7 +244,8 @@ class Talks(RecordedAggregate):
         on: PartialDate | None,
         recorded_by: str,
     ) -> None:
-        self._stance_recorded(
+        self.trigger_event(
+            self.StanceRecorded,
             actor=as_actor_code(actor),
             position=required_text(position, "position"),
             interests=required_texts(interests, "interest"),
@@ -214,19 +254,24 @@ class Talks(RecordedAggregate):
         )
 
     def record_motivation(self, actor: str, text: str, recorded_by: str) -> None:
-        self._motivation_recorded(
-            actor=as_actor_code(actor), text=required_text(text, "motivation"),
+        self.trigger_event(
+            self.MotivationRecorded,
+            actor=as_actor_code(actor),
+            text=required_text(text, "motivation"),
             recorded_by=recorded_by,
-        )  # fmt: skip
+        )
 
     def add_scenario(
         self, key: str, outcome: str, impact: str, recorded_by: str
     ) -> None:
         self._claim_key("scenario", key)
-        self._scenario_added(
-            key=key, outcome=required_text(outcome, "outcome"),
-            impact=required_text(impact, "potential impact"), recorded_by=recorded_by,
-        )  # fmt: skip
+        self.trigger_event(
+            self.ScenarioAdded,
+            key=key,
+            outcome=required_text(outcome, "outcome"),
+            impact=required_text(impact, "potential impact"),
+            recorded_by=recorded_by,
+        )
 
     def add_recommendation(
         self,
@@ -238,7 +283,8 @@ class Talks(RecordedAggregate):
         recorded_by: str,
     ) -> None:
         self._claim_key("recommendation", key)
-        self._recommendation_added(
+        self.trigger_event(
+            self.RecommendationAdded,
             key=key,
             title=required_text(title, "title"),
             outcome=optional_text(outcome),
@@ -250,7 +296,8 @@ class Talks(RecordedAggregate):
     def record_development(
         self, on: PartialDate, text: str, sources: list[str], recorded_by: str
     ) -> int:
-        self._development_recorded(
+        self.trigger_event(
+            self.DevelopmentRecorded,
             number=self.developments + 1,
             on=on,
             text=required_text(text, "development"),
@@ -267,7 +314,8 @@ class Talks(RecordedAggregate):
         if not changes:
             fields = ", ".join(f"--{name}" for name in AMENDABLE[kind])
             raise InvalidInput(f"nothing to amend: give at least one of {fields}")
-        self._entry_amended(
+        self.trigger_event(
+            self.EntryAmended,
             ref=ref,
             changes={name: _amended(kind, name, v) for name, v in changes.items()},
             reason=required_text(reason, "reason"),
@@ -279,11 +327,17 @@ class Talks(RecordedAggregate):
         if kind == "talks":
             raise InvalidInput("talks cannot be retracted; retract their entries")
         self._require_active(ref)
-        self._entry_retracted(
-            ref=ref, reason=required_text(reason, "reason"), recorded_by=recorded_by
+        self.trigger_event(
+            self.EntryRetracted,
+            ref=ref,
+            reason=required_text(reason, "reason"),
+            recorded_by=recorded_by,
         )
 
     # -- guards ---------------------------------------------------------------
+
+    def count_actor_entry(self, ref: str, change: int) -> None:
+        self.actor_entries[ref] = self.actor_entries.get(ref, 0) + change
 
     def _claim_key(self, kind: str, key: str) -> None:
         ref = f"{kind}:{as_slug(key)}"
@@ -296,82 +350,15 @@ class Talks(RecordedAggregate):
             if ref not in self.actor_entries:
                 raise NotFound(f"no {ref} in talks {self.slug!r}")
             if self.actor_entries[ref] == 0:
-                raise AlreadyRetracted(f"every {ref} in talks {self.slug!r} "
-                                       "is already retracted")
+                raise AlreadyRetracted(
+                    f"every {ref} in talks {self.slug!r} is already retracted"
+                )
             return
         status = self.entries.get(ref)
         if status is None:
             raise NotFound(f"no {ref} in talks {self.slug!r}")
         if status == RETRACTED:
             raise AlreadyRetracted(f"{ref} in talks {self.slug!r} is already retracted")
-
-    # -- events: pure state changes -------------------------------------------
-
-    @event(AgendaItemAdded)
-    def _agenda_item_added(
-        self, key: str, title: str, detail: str | None, recorded_by: str
-    ) -> None:
-        self.entries[f"agenda:{key}"] = ACTIVE
-
-    @event(StanceRecorded)
-    def _stance_recorded(
-        self,
-        actor: str,
-        position: str,
-        interests: list[str],
-        on: PartialDate | None,
-        recorded_by: str,
-    ) -> None:
-        ref = f"stance:{actor}"
-        self.actor_entries[ref] = self.actor_entries.get(ref, 0) + 1
-
-    @event(MotivationRecorded)
-    def _motivation_recorded(self, actor: str, text: str, recorded_by: str) -> None:
-        ref = f"motive:{actor}"
-        self.actor_entries[ref] = self.actor_entries.get(ref, 0) + 1
-
-    @event(ScenarioAdded)
-    def _scenario_added(
-        self, key: str, outcome: str, impact: str, recorded_by: str
-    ) -> None:
-        self.entries[f"scenario:{key}"] = ACTIVE
-
-    @event(RecommendationAdded)
-    def _recommendation_added(
-        self,
-        key: str,
-        title: str,
-        outcome: str | None,
-        detail: str | None,
-        audience: str | None,
-        recorded_by: str,
-    ) -> None:
-        self.entries[f"recommendation:{key}"] = ACTIVE
-
-    @event(DevelopmentRecorded)
-    def _development_recorded(
-        self,
-        number: int,
-        on: PartialDate,
-        text: str,
-        sources: list[str],
-        recorded_by: str,
-    ) -> None:
-        self.developments = number
-        self.entries[f"development:{number}"] = ACTIVE
-
-    @event(EntryAmended)
-    def _entry_amended(
-        self, ref: str, changes: dict[str, Change], reason: str, recorded_by: str
-    ) -> None:
-        pass  # an amendment changes what the entry says, not whether it stands
-
-    @event(EntryRetracted)
-    def _entry_retracted(self, ref: str, reason: str, recorded_by: str) -> None:
-        if ref in self.actor_entries:
-            self.actor_entries[ref] -= 1
-        else:
-            self.entries[ref] = RETRACTED
 
 
 def _amended(kind: str, name: str, value: Any) -> Change:

@@ -79,9 +79,7 @@ class PartialDate(BaseModel):
         value = value.strip()
         match = _DATE.match(value)
         if not match:
-            raise InvalidInput(
-                f"date {value!r} must be YYYY, YYYY-MM or YYYY-MM-DD"
-            )
+            raise InvalidInput(f"date {value!r} must be YYYY, YYYY-MM or YYYY-MM-DD")
         year, month, day = (int(part) if part else None for part in match.groups())
         try:
             date(year or 1, month or 1, day or 1)
@@ -96,7 +94,7 @@ class PartialDate(BaseModel):
     @property
     def lower(self) -> date:
         parts = [int(part) for part in self.text.split("-")]
-        return date(parts[0], *(parts[1:] + [1, 1])[:2])
+        return date(parts[0], *[*parts[1:], 1, 1][:2])
 
     @property
     def upper(self) -> date:

@@ -81,8 +81,9 @@ class SQLiteViews(SQLiteTrackingRecorder):
         Raises IntegrityError when another process moved the view meanwhile.
         """
         with self.datastore.transaction(commit=True) as c:
-            c.execute(ADVANCE_TRACKING, {"name": name, "start": start,
-                                         "stop": batch[-1][0]})  # fmt: skip
+            c.execute(
+                ADVANCE_TRACKING, {"name": name, "start": start, "stop": batch[-1][0]}
+            )
             if c.fetchone() is None:
                 raise IntegrityError(f"view {name!r} moved past position {start}")
             actors: dict[str, ActorView] = {}
@@ -143,7 +144,9 @@ class SQLiteViews(SQLiteTrackingRecorder):
 
     @staticmethod
     def _talks(c: SQLiteCursor, talks_id: UUID) -> TalksView | None:
-        c.execute("SELECT document FROM talks_view WHERE talks_id = ?", (str(talks_id),))
+        c.execute(
+            "SELECT document FROM talks_view WHERE talks_id = ?", (str(talks_id),)
+        )
         row = c.fetchone()
         return TalksView.model_validate_json(row[0]) if row else None
 

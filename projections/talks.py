@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from events import Talks
 from events.base import DomainEvent
@@ -20,7 +20,11 @@ ActorNames = Callable[[str], str]
 """Display name of an actor code: ``CHN`` -> ``China``."""
 
 
-class Correction(BaseModel):
+class ViewModel(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
+
+class Correction(ViewModel):
     """An amendment or retraction of an entry, with its reason."""
 
     action: Literal["amended", "retracted"]
@@ -31,7 +35,7 @@ class Correction(BaseModel):
     recorded_by: str
 
 
-class Entry(BaseModel):
+class Entry(ViewModel):
     """What every recorded entry carries: where and when it was recorded, by whom."""
 
     store_position: int
@@ -41,7 +45,7 @@ class Entry(BaseModel):
     corrections: list[Correction] = Field(default_factory=list)
 
 
-class Party(BaseModel):
+class Party(ViewModel):
     code: str
     name: str
 
@@ -91,7 +95,7 @@ class Development(Entry):
 E = TypeVar("E", Stance, Motivation)
 
 
-class TalksView(BaseModel):
+class TalksView(ViewModel):
     """Everything known now about one talks; retracted entries stay, flagged."""
 
     slug: str
@@ -180,12 +184,12 @@ Common = dict[str, Any]
 
 
 def _agenda_item_added(view: TalksView, e: Any, common: Common, _: ActorNames) -> None:
-    view.agenda.append(
-        AgendaItem(key=e.key, title=e.title, detail=e.detail, **common)
-    )
+    view.agenda.append(AgendaItem(key=e.key, title=e.title, detail=e.detail, **common))
 
 
-def _stance_recorded(view: TalksView, e: Any, common: Common, names: ActorNames) -> None:
+def _stance_recorded(
+    view: TalksView, e: Any, common: Common, names: ActorNames
+) -> None:
     view.stances.append(
         Stance(
             actor=e.actor,
@@ -257,12 +261,13 @@ def _entry_retracted(view: TalksView, e: Any, common: Common, _: ActorNames) -> 
     target.corrections.append(Correction(action="retracted", reason=e.reason, **common))
 
 
-def _target(view: TalksView, ref: str) -> TalksView | Entry:
+def _target(view: TalksView, ref: str) -> Any:
     """The entry a ``kind:key`` reference names; actors name their latest entry."""
     kind, _, key = ref.partition(":")
     if kind == "talks":
         return view
     if kind in ("stance", "motive"):
+        entries: list[Any]
         entries = view.stances if kind == "stance" else view.motivations
         return next(
             entry

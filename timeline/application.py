@@ -63,7 +63,7 @@ class Timeline(Application[UUID]):
     ) -> None:
         super().__init__(env=dict(env))
         self.author = author
-        self.views = self.factory.tracking_recorder(views_class)  # type: ignore[arg-type]
+        self.views = cast(SQLiteViews, self.factory.tracking_recorder(views_class))
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # Only the settings decide where events go: a stray PERSISTENCE_MODULE
@@ -96,10 +96,15 @@ class Timeline(Application[UUID]):
     ) -> None:
         self._require_actors(parties)
         talks = Talks.open(
-            slug=slug, title=title, location=location, parties=list(parties),
-            on=optional_date(on), summary=summary, sources=list(sources),
+            slug=slug,
+            title=title,
+            location=location,
+            parties=list(parties),
+            on=optional_date(on),
+            summary=summary,
+            sources=list(sources),
             recorded_by=self.author,
-        )  # fmt: skip
+        )
         self._save_new(talks, what=f"talks {slug!r}")
 
     def add_agenda_item(
@@ -170,7 +175,9 @@ class Timeline(Application[UUID]):
     # -- queries --------------------------------------------------------------
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        return catch_up(VIEWS, self.views, self.recorder, self.mapper, progress=progress)
+        return catch_up(
+            VIEWS, self.views, self.recorder, self.mapper, progress=progress
+        )
 
     def talks_view(self, slug: str) -> TalksView:
         self.catch_up()
@@ -191,7 +198,9 @@ class Timeline(Application[UUID]):
         notifications = self.views.stream(talks_id(slug))
         if not notifications:
             raise _no_talks(slug)
-        return [_history_entry(n.id, self.mapper.to_domain_event(n)) for n in notifications]
+        return [
+            _history_entry(n.id, self.mapper.to_domain_event(n)) for n in notifications
+        ]
 
     def event_count(self) -> int:
         return self.recorder.max_notification_id() or 0
@@ -246,9 +255,14 @@ def _history_entry(position: int, event: Any) -> HistoryEntry:
     domain_event = cast(DomainEvent, event)
     payload = domain_event.model_dump(
         mode="json",
-        exclude={"originator_id", "originator_version", "timestamp", "recorded_by",
-                 "originator_topic"},
-    )  # fmt: skip
+        exclude={
+            "originator_id",
+            "originator_version",
+            "timestamp",
+            "recorded_by",
+            "originator_topic",
+        },
+    )
     return HistoryEntry(
         position=position,
         version=domain_event.originator_version,

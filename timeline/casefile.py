@@ -129,27 +129,49 @@ def record_case(app: Timeline, case: Case) -> bool:
     for code in _actor_codes(spec):
         app.require_actor(code, pending)
     talks = Talks.open(
-        slug=spec.slug, title=spec.title, location=spec.location,
-        parties=spec.parties, on=optional_date(spec.on), summary=spec.summary,
-        sources=spec.sources, recorded_by=by,
-    )  # fmt: skip
+        slug=spec.slug,
+        title=spec.title,
+        location=spec.location,
+        parties=spec.parties,
+        on=optional_date(spec.on),
+        summary=spec.summary,
+        sources=spec.sources,
+        recorded_by=by,
+    )
     for item in spec.agenda:
-        talks.add_agenda_item(item.key or slugify(item.title), item.title,
-                              item.detail, by)  # fmt: skip
+        talks.add_agenda_item(
+            item.key or slugify(item.title), item.title, item.detail, by
+        )
     for stance in spec.stances:
-        talks.record_stance(stance.actor, stance.position, stance.interests,
-                            optional_date(stance.on), by)  # fmt: skip
+        talks.record_stance(
+            stance.actor,
+            stance.position,
+            stance.interests,
+            optional_date(stance.on),
+            by,
+        )
     for motive in spec.motivations:
         talks.record_motivation(motive.actor, motive.text, by)
     for scenario in spec.scenarios:
-        talks.add_scenario(scenario.key or slugify(scenario.outcome),
-                           scenario.outcome, scenario.impact, by)  # fmt: skip
+        talks.add_scenario(
+            scenario.key or slugify(scenario.outcome),
+            scenario.outcome,
+            scenario.impact,
+            by,
+        )
     for rec in spec.recommendations:
-        talks.add_recommendation(rec.key or slugify(rec.title), rec.title,
-                                 rec.outcome, rec.detail, rec.audience, by)  # fmt: skip
+        talks.add_recommendation(
+            rec.key or slugify(rec.title),
+            rec.title,
+            rec.outcome,
+            rec.detail,
+            rec.audience,
+            by,
+        )
     for development in spec.developments:
-        talks.record_development(PartialDate.parse(development.on), development.text,
-                                 development.sources, by)  # fmt: skip
+        talks.record_development(
+            PartialDate.parse(development.on), development.text, development.sources, by
+        )
     app.record_all(actors, talks)
     return True
 

@@ -7,10 +7,8 @@ line and exit status 1 (2 for usage errors); ``--debug`` shows the traceback.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from functools import cached_property
-from importlib.metadata import version
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -71,7 +69,7 @@ class TimelineGroup(click.Group):
     help="Who records the entries [env TIMELINE_AUTHOR; default: OS user].",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
-@click.version_option(version("diplomatic-timeline"), "--version", "-V")
+@click.version_option(None, "--version", "-V", package_name="diplomatic-timeline")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, author: str | None, debug: bool) -> None:
     """Keep an evidence-grade, event-sourced record of diplomatic talks.
@@ -120,4 +118,4 @@ from timeline.cli import read, record  # noqa: E402  (commands register on impor
 __all__ = ["cli", "main", "read", "record"]
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    main()

@@ -15,7 +15,7 @@ pass_state = click.make_pass_decorator(State)
 @talks.command("list")
 @json_option
 @pass_state
-def talks_list(state: State, as_json: bool) -> None:
+def talks_list(state: State, /, as_json: bool) -> None:
     """List every talks recorded.
 
     \b
@@ -34,7 +34,7 @@ def talks_list(state: State, as_json: bool) -> None:
 @actor.command("list")
 @json_option
 @pass_state
-def actor_list(state: State, as_json: bool) -> None:
+def actor_list(state: State, /, as_json: bool) -> None:
     """List registered non-state actors.
 
     \b
@@ -54,7 +54,7 @@ def actor_list(state: State, as_json: bool) -> None:
 @click.argument("slug")
 @json_option
 @pass_state
-def show(state: State, slug: str, as_json: bool) -> None:
+def show(state: State, /, slug: str, as_json: bool) -> None:
     """Show the current view of talks SLUG.
 
     Parties, agenda, stances, motivations, scenarios, recommendations and
@@ -79,7 +79,7 @@ def show(state: State, slug: str, as_json: bool) -> None:
 @click.argument("slug")
 @json_option
 @pass_state
-def history(state: State, slug: str, as_json: bool) -> None:
+def history(state: State, /, slug: str, as_json: bool) -> None:
     """List every stored event of talks SLUG, in the order recorded.
 
     \b
@@ -97,12 +97,22 @@ def history(state: State, slug: str, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("slug")
-@click.option("--format", "format_", type=click.Choice(["markdown"]),
-              default="markdown", show_default=True, help="Output format.")  # fmt: skip
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-              help="Write to FILE instead of stdout.")  # fmt: skip
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice(["markdown"]),
+    default="markdown",
+    show_default=True,
+    help="Output format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to FILE instead of stdout.",
+)
 @pass_state
-def export(state: State, slug: str, format_: str, output: Path | None) -> None:
+def export(state: State, /, slug: str, format_: str, output: Path | None) -> None:
     """Export talks SLUG as a brief.
 
     \b
@@ -118,14 +128,15 @@ def export(state: State, slug: str, format_: str, output: Path | None) -> None:
     try:
         output.write_text(document, encoding="utf-8")
     except OSError as error:
-        raise click.ClickException(f"cannot write {str(output)!r}: {error.strerror}")
+        message = f"cannot write {str(output)!r}: {error.strerror}"
+        raise click.ClickException(message) from None
     info(f"Wrote {output}.")
 
 
 @cli.command()
 @json_option
 @pass_state
-def demo(state: State, as_json: bool) -> None:
+def demo(state: State, /, as_json: bool) -> None:
     """Record the seed case, talks in Beijing, and show it.
 
     Running it again adds nothing.
@@ -151,7 +162,7 @@ def db() -> None:
 
 @db.command("path")
 @pass_state
-def db_path(state: State) -> None:
+def db_path(state: State, /) -> None:
     """Print the path of the SQLite file in use.
 
     \b

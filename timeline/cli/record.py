@@ -10,8 +10,16 @@ from timeline.cli import State, cli, info
 
 pass_state = click.make_pass_decorator(State)
 
-ON = click.option("--on", metavar="DATE", help="When, in the world: YYYY, YYYY-MM or YYYY-MM-DD.")  # fmt: skip
-SOURCES = click.option("--source", "sources", multiple=True, metavar="REF", help="A source URL or citation (repeatable).")  # fmt: skip
+ON = click.option(
+    "--on", metavar="DATE", help="When, in the world: YYYY, YYYY-MM or YYYY-MM-DD."
+)
+SOURCES = click.option(
+    "--source",
+    "sources",
+    multiple=True,
+    metavar="REF",
+    help="A source URL or citation (repeatable).",
+)
 
 
 @cli.group()
@@ -23,13 +31,21 @@ def talks() -> None:
 @click.argument("slug")
 @click.option("--title", required=True, help="Title of the talks.")
 @click.option("--location", required=True, help="Where they are held.")
-@click.option("--party", "parties", multiple=True, required=True, metavar="ACTOR",
-              help="A party: ISO 3166-1 alpha-3 code or registered actor (repeatable).")  # fmt: skip
+@click.option(
+    "--party",
+    "parties",
+    multiple=True,
+    required=True,
+    metavar="ACTOR",
+    help="A party: ISO 3166-1 alpha-3 code or registered actor (repeatable).",
+)
 @ON
 @click.option("--summary", help="A short summary.")
 @SOURCES
 @pass_state
-def talks_open(state: State, slug: str, parties: tuple[str, ...], **fields: Any) -> None:
+def talks_open(
+    state: State, /, slug: str, parties: tuple[str, ...], **fields: Any
+) -> None:
     """Open the record of talks SLUG.
 
     \b
@@ -52,7 +68,9 @@ def agenda() -> None:
 @click.option("--title", required=True, help="Title of the agenda item.")
 @click.option("--detail", help="One-line description.")
 @pass_state
-def agenda_add(state: State, slug: str, key: str, title: str, detail: str | None) -> None:
+def agenda_add(
+    state: State, slug: str, key: str, title: str, detail: str | None
+) -> None:
     """Add agenda item KEY to talks SLUG.
 
     \b
@@ -72,10 +90,12 @@ def stance() -> None:
 @click.argument("slug")
 @click.argument("actor")
 @click.option("--position", required=True, help="The actor's diplomatic stance.")
-@click.option("--interest", "interests", multiple=True, help="A key interest (repeatable).")  # fmt: skip
+@click.option(
+    "--interest", "interests", multiple=True, help="A key interest (repeatable)."
+)
 @ON
 @pass_state
-def stance_record(state: State, slug: str, actor: str, **fields: Any) -> None:
+def stance_record(state: State, /, slug: str, actor: str, **fields: Any) -> None:
     """Record ACTOR's stance in talks SLUG; a later one supersedes it in the view.
 
     \b
@@ -98,7 +118,7 @@ def motive() -> None:
 @click.argument("actor")
 @click.argument("text")
 @pass_state
-def motive_record(state: State, slug: str, actor: str, text: str) -> None:
+def motive_record(state: State, /, slug: str, actor: str, text: str) -> None:
     """Record ACTOR's motivation in talks SLUG.
 
     \b
@@ -120,7 +140,9 @@ def scenario() -> None:
 @click.option("--outcome", required=True, help="The outcome.")
 @click.option("--impact", required=True, help="Its potential impact.")
 @pass_state
-def scenario_add(state: State, slug: str, key: str, outcome: str, impact: str) -> None:
+def scenario_add(
+    state: State, /, slug: str, key: str, outcome: str, impact: str
+) -> None:
     """Add outcome scenario KEY to talks SLUG.
 
     \b
@@ -145,7 +167,7 @@ def recommend() -> None:
 @click.option("--detail", help="A longer description.")
 @click.option("--for", "audience", metavar="ACTOR", help="Whom it is for.")
 @pass_state
-def recommend_add(state: State, slug: str, key: str, **fields: Any) -> None:
+def recommend_add(state: State, /, slug: str, key: str, **fields: Any) -> None:
     """Add recommendation KEY to talks SLUG.
 
     Recommendations with an --outcome form the brief's recommendations table;
@@ -164,10 +186,17 @@ def recommend_add(state: State, slug: str, key: str, **fields: Any) -> None:
 @cli.command()
 @click.argument("slug")
 @click.argument("text")
-@click.option("--on", required=True, metavar="DATE", help="When it happened: YYYY, YYYY-MM or YYYY-MM-DD.")  # fmt: skip
+@click.option(
+    "--on",
+    required=True,
+    metavar="DATE",
+    help="When it happened: YYYY, YYYY-MM or YYYY-MM-DD.",
+)
 @SOURCES
 @pass_state
-def develop(state: State, slug: str, text: str, on: str, sources: tuple[str, ...]) -> None:
+def develop(
+    state: State, slug: str, text: str, on: str, sources: tuple[str, ...]
+) -> None:
     """Record a later development of talks SLUG.
 
     \b
@@ -197,9 +226,11 @@ def _amend_options(func: Any) -> Any:
     for name, help_text in reversed(AMEND_OPTIONS):
         func = click.option(f"--{name}", f"amend_{name}", help=help_text)(func)
     return click.option(
-        "--interest", "amend_interests", multiple=True,
+        "--interest",
+        "amend_interests",
+        multiple=True,
         help="Replace the key interests (stance; repeatable).",
-    )(func)  # fmt: skip
+    )(func)
 
 
 @cli.command()
@@ -208,7 +239,7 @@ def _amend_options(func: Any) -> Any:
 @click.option("--reason", required=True, help="Why the entry is corrected.")
 @_amend_options
 @pass_state
-def amend(state: State, slug: str, ref: str, reason: str, **options: Any) -> None:
+def amend(state: State, /, slug: str, ref: str, reason: str, **options: Any) -> None:
     """Correct entry REF of talks SLUG; the original stays in the history.
 
     REF is `talks`, `agenda:KEY`, `stance:ACTOR`, `motive:ACTOR`,
@@ -234,7 +265,7 @@ def amend(state: State, slug: str, ref: str, reason: str, **options: Any) -> Non
 @click.argument("ref")
 @click.option("--reason", required=True, help="Why the entry is withdrawn.")
 @pass_state
-def retract(state: State, slug: str, ref: str, reason: str) -> None:
+def retract(state: State, /, slug: str, ref: str, reason: str) -> None:
     """Retract entry REF of talks SLUG; it leaves the view, never the history.
 
     \b
@@ -253,10 +284,15 @@ def actor() -> None:
 @actor.command("add")
 @click.argument("key")
 @click.option("--name", required=True, help="Display name.")
-@click.option("--kind", type=click.Choice(["group", "organization", "person"]),
-              default="group", show_default=True, help="What kind of actor.")  # fmt: skip
+@click.option(
+    "--kind",
+    type=click.Choice(["group", "organization", "person"]),
+    default="group",
+    show_default=True,
+    help="What kind of actor.",
+)
 @pass_state
-def actor_add(state: State, key: str, name: str, kind: str) -> None:
+def actor_add(state: State, /, key: str, name: str, kind: str) -> None:
     """Register actor KEY (states need no registration: use ISO codes like CHN).
 
     \b

@@ -31,50 +31,91 @@ def talks_table(rows: list[dict[str, Any]]) -> None:
         _table(
             "Talks",
             ("Slug", "Title", "Location", "Opened", "Version"),
-            ((r["slug"], r["title"], r["location"], r["opened_at"][:19], r["version"])
-             for r in rows),
-        )  # fmt: skip
+            (
+                (
+                    r["slug"],
+                    r["title"],
+                    r["location"],
+                    r["opened_at"][:19],
+                    r["version"],
+                )
+                for r in rows
+            ),
+        )
     )
 
 
 def actors_table(actors: list[ActorView]) -> None:
     console.print(
-        _table("Registered actors", ("Key", "Name", "Kind"),
-               ((a.key, a.name, a.kind) for a in actors))  # fmt: skip
+        _table(
+            "Registered actors",
+            ("Key", "Name", "Kind"),
+            ((a.key, a.name, a.kind) for a in actors),
+        )
     )
 
 
 def talks_view(view: TalksView) -> None:
     parties = ", ".join(f"{p.name} ({p.code})" for p in view.parties)
     console.print(f"[bold]{view.title}[/bold]", highlight=False)
-    console.print(f"Location: {view.location}   Date: {view.on or 'not recorded'}"
-                  f"   Parties: {parties}", highlight=False)  # fmt: skip
+    console.print(
+        f"Location: {view.location}   Date: {view.on or 'not recorded'}"
+        f"   Parties: {parties}",
+        highlight=False,
+    )
     for source in view.sources:
         console.print(f"Source: {source}", highlight=False)
     if view.summary:
         console.print(view.summary, highlight=False)
-    tables = [
-        ("Agenda", ("Key", "Title", "Detail"),
-         [(i.key, i.title, i.detail) for i in view.standing("agenda")]),
-        ("Stances", ("Actor", "Position", "Key interests", "Date"),
-         [(s.actor_name, s.position, ", ".join(s.interests), s.on)
-          for s in view.current_stances()]),
-        ("Motivations", ("Actor", "Motivation"),
-         [(m.actor_name, m.text) for m in view.current_motivations()]),
-        ("Outcome scenarios", ("Key", "Outcome", "Potential impact"),
-         [(s.key, s.outcome, s.impact) for s in view.standing("scenarios")]),
-        ("Recommendations", ("Key", "Recommendation", "Outcome", "Detail", "For"),
-         [(r.key, r.title, r.outcome, r.detail, r.audience_name)
-          for r in view.standing("recommendations")]),
-        ("Developments", ("#", "Date", "Development", "Sources"),
-         [(d.number, d.on, d.text, "; ".join(d.sources))
-          for d in view.standing("developments")]),
-    ]  # fmt: skip
+    tables: list[tuple[str, tuple[str, ...], list[tuple[Any, ...]]]] = [
+        (
+            "Agenda",
+            ("Key", "Title", "Detail"),
+            [(i.key, i.title, i.detail) for i in view.standing("agenda")],
+        ),
+        (
+            "Stances",
+            ("Actor", "Position", "Key interests", "Date"),
+            [
+                (s.actor_name, s.position, ", ".join(s.interests), s.on)
+                for s in view.current_stances()
+            ],
+        ),
+        (
+            "Motivations",
+            ("Actor", "Motivation"),
+            [(m.actor_name, m.text) for m in view.current_motivations()],
+        ),
+        (
+            "Outcome scenarios",
+            ("Key", "Outcome", "Potential impact"),
+            [(s.key, s.outcome, s.impact) for s in view.standing("scenarios")],
+        ),
+        (
+            "Recommendations",
+            ("Key", "Recommendation", "Outcome", "Detail", "For"),
+            [
+                (r.key, r.title, r.outcome, r.detail, r.audience_name)
+                for r in view.standing("recommendations")
+            ],
+        ),
+        (
+            "Developments",
+            ("#", "Date", "Development", "Sources"),
+            [
+                (d.number, d.on, d.text, "; ".join(d.sources))
+                for d in view.standing("developments")
+            ],
+        ),
+    ]
     for title, header, rows in tables:
         if rows:
             console.print(_table(title, header, rows))
-    console.print(f"Version {view.version}, store position {view.last_position}.",
-                  style="dim", highlight=False)  # fmt: skip
+    console.print(
+        f"Version {view.version}, store position {view.last_position}.",
+        style="dim",
+        highlight=False,
+    )
 
 
 def history_table(entries: list[HistoryEntry]) -> None:
@@ -82,9 +123,17 @@ def history_table(entries: list[HistoryEntry]) -> None:
         _table(
             "History",
             ("Position", "Type", "Recorded at", "By", "Payload"),
-            ((e.position, e.type, e.recorded_at[:26], e.recorded_by, _payload(e.payload))
-             for e in entries),
-        )  # fmt: skip
+            (
+                (
+                    e.position,
+                    e.type,
+                    e.recorded_at[:26],
+                    e.recorded_by,
+                    _payload(e.payload),
+                )
+                for e in entries
+            ),
+        )
     )
 
 

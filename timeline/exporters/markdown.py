@@ -25,33 +25,49 @@ def render_markdown(view: TalksView) -> str:
     if view.summary:
         lines += ["", view.summary]
     if agenda := view.standing("agenda"):
-        lines += _section("Agenda", [f"- **{i.title}**: {i.detail}" if i.detail
-                                     else f"- **{i.title}**" for i in agenda])  # fmt: skip
+        lines += _section(
+            "Agenda",
+            [
+                f"- **{i.title}**: {i.detail}" if i.detail else f"- **{i.title}**"
+                for i in agenda
+            ],
+        )
     if stances := view.current_stances():
         all_states = all(is_country_code(s.actor) for s in stances)
-        header = ("Country" if all_states else "Actor", "Diplomatic Stance",
-                  "Key Interests")  # fmt: skip
+        header = (
+            "Country" if all_states else "Actor",
+            "Diplomatic Stance",
+            "Key Interests",
+        )
+        rows: list[tuple[str, ...]]
         rows = [(s.actor_name, s.position, ", ".join(s.interests)) for s in stances]
         lines += _section("Diplomatic stances", _table(header, rows))
     if motives := view.current_motivations():
-        lines += _section("Motivations of key players",
-                          [f"- **{m.actor_name}**: {m.text}" for m in motives])  # fmt: skip
+        lines += _section(
+            "Motivations of key players",
+            [f"- **{m.actor_name}**: {m.text}" for m in motives],
+        )
     if scenarios := view.standing("scenarios"):
         rows = [(s.outcome, s.impact) for s in scenarios]
-        lines += _section("Outcome scenarios",
-                          _table(("Outcome", "Potential Impact"), rows))  # fmt: skip
+        lines += _section(
+            "Outcome scenarios", _table(("Outcome", "Potential Impact"), rows)
+        )
     recommendations: list[Recommendation] = view.standing("recommendations")
     if priorities := [r for r in recommendations if not r.outcome]:
-        lines += _section(_for("Strategic priorities", priorities),
-                          [_priority(r) for r in priorities])  # fmt: skip
+        lines += _section(
+            _for("Strategic priorities", priorities), [_priority(r) for r in priorities]
+        )
     if summary := [r for r in recommendations if r.outcome]:
         rows = [(r.title, r.outcome or "") for r in summary]
-        lines += _section(_for("Recommendations", summary),
-                          _table(("Recommendation", "Outcome"), rows))  # fmt: skip
+        lines += _section(
+            _for("Recommendations", summary),
+            _table(("Recommendation", "Outcome"), rows),
+        )
     if developments := view.standing("developments"):
         rows = [(d.on, d.text, "; ".join(d.sources)) for d in developments]
-        lines += _section("Developments",
-                          _table(("Date", "Development", "Sources"), rows))  # fmt: skip
+        lines += _section(
+            "Developments", _table(("Date", "Development", "Sources"), rows)
+        )
     lines += [
         "",
         "---",
