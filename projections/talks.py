@@ -267,8 +267,7 @@ def _target(view: TalksView, ref: str) -> Any:
     if kind == "talks":
         return view
     if kind in ("stance", "motive"):
-        entries: list[Any]
-        entries = view.stances if kind == "stance" else view.motivations
+        entries: list[Any] = getattr(view, _COLLECTIONS[kind])
         return next(
             entry
             for entry in reversed(entries)
@@ -281,6 +280,8 @@ def _target(view: TalksView, ref: str) -> Any:
 
 _COLLECTIONS = {
     "agenda": "agenda",
+    "stance": "stances",
+    "motive": "motivations",
     "scenario": "scenarios",
     "recommendation": "recommendations",
     "development": "developments",
