@@ -157,7 +157,12 @@ def demo(state: State, /, as_json: bool) -> None:
 
 @cli.group()
 def db() -> None:
-    """The store."""
+    """The store.
+
+    \b
+    Example:
+      timeline db path
+    """
 
 
 @db.command("path")

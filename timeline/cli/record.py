@@ -24,7 +24,14 @@ SOURCES = click.option(
 
 @cli.group()
 def talks() -> None:
-    """Open talks and list them."""
+    """Open talks and list them.
+
+    \b
+    Example:
+      timeline talks open geneva-round --title "Geneva round" --location Geneva \\
+        --party UKR --party RUS
+      timeline talks list
+    """
 
 
 @talks.command("open")
@@ -59,7 +66,12 @@ def talks_open(
 
 @cli.group()
 def agenda() -> None:
-    """Agenda items of talks."""
+    """Agenda items of talks.
+
+    \b
+    Example:
+      timeline agenda add beijing-talks humanitarian-aid --title "Humanitarian Aid"
+    """
 
 
 @agenda.command("add")
@@ -83,7 +95,12 @@ def agenda_add(
 
 @cli.group()
 def stance() -> None:
-    """Where each party stands."""
+    """Where each party stands.
+
+    \b
+    Example:
+      timeline stance record beijing-talks UKR --position "Seeks support"
+    """
 
 
 @stance.command("record")
@@ -110,7 +127,12 @@ def stance_record(state: State, /, slug: str, actor: str, **fields: Any) -> None
 
 @cli.group()
 def motive() -> None:
-    """What drives each actor."""
+    """What drives each actor.
+
+    \b
+    Example:
+      timeline motive record beijing-talks CHN "Seeking stability with Russia"
+    """
 
 
 @motive.command("record")
@@ -131,7 +153,13 @@ def motive_record(state: State, /, slug: str, actor: str, text: str) -> None:
 
 @cli.group()
 def scenario() -> None:
-    """Outcome scenarios and their potential impact."""
+    """Outcome scenarios and their potential impact.
+
+    \b
+    Example:
+      timeline scenario add beijing-talks neutral-stance --outcome "Neutral Stance" \\
+        --impact "Risk of escalating regional conflicts"
+    """
 
 
 @scenario.command("add")
@@ -156,7 +184,13 @@ def scenario_add(
 
 @cli.group()
 def recommend() -> None:
-    """Recommendations and strategic priorities."""
+    """Recommendations and strategic priorities.
+
+    \b
+    Example:
+      timeline recommend add beijing-talks strengthen-economic-ties \\
+        --title "Strengthen Economic Ties" --outcome "Reduced dependency" --for UKR
+    """
 
 
 @recommend.command("add")
@@ -224,7 +258,11 @@ AMEND_OPTIONS = [
 
 def _amend_options(func: Any) -> Any:
     for name, help_text in reversed(AMEND_OPTIONS):
-        func = click.option(f"--{name}", f"amend_{name}", help=help_text)(func)
+        metavar = {"on": "DATE", "for": "ACTOR"}.get(name, "TEXT")
+        option = click.option(
+            f"--{name}", f"amend_{name}", metavar=metavar, help=help_text
+        )
+        func = option(func)
     return click.option(
         "--interest",
         "amend_interests",
@@ -278,7 +316,13 @@ def retract(state: State, /, slug: str, ref: str, reason: str) -> None:
 
 @cli.group()
 def actor() -> None:
-    """Non-state actors: groups, organizations, persons."""
+    """Non-state actors: groups, organizations, persons.
+
+    \b
+    Example:
+      timeline actor add western-nations --name "Western Nations" --kind group
+      timeline actor list
+    """
 
 
 @actor.command("add")
