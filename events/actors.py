@@ -27,7 +27,7 @@ class ActorKind(StrEnum):
 
 
 def is_country_code(code: str) -> bool:
-    return bool(COUNTRY_CODE.match(code))
+    return bool(COUNTRY_CODE.fullmatch(code))
 
 
 def country_name(code: str) -> str:

@@ -370,7 +370,7 @@ def _amended(kind: str, name: str, value: Any) -> Change:
     if rule == "text":
         return required_text(str(value), name)
     if rule == "texts":
-        return required_texts(list(value), name)
+        return required_texts([value] if isinstance(value, str) else list(value), name)
     if rule == "required_date" or (rule == "date" and value):
         return PartialDate.parse(str(value)).text
     if rule == "date":

@@ -7,6 +7,7 @@ rejects the same bad input with the same message.
 from __future__ import annotations
 
 import re
+from calendar import monthrange
 from datetime import date
 from typing import Annotated, Any, Self
 
@@ -14,14 +15,15 @@ from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator
 
 from events.errors import InvalidInput
 
-SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-COUNTRY_CODE = re.compile(r"^[A-Z]{3}$")
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+# Used with fullmatch(): "$" would also accept a trailing newline.
+SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+COUNTRY_CODE = re.compile(r"[A-Z]{3}")
+_DATE = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 
 
 def as_slug(value: str, what: str = "key") -> str:
     """Return ``value`` if it is a lowercase slug such as ``humanitarian-aid``."""
-    if not SLUG.match(value):
+    if not SLUG.fullmatch(value):
         raise InvalidInput(
             f"{what} {value!r} must be a lowercase slug like 'humanitarian-aid'"
         )
@@ -55,7 +57,7 @@ def required_texts(values: list[str] | tuple[str, ...], what: str) -> list[str]:
 
 def as_actor_code(value: str) -> str:
     """An actor is an ISO 3166-1 alpha-3 code (``CHN``) or a registered slug."""
-    if COUNTRY_CODE.match(value) or SLUG.match(value):
+    if COUNTRY_CODE.fullmatch(value) or SLUG.fullmatch(value):
         return value
     raise InvalidInput(
         f"actor {value!r} must be an ISO 3166-1 alpha-3 code like 'CHN' "
@@ -77,12 +79,12 @@ class PartialDate(BaseModel):
     @classmethod
     def parse(cls, value: str) -> Self:
         value = value.strip()
-        match = _DATE.match(value)
+        match = _DATE.fullmatch(value)
         if not match:
             raise InvalidInput(f"date {value!r} must be YYYY, YYYY-MM or YYYY-MM-DD")
-        year, month, day = (int(part) if part else None for part in match.groups())
+        year, month, day = (int(part) if part else 1 for part in match.groups())
         try:
-            date(year or 1, month or 1, day or 1)
+            date(year, month, day)  # a given 0 fails here too: never "not given"
         except ValueError:
             raise InvalidInput(f"date {value!r} does not exist") from None
         return cls(text=value)
@@ -103,8 +105,7 @@ class PartialDate(BaseModel):
             return date(*parts)
         if len(parts) == 2:
             year, month = parts
-            next_month = date(year + month // 12, month % 12 + 1, 1)
-            return date.fromordinal(next_month.toordinal() - 1)
+            return date(year, month, monthrange(year, month)[1])
         return date(parts[0], 12, 31)
 
     def __str__(self) -> str:

@@ -248,10 +248,10 @@ def _entry_amended(view: TalksView, e: Any, common: Common, names: ActorNames) -
         setattr(target, name, value)
         if name == "audience":
             target.audience_name = names(value) if value else None
-    if isinstance(target, Entry):
-        target.corrections.append(
-            Correction(action="amended", reason=e.reason, changes=e.changes, **common)
-        )
+    entry = view.opened if target is view else target  # talks: kept on "opened"
+    entry.corrections.append(
+        Correction(action="amended", reason=e.reason, changes=e.changes, **common)
+    )
 
 
 def _entry_retracted(view: TalksView, e: Any, common: Common, _: ActorNames) -> None:
