@@ -7,6 +7,8 @@ times. Queries first catch the views up, so they never answer from stale rows.
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, TypeVar, cast
 from uuid import UUID
@@ -231,7 +233,7 @@ class Timeline(Application[UUID]):
             raise AlreadyExists(f"{what} already exists") from None
 
     def _update(self, slug: str, command: Callable[[Talks], R]) -> R:
-        for _ in range(SAVE_ATTEMPTS):
+        for attempt in range(SAVE_ATTEMPTS):
             try:
                 talks: Talks = self.repository.get(talks_id(slug))
             except AggregateNotFoundError:
@@ -240,7 +242,11 @@ class Timeline(Application[UUID]):
             try:
                 self.save(talks)
             except IntegrityError:
-                continue  # another writer got there first: redo on a fresh copy
+                # Another writer got there first: redo on a fresh copy, after a
+                # random, growing pause so that the same writer does not win again
+                # while this one waits for the lock.
+                time.sleep(random.uniform(0, 0.005 * 2**attempt))
+                continue
             return result
         raise ConcurrencyConflict(
             f"talks {slug!r} kept changing under this command; nothing was written"

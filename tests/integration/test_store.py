@@ -1,0 +1,284 @@
+"""The application on a real SQLite file: persistence, views, snapshots, crashes."""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from eventsourcing.persistence import IntegrityError
+
+import projections.sqlite
+from events import talks_id
+from timeline.application import VIEWS, Timeline
+from timeline.bootstrap import open_timeline
+from timeline.settings import Settings
+
+SLUG = "geneva-talks"
+
+
+def rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Read the file with the plain sqlite3 module, as any SQLite client would."""
+    with closing(sqlite3.connect(path)) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def event_rows(path: Path) -> int:
+    return rows(path, "SELECT COUNT(*) FROM stored_events")[0][0]
+
+
+def max_rowid(path: Path) -> int:
+    return rows(path, "SELECT MAX(rowid) FROM stored_events")[0][0]
+
+
+def tracked(path: Path) -> int | None:
+    found = rows(
+        path,
+        "SELECT notification_id FROM tracking WHERE application_name = ?",
+        (VIEWS,),
+    )
+    return found[0][0] if found else None
+
+
+def view_rows(path: Path) -> list[tuple[Any, ...]]:
+    return rows(path, "SELECT * FROM talks_view ORDER BY talks_id") + rows(
+        path, "SELECT * FROM actors_view ORDER BY key"
+    )
+
+
+def open_geneva(app: Timeline) -> None:
+    app.open_talks(
+        SLUG,
+        title="Geneva Talks",
+        location="Geneva",
+        parties=["CHN", "UKR"],
+        on="2024-07",
+        summary="A second round.",
+        sources=["https://example.org/geneva"],
+    )
+
+
+def test_recorded_entries_survive_closing_and_reopening(db_path: Path) -> None:
+    first = open_timeline(Settings(db_path=db_path, author="tester"))
+    try:
+        first.register_actor("mediators", "Mediators", "organization")
+        open_geneva(first)
+        first.add_agenda_item(SLUG, "grain-corridor", "Grain Corridor", "Exports")
+        first.record_stance(SLUG, "CHN", "Hesitant", ["Trade"], on="2024-07-01")
+        first.record_motivation(SLUG, "mediators", "Wants a deal")
+        first.record_development(SLUG, "2024-08", "Second round", ["Reuters"])
+        before = first.talks_view(SLUG).model_dump()
+        history = first.history(SLUG)
+        count = first.event_count()
+    finally:
+        first.close()
+
+    second = open_timeline(Settings(db_path=db_path, author="someone-else"))
+    try:
+        assert second.event_count() == count == 6
+        assert second.talks_view(SLUG).model_dump() == before
+        assert second.history(SLUG) == history
+        assert [a.key for a in second.actors()] == ["mediators"]
+        aggregate = second.repository.get(talks_id(SLUG))
+        assert aggregate.version == 5
+        assert aggregate.developments == 1
+    finally:
+        second.close()
+
+
+def test_file_holds_the_event_store_and_the_views(app: Timeline, db_path: Path) -> None:
+    app.register_actor("mediators", "Mediators", "group")
+    open_geneva(app)
+    app.talks_view(SLUG)
+
+    tables = {name for (name,) in rows(db_path, "SELECT name FROM sqlite_master")}
+    assert {"stored_events", "talks_view", "actors_view", "tracking"} <= tables
+    assert event_rows(db_path) == 2
+    assert rows(db_path, "SELECT slug, title, location, version FROM talks_view") == [
+        (SLUG, "Geneva Talks", "Geneva", 1)
+    ]
+    assert rows(db_path, "SELECT key, name, kind FROM actors_view") == [
+        ("mediators", "Mediators", "group")
+    ]
+    assert tracked(db_path) == max_rowid(db_path)
+
+
+def test_views_catch_up_incrementally(app: Timeline, db_path: Path) -> None:
+    open_geneva(app)
+    app.add_agenda_item(SLUG, "grain-corridor", "Grain Corridor")
+    view = app.talks_view(SLUG)
+    assert view.version == 2
+    assert view.last_position == max_rowid(db_path) == tracked(db_path)
+    first_position = view.last_position
+
+    app.record_stance(SLUG, "UKR", "Firm")
+    app.record_development(SLUG, "2024-08", "Second round")
+    app.record_development(SLUG, "2024-09", "Third round")
+    assert tracked(db_path) == first_position  # recording does not touch the view
+
+    assert app.catch_up() == 3  # only the new events are applied
+    assert app.catch_up() == 0
+    view = app.talks_view(SLUG)
+    assert view.version == 5
+    assert view.last_position == max_rowid(db_path) == tracked(db_path)
+    assert view.last_position > first_position
+    assert [d.number for d in view.developments] == [1, 2]
+    assert [a.key for a in view.agenda] == ["grain-corridor"]
+
+
+def test_stray_library_environment_does_not_redirect_storage(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    elsewhere = tmp_path / "elsewhere.sqlite"
+    for prefix in ("", "TIMELINE_"):
+        monkeypatch.setenv(prefix + "PERSISTENCE_MODULE", "eventsourcing.popo")
+        monkeypatch.setenv(prefix + "SQLITE_DBNAME", str(elsewhere))
+
+    app = open_timeline(Settings.resolve())
+    try:
+        open_geneva(app)
+        app.record_development(SLUG, "2024-08", "Second round")
+    finally:
+        app.close()
+
+    assert not elsewhere.exists()
+    assert event_rows(db_path) == 2
+    reopened = open_timeline(Settings(db_path=db_path, author="tester"))
+    try:
+        assert reopened.talks_view(SLUG).version == 2
+    finally:
+        reopened.close()
+
+
+def test_long_streams_are_snapshotted_and_still_load(
+    app: Timeline, db_path: Path
+) -> None:
+    open_geneva(app)
+    for number in range(1, 451):
+        assert app.record_development(SLUG, "2024-08", f"Round {number}") == number
+
+    snapshots = rows(
+        db_path,
+        "SELECT originator_id, originator_version FROM stored_snapshots "
+        "ORDER BY originator_version",
+    )
+    assert snapshots == [(talks_id(SLUG).hex, 200), (talks_id(SLUG).hex, 400)]
+
+    reopened = open_timeline(Settings(db_path=db_path, author="tester"))
+    try:
+        aggregate = reopened.repository.get(talks_id(SLUG))
+        assert aggregate.version == 451
+        assert aggregate.developments == 450
+        assert reopened.record_development(SLUG, "2024-09", "After") == 451
+        view = reopened.talks_view(SLUG)
+        assert view.version == 452
+        assert [d.number for d in view.developments] == list(range(1, 452))
+    finally:
+        reopened.close()
+
+
+class SimulatedCrash(Exception):
+    pass
+
+
+def pending_batch(app: Timeline) -> tuple[int, list[tuple[int, Any]]]:
+    start = app.views.position(VIEWS)
+    notifications = app.recorder.select_notifications(
+        start, 1000, inclusive_of_start=False
+    )
+    return start, [(n.id, app.mapper.to_domain_event(n)) for n in notifications]
+
+
+def test_view_is_all_or_nothing_when_a_batch_crashes(
+    app: Timeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    open_geneva(app)
+    app.add_agenda_item(SLUG, "grain-corridor", "Grain Corridor")
+    app.talks_view(SLUG)
+    position_before = tracked(db_path)
+    rows_before = view_rows(db_path)
+
+    app.register_actor("mediators", "Mediators", "group")
+    app.record_stance(SLUG, "mediators", "Neutral")
+    app.record_development(SLUG, "2024-08", "Second round")
+    app.record_development(SLUG, "2024-09", "Third round")
+    start, batch = pending_batch(app)
+    assert start == position_before
+    assert len(batch) == 4
+
+    real_evolve = projections.sqlite.evolve
+    calls = 0
+
+    def crashing_evolve(*args: Any) -> Any:
+        nonlocal calls
+        calls += 1
+        if calls == 3:
+            raise SimulatedCrash("power cut")
+        return real_evolve(*args)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(projections.sqlite, "evolve", crashing_evolve)
+        with pytest.raises(SimulatedCrash):
+            app.views.apply(VIEWS, start, batch)
+    assert calls == 3
+
+    assert tracked(db_path) == position_before
+    assert view_rows(db_path) == rows_before
+
+    assert app.catch_up() == 4
+    view = app.talks_view(SLUG)
+    assert tracked(db_path) == max_rowid(db_path) == view.last_position
+    assert [s.actor_name for s in view.stances] == ["Mediators"]
+    assert [d.text for d in view.developments] == ["Second round", "Third round"]
+    assert [a.key for a in app.actors()] == ["mediators"]
+
+
+def test_two_views_racing_never_apply_a_batch_twice(
+    app: Timeline, db_path: Path
+) -> None:
+    open_geneva(app)
+    app.add_agenda_item(SLUG, "grain-corridor", "Grain Corridor")
+    app.record_development(SLUG, "2024-08", "Second round")
+    other = open_timeline(Settings(db_path=db_path, author="tester"))
+    try:
+        start, batch = pending_batch(app)
+        other_start, other_batch = pending_batch(other)
+        assert start == other_start == 0
+        assert len(batch) == len(other_batch) == 3
+
+        app.views.apply(VIEWS, start, batch)
+        with pytest.raises(IntegrityError):
+            other.views.apply(VIEWS, other_start, other_batch)
+        with pytest.raises(IntegrityError):
+            app.views.apply(VIEWS, start, batch)
+
+        assert tracked(db_path) == max_rowid(db_path)
+        assert other.catch_up() == 0
+        view = other.talks_view(SLUG)
+        assert view.version == 3
+        assert [a.key for a in view.agenda] == ["grain-corridor"]
+        assert [d.number for d in view.developments] == [1]
+    finally:
+        other.close()
+
+
+def test_views_are_rebuilt_from_the_events_alone(app: Timeline, db_path: Path) -> None:
+    app.register_actor("mediators", "Mediators", "group")
+    open_geneva(app)
+    app.record_stance(SLUG, "mediators", "Neutral")
+    app.add_scenario(SLUG, "ceasefire", "Ceasefire", "Fewer casualties")
+    app.amend(SLUG, "scenario:ceasefire", {"impact": "Talks resume"}, "Misquoted")
+    app.retract(SLUG, "stance:mediators", "Not said")
+    before = app.talks_view(SLUG).model_dump()
+    actors_before = app.actors()
+
+    with closing(sqlite3.connect(db_path)) as connection, connection:
+        connection.execute("DELETE FROM talks_view")
+        connection.execute("DELETE FROM actors_view")
+        connection.execute("DELETE FROM tracking")
+
+    assert app.catch_up() == event_rows(db_path) == 6
+    assert app.talks_view(SLUG).model_dump() == before
+    assert app.actors() == actors_before
