@@ -14,7 +14,7 @@ _HOME = {
     "ActorKind": "events.actors",
     "actor_id": "events.actors",
     "country_name": "events.actors",
-    "is_country_code": "events.actors",
+    "is_country_code": "events.values",
     "AggregateSnapshot": "events.base",
     "DomainEvent": "events.base",
     "AlreadyExists": "events.errors",
@@ -61,7 +61,7 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from events.actors import Actor, ActorKind, actor_id, country_name, is_country_code
+    from events.actors import Actor, ActorKind, actor_id, country_name
     from events.base import AggregateSnapshot, DomainEvent
     from events.errors import (
         AlreadyExists,
@@ -73,4 +73,4 @@ if TYPE_CHECKING:
         TimelineError,
     )
     from events.talks import AMENDABLE, Talks, parse_ref, talks_id
-    from events.values import PartialDate
+    from events.values import PartialDate, is_country_code

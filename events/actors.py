@@ -16,7 +16,7 @@ from events.base import (
     stable_id,
 )
 from events.errors import InvalidInput
-from events.values import COUNTRY_CODE, as_slug, required_text
+from events.values import as_slug, required_text
 
 
 class ActorKind(StrEnum):
@@ -24,10 +24,6 @@ class ActorKind(StrEnum):
     GROUP = "group"
     ORGANIZATION = "organization"
     PERSON = "person"
-
-
-def is_country_code(code: str) -> bool:
-    return bool(COUNTRY_CODE.fullmatch(code))
 
 
 def country_name(code: str) -> str:

@@ -9,7 +9,7 @@ to another module never orphans what is stored. Schema changes add a
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import (
@@ -19,7 +19,10 @@ from eventsourcing.domain import (
     CanSnapshotAggregate,
 )
 from eventsourcing.utils import register_topic
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator
+
+from events.errors import InvalidInput
+from events.values import PartialDate
 
 NAMESPACE = UUID("6f3c2d52-9a0e-4f4b-8d59-3c1c1f0a7d21")
 TOPIC_PREFIX = "diplomatic-timeline/"
@@ -83,3 +86,19 @@ def register_event_topics(aggregate_class: type[Aggregate]) -> None:
 
 
 register_topic(AggregateSnapshot.TOPIC, AggregateSnapshot)
+
+
+def _validate_date(value: Any) -> PartialDate:
+    if isinstance(value, PartialDate):
+        return value
+    if isinstance(value, str):
+        return PartialDate.parse(value)
+    raise InvalidInput(f"date {value!r} must be text such as '2024-07'")
+
+
+ValidDate = Annotated[
+    PartialDate,
+    PlainValidator(_validate_date),
+    PlainSerializer(lambda value: value.text, return_type=str),
+]
+"""A :class:`PartialDate` field, stored as its original text."""

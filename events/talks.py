@@ -15,13 +15,13 @@ from uuid import UUID
 from events.base import (
     TOPIC_PREFIX,
     RecordedAggregate,
+    ValidDate,
     register_event_topics,
     stable_id,
 )
 from events.errors import AlreadyExists, AlreadyRetracted, InvalidInput, NotFound
 from events.values import (
     PartialDate,
-    ValidDate,
     as_actor_code,
     as_slug,
     optional_text,

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import re
 from calendar import monthrange
+from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Self
-
-from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator
+from typing import Self
 
 from events.errors import InvalidInput
 
@@ -65,14 +64,18 @@ def as_actor_code(value: str) -> str:
     )
 
 
-class PartialDate(BaseModel):
+def is_country_code(code: str) -> bool:
+    """Three capital letters: the shape of ISO 3166-1 alpha-3 (``CHN``)."""
+    return bool(COUNTRY_CODE.fullmatch(code))
+
+
+@dataclass(frozen=True)
+class PartialDate:
     """A valid-time date with its own precision: ``2024``, ``2024-07``, ``2024-07-23``.
 
     The original text is kept; :attr:`lower` and :attr:`upper` are the first and
     last day it can mean, used for ordering. A month is never padded into a day.
     """
-
-    model_config = ConfigDict(frozen=True)
 
     text: str
 
@@ -115,21 +118,3 @@ class PartialDate(BaseModel):
 def optional_date(value: str | None) -> PartialDate | None:
     """A date the user may leave out."""
     return PartialDate.parse(value) if value else None
-
-
-def _validate_date(value: Any) -> PartialDate:
-    if isinstance(value, PartialDate):
-        return value
-    if isinstance(value, str):
-        return PartialDate.parse(value)
-    if isinstance(value, dict) and isinstance(value.get("text"), str):
-        return PartialDate.parse(value["text"])
-    raise InvalidInput(f"date {value!r} must be text such as '2024-07'")
-
-
-ValidDate = Annotated[
-    PartialDate,
-    PlainValidator(_validate_date),
-    PlainSerializer(lambda value: value.text, return_type=str),
-]
-"""A :class:`PartialDate` that is stored as its original text."""

@@ -2,26 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING, TypedDict
 
-from pydantic import BaseModel
+if TYPE_CHECKING:
+    from events import Actor
 
-from events import Actor
 
-
-class ActorView(BaseModel):
+class ActorView(TypedDict):
     key: str
     name: str
     kind: str
-    recorded_at: datetime
+    recorded_at: str
     recorded_by: str
 
-    @classmethod
-    def registered(cls, event: Actor.Registered) -> ActorView:
-        return cls(
-            key=event.key,
-            name=event.name,
-            kind=event.kind.value,
-            recorded_at=event.timestamp,
-            recorded_by=event.recorded_by,
-        )
+
+def registered(event: Actor.Registered) -> ActorView:
+    return ActorView(
+        key=event.key,
+        name=event.name,
+        kind=event.kind.value,
+        recorded_at=event.timestamp.isoformat(),
+        recorded_by=event.recorded_by,
+    )

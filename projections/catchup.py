@@ -8,12 +8,14 @@ the view's tracking position, decode them, apply them in batches.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Mapper
 
-from events.base import DomainEvent
 from events.errors import ConcurrencyConflict
+
+if TYPE_CHECKING:
+    from events.base import DomainEvent
 
 BATCH_SIZE = 500
 ATTEMPTS = 20
@@ -45,9 +47,12 @@ def catch_up(
         )
         if not notifications:
             return applied
-        batch = [(n.id, mapper.to_domain_event(n)) for n in notifications]
+        batch = [
+            (n.id, cast("DomainEvent", mapper.to_domain_event(n)))
+            for n in notifications
+        ]
         try:
-            view.apply(name, start, batch)  # type: ignore[arg-type]
+            view.apply(name, start, batch)
         except IntegrityError:
             conflicts += 1  # another process applied them first: read on from there
             if conflicts >= ATTEMPTS:

@@ -9,16 +9,18 @@ position with the old rows or at the new position with the new rows.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 from uuid import UUID
 
+import orjson
 from eventsourcing.persistence import IntegrityError, Notification
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
-from events import Actor, Talks, country_name, is_country_code
-from events.base import DomainEvent
-from projections.actors import ActorView
+from projections.actors import ActorView, registered
 from projections.talks import TalksView, evolve
+
+if TYPE_CHECKING:
+    from events.base import DomainEvent
 
 CREATE_TALKS_VIEW = """
 CREATE TABLE IF NOT EXISTS talks_view (
@@ -55,9 +57,21 @@ ON CONFLICT (talks_id) DO UPDATE SET title = excluded.title,
     location = excluded.location, version = excluded.version,
     document = excluded.document"""
 
+SELECT_LAG = """
+SELECT COALESCE((SELECT MAX(rowid) FROM stored_events), 0)
+     - COALESCE((SELECT notification_id FROM tracking WHERE application_name = ?), 0)"""
+
 SELECT_STREAM = """
 SELECT rowid, originator_id, originator_version, topic, state FROM stored_events
 WHERE originator_id = ? ORDER BY originator_version"""
+
+
+class TalksRow(TypedDict):
+    slug: str
+    title: str
+    location: str
+    opened_at: str
+    version: int
 
 
 class SQLiteViews(SQLiteTrackingRecorder):
@@ -73,6 +87,12 @@ class SQLiteViews(SQLiteTrackingRecorder):
     def position(self, name: str) -> int:
         return self.max_tracking_id(name) or 0
 
+    def lag(self, name: str) -> int:
+        """How many stored events the view ``name`` has not applied yet."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(SELECT_LAG, (name,))
+            return int(c.fetchone()[0])
+
     def apply(
         self, name: str, start: int, batch: Sequence[tuple[int, DomainEvent]]
     ) -> None:
@@ -80,6 +100,8 @@ class SQLiteViews(SQLiteTrackingRecorder):
 
         Raises IntegrityError when another process moved the view meanwhile.
         """
+        from events import Actor, Talks, country_name, is_country_code
+
         with self.datastore.transaction(commit=True) as c:
             c.execute(
                 ADVANCE_TRACKING, {"name": name, "start": start, "stop": batch[-1][0]}
@@ -93,18 +115,18 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 if is_country_code(code):
                     return country_name(code)
                 actor = actors.get(code) or self._actor(c, code)
-                return actor.name if actor else code
+                return actor["name"] if actor else code
 
             for position, event in batch:
                 if isinstance(event, Actor.Registered):
-                    actors[event.key] = ActorView.registered(event)
+                    actors[event.key] = registered(event)
                 elif isinstance(event, Talks.Event):
                     talks_id = event.originator_id
                     view = talks.get(talks_id) or self._talks(c, talks_id)
                     talks[talks_id] = evolve(view, event, position, names)
             c.executemany(
                 "INSERT INTO actors_view VALUES (?, ?, ?, ?)",
-                [(a.key, a.name, a.kind, a.model_dump_json()) for a in actors.values()],
+                [(a["key"], a["name"], a["kind"], _dump(a)) for a in actors.values()],
             )
             c.executemany(UPSERT_TALKS, [_talks_row(i, v) for i, v in talks.items()])
 
@@ -112,20 +134,20 @@ class SQLiteViews(SQLiteTrackingRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT document FROM talks_view WHERE slug = ?", (slug,))
             row = c.fetchone()
-        return TalksView.model_validate_json(row[0]) if row else None
+        return _load(row[0]) if row else None
 
-    def talks_list(self) -> list[dict[str, Any]]:
+    def talks_list(self) -> list[TalksRow]:
         with self.datastore.transaction(commit=False) as c:
             c.execute(
                 "SELECT slug, title, location, opened_at, version "
                 "FROM talks_view ORDER BY opened_at, slug"
             )
-            return [dict(row) for row in c.fetchall()]
+            return [cast(TalksRow, dict(row)) for row in c.fetchall()]
 
     def actors(self) -> list[ActorView]:
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT document FROM actors_view ORDER BY key")
-            return [ActorView.model_validate_json(row[0]) for row in c.fetchall()]
+            return [_load(row[0]) for row in c.fetchall()]
 
     def stream(self, originator_id: UUID) -> list[Notification]:
         """Every stored event of one aggregate, with its position in the store."""
@@ -148,22 +170,31 @@ class SQLiteViews(SQLiteTrackingRecorder):
             "SELECT document FROM talks_view WHERE talks_id = ?", (str(talks_id),)
         )
         row = c.fetchone()
-        return TalksView.model_validate_json(row[0]) if row else None
+        return _load(row[0]) if row else None
 
     @staticmethod
     def _actor(c: SQLiteCursor, key: str) -> ActorView | None:
         c.execute("SELECT document FROM actors_view WHERE key = ?", (key,))
         row = c.fetchone()
-        return ActorView.model_validate_json(row[0]) if row else None
+        return _load(row[0]) if row else None
+
+
+def _load(document: str) -> Any:
+    return orjson.loads(document)
+
+
+def _dump(document: Any) -> str:
+    """JSON text (not bytes): any SQLite client shows it as text."""
+    return orjson.dumps(document).decode()
 
 
 def _talks_row(talks_id: UUID, view: TalksView) -> tuple[Any, ...]:
     return (
         str(talks_id),
-        view.slug,
-        view.title,
-        view.location,
-        view.opened.recorded_at.isoformat(),
-        view.version,
-        view.model_dump_json(),
+        view["slug"],
+        view["title"],
+        view["location"],
+        view["opened"]["recorded_at"],
+        view["version"],
+        _dump(view),
     )

@@ -1,51 +1,50 @@
 """The current view of one talks, and the pure fold that builds it from events.
 
+A view is plain JSON-shaped data (typed with ``TypedDict``), so reading one
+back from the store is a single ``orjson.loads``: answering a query needs
+neither the event models nor pydantic.
+
 :func:`evolve` is the only place that knows how each event changes the view.
-The SQLite view applies it incrementally, batch by batch; :func:`rebuild`
-applies it to a whole history. Both must always agree.
+It does no I/O and owns the view it is given: it updates it in place and
+returns it (a new one for ``TalksOpened``). The SQLite view applies it
+incrementally, batch by batch; :func:`rebuild` applies it to a whole history.
+Both must always agree.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from datetime import datetime
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar, cast
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from events import Talks
-from events.base import DomainEvent
+if TYPE_CHECKING:
+    from events.base import DomainEvent
 
 ActorNames = Callable[[str], str]
 """Display name of an actor code: ``CHN`` -> ``China``."""
 
 
-class ViewModel(BaseModel):
-    model_config = ConfigDict(defer_build=True)
-
-
-class Correction(ViewModel):
+class Correction(TypedDict):
     """An amendment or retraction of an entry, with its reason."""
 
     action: Literal["amended", "retracted"]
     reason: str
-    changes: dict[str, Any] = Field(default_factory=dict)
+    changes: dict[str, Any]
     store_position: int
-    recorded_at: datetime
+    recorded_at: str
     recorded_by: str
 
 
-class Entry(ViewModel):
+class Entry(TypedDict):
     """What every recorded entry carries: where and when it was recorded, by whom."""
 
     store_position: int
-    recorded_at: datetime
+    recorded_at: str
     recorded_by: str
-    retracted: bool = False
-    corrections: list[Correction] = Field(default_factory=list)
+    retracted: bool
+    corrections: list[Correction]
 
 
-class Party(ViewModel):
+class Party(TypedDict):
     code: str
     name: str
 
@@ -92,10 +91,7 @@ class Development(Entry):
     sources: list[str]
 
 
-E = TypeVar("E", Stance, Motivation)
-
-
-class TalksView(ViewModel):
+class TalksView(TypedDict):
     """Everything known now about one talks; retracted entries stay, flagged."""
 
     slug: str
@@ -106,36 +102,37 @@ class TalksView(ViewModel):
     summary: str | None
     sources: list[str]
     opened: Entry
-    agenda: list[AgendaItem] = Field(default_factory=list)
-    stances: list[Stance] = Field(default_factory=list)
-    motivations: list[Motivation] = Field(default_factory=list)
-    scenarios: list[Scenario] = Field(default_factory=list)
-    recommendations: list[Recommendation] = Field(default_factory=list)
-    developments: list[Development] = Field(default_factory=list)
+    agenda: list[AgendaItem]
+    stances: list[Stance]
+    motivations: list[Motivation]
+    scenarios: list[Scenario]
+    recommendations: list[Recommendation]
+    developments: list[Development]
     version: int
     """Version of the talks' event stream this view reflects."""
     last_position: int
     """Store position of the last event applied."""
 
-    def current_stances(self) -> list[Stance]:
-        """Each actor's latest stance that stands (a newer one supersedes)."""
-        return _latest_per_actor(self.stances)
 
-    def current_motivations(self) -> list[Motivation]:
-        return _latest_per_actor(self.motivations)
-
-    def standing(self, kind: str) -> list[Any]:
-        """Entries of ``kind`` (agenda, scenarios, ...) that are not retracted."""
-        return [entry for entry in getattr(self, kind) if not entry.retracted]
+E = TypeVar("E", Stance, Motivation)
+S = TypeVar("S", AgendaItem, Scenario, Recommendation, Development)
 
 
-def _latest_per_actor(entries: list[E]) -> list[E]:
+def standing(entries: list[S]) -> list[S]:
+    """The entries that are not retracted, in recorded order."""
+    return [entry for entry in entries if not entry["retracted"]]
+
+
+def current(entries: list[E]) -> list[E]:
+    """Each actor's latest entry that stands (a newer one supersedes).
+
+    Actors keep the order in which they first appear.
+    """
     latest: dict[str, E] = {}
     for entry in entries:
-        if not entry.retracted:
-            latest.pop(entry.actor, None)  # keep first-recorded order of actors
-            latest[entry.actor] = entry
-    order = list(dict.fromkeys(entry.actor for entry in entries))
+        if not entry["retracted"]:
+            latest[entry["actor"]] = entry
+    order = dict.fromkeys(entry["actor"] for entry in entries)
     return [latest[actor] for actor in order if actor in latest]
 
 
@@ -143,28 +140,38 @@ def evolve(
     view: TalksView | None, event: DomainEvent, position: int, names: ActorNames
 ) -> TalksView:
     """Return the view after ``event`` (stored at ``position``) is applied."""
-    common = {
-        "store_position": position,
-        "recorded_at": event.timestamp,
-        "recorded_by": getattr(event, "recorded_by", ""),
-    }
-    if isinstance(event, Talks.Opened):
+    e: Any = event
+    entry = Entry(
+        store_position=position,
+        recorded_at=e.timestamp.isoformat(),
+        recorded_by=e.recorded_by,
+        retracted=False,
+        corrections=[],
+    )
+    kind = e.TOPIC.rpartition("/")[2]  # the stable name: "TalksOpened", ...
+    if kind == "TalksOpened":
         return TalksView(
-            slug=event.slug,
-            title=event.title,
-            location=event.location,
-            parties=[Party(code=code, name=names(code)) for code in event.parties],
-            on=event.on.text if event.on else None,
-            summary=event.summary,
-            sources=event.sources,
-            opened=Entry(**common),
-            version=event.originator_version,
+            slug=e.slug,
+            title=e.title,
+            location=e.location,
+            parties=[Party(code=code, name=names(code)) for code in e.parties],
+            on=e.on.text if e.on else None,
+            summary=e.summary,
+            sources=list(e.sources),
+            opened=entry,
+            agenda=[],
+            stances=[],
+            motivations=[],
+            scenarios=[],
+            recommendations=[],
+            developments=[],
+            version=e.originator_version,
             last_position=position,
         )
-    assert view is not None, f"{type(event).__name__} before the talks were opened"
-    _APPLY[type(event).__name__](view, event, common, names)
-    view.version = event.originator_version
-    view.last_position = position
+    assert view is not None, f"{kind} before the talks were opened"
+    _APPLY[kind](view, e, entry, names)
+    view["version"] = e.originator_version
+    view["last_position"] = position
     return view
 
 
@@ -180,102 +187,117 @@ def rebuild(
 
 # -- one function per event type ----------------------------------------------
 
-Common = dict[str, Any]
+
+def _agenda_item_added(view: TalksView, e: Any, entry: Entry, _: ActorNames) -> None:
+    view["agenda"].append(
+        AgendaItem(**entry, key=e.key, title=e.title, detail=e.detail)
+    )
 
 
-def _agenda_item_added(view: TalksView, e: Any, common: Common, _: ActorNames) -> None:
-    view.agenda.append(AgendaItem(key=e.key, title=e.title, detail=e.detail, **common))
-
-
-def _stance_recorded(
-    view: TalksView, e: Any, common: Common, names: ActorNames
-) -> None:
-    view.stances.append(
+def _stance_recorded(view: TalksView, e: Any, entry: Entry, names: ActorNames) -> None:
+    view["stances"].append(
         Stance(
+            **entry,
             actor=e.actor,
             actor_name=names(e.actor),
             position=e.position,
-            interests=e.interests,
+            interests=list(e.interests),
             on=e.on.text if e.on else None,
-            **common,
         )
     )
 
 
 def _motivation_recorded(
-    view: TalksView, e: Any, common: Common, names: ActorNames
+    view: TalksView, e: Any, entry: Entry, names: ActorNames
 ) -> None:
-    view.motivations.append(
-        Motivation(actor=e.actor, actor_name=names(e.actor), text=e.text, **common)
+    view["motivations"].append(
+        Motivation(**entry, actor=e.actor, actor_name=names(e.actor), text=e.text)
     )
 
 
-def _scenario_added(view: TalksView, e: Any, common: Common, _: ActorNames) -> None:
-    view.scenarios.append(
-        Scenario(key=e.key, outcome=e.outcome, impact=e.impact, **common)
+def _scenario_added(view: TalksView, e: Any, entry: Entry, _: ActorNames) -> None:
+    view["scenarios"].append(
+        Scenario(**entry, key=e.key, outcome=e.outcome, impact=e.impact)
     )
 
 
 def _recommendation_added(
-    view: TalksView, e: Any, common: Common, names: ActorNames
+    view: TalksView, e: Any, entry: Entry, names: ActorNames
 ) -> None:
-    view.recommendations.append(
+    view["recommendations"].append(
         Recommendation(
+            **entry,
             key=e.key,
             title=e.title,
             outcome=e.outcome,
             detail=e.detail,
             audience=e.audience,
             audience_name=names(e.audience) if e.audience else None,
-            **common,
         )
     )
 
 
-def _development_recorded(
-    view: TalksView, e: Any, common: Common, _: ActorNames
-) -> None:
-    view.developments.append(
+def _development_recorded(view: TalksView, e: Any, entry: Entry, _: ActorNames) -> None:
+    view["developments"].append(
         Development(
-            number=e.number, on=e.on.text, text=e.text, sources=e.sources, **common
+            **entry, number=e.number, on=e.on.text, text=e.text, sources=list(e.sources)
         )
     )
 
 
-def _entry_amended(view: TalksView, e: Any, common: Common, names: ActorNames) -> None:
+def _entry_amended(view: TalksView, e: Any, entry: Entry, names: ActorNames) -> None:
     target = _target(view, e.ref)
-    for name, value in e.changes.items():
-        setattr(target, name, value)
+    for name, value in _copied(e.changes).items():
+        target[name] = value
         if name == "audience":
-            target.audience_name = names(value) if value else None
-    entry = view.opened if target is view else target  # talks: kept on "opened"
-    entry.corrections.append(
-        Correction(action="amended", reason=e.reason, changes=e.changes, **common)
+            target["audience_name"] = names(value) if value else None
+    corrected = view["opened"] if target is view else target  # talks: on "opened"
+    corrected["corrections"].append(
+        _correction("amended", e, entry, _copied(e.changes))
     )
 
 
-def _entry_retracted(view: TalksView, e: Any, common: Common, _: ActorNames) -> None:
+def _entry_retracted(view: TalksView, e: Any, entry: Entry, _: ActorNames) -> None:
     target = _target(view, e.ref)
-    assert isinstance(target, Entry)
-    target.retracted = True
-    target.corrections.append(Correction(action="retracted", reason=e.reason, **common))
+    target["retracted"] = True
+    target["corrections"].append(_correction("retracted", e, entry, {}))
 
 
-def _target(view: TalksView, ref: str) -> Any:
+def _correction(
+    action: Literal["amended", "retracted"],
+    e: Any,
+    entry: Entry,
+    changes: dict[str, Any],
+) -> Correction:
+    return Correction(
+        action=action,
+        reason=e.reason,
+        changes=changes,
+        store_position=entry["store_position"],
+        recorded_at=entry["recorded_at"],
+        recorded_by=entry["recorded_by"],
+    )
+
+
+def _copied(changes: dict[str, Any]) -> dict[str, Any]:
+    """The view never shares a list with an event (or with itself)."""
+    return {k: list(v) if isinstance(v, list) else v for k, v in changes.items()}
+
+
+def _target(view: TalksView, ref: str) -> dict[str, Any]:
     """The entry a ``kind:key`` reference names; actors name their latest entry."""
     kind, _, key = ref.partition(":")
     if kind == "talks":
-        return view
+        return cast(dict[str, Any], view)
+    entries: list[dict[str, Any]] = cast(Any, view)[_COLLECTIONS[kind]]
     if kind in ("stance", "motive"):
-        entries: list[Any] = getattr(view, _COLLECTIONS[kind])
         return next(
             entry
             for entry in reversed(entries)
-            if entry.actor == key and not entry.retracted
+            if entry["actor"] == key and not entry["retracted"]
         )
-    collection: list[Any] = getattr(view, _COLLECTIONS[kind])
     field = "number" if kind == "development" else "key"
-    return next(entry for entry in collection if str(getattr(entry, field)) == key)
+    return next(entry for entry in entries if str(entry[field]) == key)
 
 
 _COLLECTIONS = {
@@ -287,7 +309,7 @@ _COLLECTIONS = {
     "development": "developments",
 }
 
-_APPLY: dict[str, Callable[[TalksView, Any, Common, ActorNames], None]] = {
+_APPLY: dict[str, Callable[[TalksView, Any, Entry, ActorNames], None]] = {
     "AgendaItemAdded": _agenda_item_added,
     "StanceRecorded": _stance_recorded,
     "MotivationRecorded": _motivation_recorded,

@@ -10,13 +10,12 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Any, ClassVar, TypedDict, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
 from eventsourcing.utils import Environment
-from pydantic import BaseModel
 
 from events import (
     Actor,
@@ -32,18 +31,16 @@ from events import (
 )
 from events.base import TOPIC_PREFIX, DomainEvent
 from events.values import as_actor_code, optional_date
-from projections import ActorView, TalksView, catch_up
+from projections import catch_up
 from projections.sqlite import SQLiteViews
+from timeline.queries import VIEWS, Queries, no_talks
 from timeline.serialization import OrjsonTranscoder, PydanticMapper
-
-VIEWS = "current-views"
-"""Tracking name of the current views (talks and actors)."""
 
 SAVE_ATTEMPTS = 10
 R = TypeVar("R")
 
 
-class HistoryEntry(BaseModel):
+class HistoryEntry(TypedDict):
     """One stored event as the history shows it."""
 
     position: int
@@ -66,6 +63,7 @@ class Timeline(Application[UUID]):
         super().__init__(env=dict(env))
         self.author = author
         self.views = cast(SQLiteViews, self.factory.tracking_recorder(views_class))
+        self.queries = Queries(self.views, lambda _: self.catch_up())
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # Only the settings decide where events go: a stray PERSISTENCE_MODULE
@@ -181,25 +179,10 @@ class Timeline(Application[UUID]):
             VIEWS, self.views, self.recorder, self.mapper, progress=progress
         )
 
-    def talks_view(self, slug: str) -> TalksView:
-        self.catch_up()
-        view = self.views.talks(slug)
-        if view is None:
-            raise _no_talks(slug)
-        return view
-
-    def talks_list(self) -> list[dict[str, Any]]:
-        self.catch_up()
-        return self.views.talks_list()
-
-    def actors(self) -> list[ActorView]:
-        self.catch_up()
-        return self.views.actors()
-
     def history(self, slug: str) -> list[HistoryEntry]:
         notifications = self.views.stream(talks_id(slug))
         if not notifications:
-            raise _no_talks(slug)
+            raise no_talks(slug)
         return [
             _history_entry(n.id, self.mapper.to_domain_event(n)) for n in notifications
         ]
@@ -237,7 +220,7 @@ class Timeline(Application[UUID]):
             try:
                 talks: Talks = self.repository.get(talks_id(slug))
             except AggregateNotFoundError:
-                raise _no_talks(slug) from None
+                raise no_talks(slug) from None
             result = command(talks)
             try:
                 self.save(talks)
@@ -251,10 +234,6 @@ class Timeline(Application[UUID]):
         raise ConcurrencyConflict(
             f"talks {slug!r} kept changing under this command; nothing was written"
         )
-
-
-def _no_talks(slug: str) -> NotFound:
-    return NotFound(f"no talks {slug!r}; see: timeline talks list")
 
 
 def _history_entry(position: int, event: Any) -> HistoryEntry:

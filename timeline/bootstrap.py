@@ -3,27 +3,58 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import PersistenceError
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
-from events import StoreError
+from events.errors import StoreError
 from projections.sqlite import SQLiteViews
-from timeline.application import Timeline
+from timeline.queries import Queries
 from timeline.settings import Settings
+
+if TYPE_CHECKING:
+    from timeline.application import Timeline  # loads the event models: lazily
+
+LOCK_TIMEOUT = 30  # seconds a writer waits for another writer's transaction
 
 
 def open_timeline(settings: Settings) -> Timeline:
-    """Open (creating if needed) the SQLite store the settings name."""
-    path = settings.db_path
+    """Open (creating if needed) the store the settings name, for recording."""
+    from timeline.application import Timeline
+
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": str(settings.db_path),
+        "SQLITE_LOCK_TIMEOUT": str(LOCK_TIMEOUT),
+    }
+    with _store_errors(settings.db_path):
+        return Timeline(env=env, author=settings.author, views_class=SQLiteViews)
+
+
+def open_queries(settings: Settings, catch_up: Callable[[int], object]) -> Queries:
+    """Open the views alone: a query that finds them current loads nothing more.
+
+    ``catch_up(lag)`` is called (and may open the full application) only when
+    the store holds ``lag`` events the views have not applied yet.
+    """
+    with _store_errors(settings.db_path):
+        datastore = SQLiteDatastore(str(settings.db_path), lock_timeout=LOCK_TIMEOUT)
+        SQLiteApplicationRecorder(datastore).create_table()
+        views = SQLiteViews(datastore)
+        views.create_table()
+        return Queries(views, catch_up)
+
+
+@contextmanager
+def _store_errors(path: Path) -> Iterator[None]:
     if path.is_dir():
         raise StoreError(f"database path {str(path)!r} is a directory")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        env = {
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-            "SQLITE_DBNAME": str(path),
-            "SQLITE_LOCK_TIMEOUT": "30",
-        }
-        return Timeline(env=env, author=settings.author, views_class=SQLiteViews)
+        yield
     except (OSError, PersistenceError, sqlite3.Error) as error:
         raise StoreError(f"cannot open database {str(path)!r}: {error}") from None

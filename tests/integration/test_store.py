@@ -12,8 +12,9 @@ from eventsourcing.persistence import IntegrityError
 
 import projections.sqlite
 from events import talks_id
-from timeline.application import VIEWS, Timeline
+from timeline.application import Timeline
 from timeline.bootstrap import open_timeline
+from timeline.queries import VIEWS
 from timeline.settings import Settings
 
 SLUG = "geneva-talks"
@@ -69,7 +70,7 @@ def test_recorded_entries_survive_closing_and_reopening(db_path: Path) -> None:
         first.record_stance(SLUG, "CHN", "Hesitant", ["Trade"], on="2024-07-01")
         first.record_motivation(SLUG, "mediators", "Wants a deal")
         first.record_development(SLUG, "2024-08", "Second round", ["Reuters"])
-        before = first.talks_view(SLUG).model_dump()
+        before = first.queries.talks_view(SLUG)
         history = first.history(SLUG)
         count = first.event_count()
     finally:
@@ -78,9 +79,9 @@ def test_recorded_entries_survive_closing_and_reopening(db_path: Path) -> None:
     second = open_timeline(Settings(db_path=db_path, author="someone-else"))
     try:
         assert second.event_count() == count == 6
-        assert second.talks_view(SLUG).model_dump() == before
+        assert second.queries.talks_view(SLUG) == before
         assert second.history(SLUG) == history
-        assert [a.key for a in second.actors()] == ["mediators"]
+        assert [a["key"] for a in second.queries.actors()] == ["mediators"]
         aggregate = second.repository.get(talks_id(SLUG))
         assert aggregate.version == 5
         assert aggregate.developments == 1
@@ -91,7 +92,7 @@ def test_recorded_entries_survive_closing_and_reopening(db_path: Path) -> None:
 def test_file_holds_the_event_store_and_the_views(app: Timeline, db_path: Path) -> None:
     app.register_actor("mediators", "Mediators", "group")
     open_geneva(app)
-    app.talks_view(SLUG)
+    app.queries.talks_view(SLUG)
 
     tables = {name for (name,) in rows(db_path, "SELECT name FROM sqlite_master")}
     assert {"stored_events", "talks_view", "actors_view", "tracking"} <= tables
@@ -108,10 +109,10 @@ def test_file_holds_the_event_store_and_the_views(app: Timeline, db_path: Path) 
 def test_views_catch_up_incrementally(app: Timeline, db_path: Path) -> None:
     open_geneva(app)
     app.add_agenda_item(SLUG, "grain-corridor", "Grain Corridor")
-    view = app.talks_view(SLUG)
-    assert view.version == 2
-    assert view.last_position == max_rowid(db_path) == tracked(db_path)
-    first_position = view.last_position
+    view = app.queries.talks_view(SLUG)
+    assert view["version"] == 2
+    assert view["last_position"] == max_rowid(db_path) == tracked(db_path)
+    first_position = view["last_position"]
 
     app.record_stance(SLUG, "UKR", "Firm")
     app.record_development(SLUG, "2024-08", "Second round")
@@ -120,12 +121,51 @@ def test_views_catch_up_incrementally(app: Timeline, db_path: Path) -> None:
 
     assert app.catch_up() == 3  # only the new events are applied
     assert app.catch_up() == 0
-    view = app.talks_view(SLUG)
-    assert view.version == 5
-    assert view.last_position == max_rowid(db_path) == tracked(db_path)
-    assert view.last_position > first_position
-    assert [d.number for d in view.developments] == [1, 2]
-    assert [a.key for a in view.agenda] == ["grain-corridor"]
+    view = app.queries.talks_view(SLUG)
+    assert view["version"] == 5
+    assert view["last_position"] == max_rowid(db_path) == tracked(db_path)
+    assert view["last_position"] > first_position
+    assert [d["number"] for d in view["developments"]] == [1, 2]
+    assert [a["key"] for a in view["agenda"]] == ["grain-corridor"]
+
+
+def test_queries_catch_up_only_when_the_views_lag(
+    app: Timeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert app.views.lag(VIEWS) == 0  # an empty store has nothing to apply
+    app.register_actor("mediators", "Mediators", "group")
+    open_geneva(app)
+    assert app.views.lag(VIEWS) > 0  # recording does not touch the views
+    assert app.views.lag(VIEWS) == event_rows(db_path) == 2
+    assert tracked(db_path) is None
+
+    reads: list[int] = []
+    select_notifications = app.recorder.select_notifications
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        reads.append(1)
+        return select_notifications(*args, **kwargs)
+
+    monkeypatch.setattr(app.recorder, "select_notifications", counting)
+
+    assert app.queries.talks_view(SLUG)["version"] == 1  # caught up first
+    assert app.views.lag(VIEWS) == 0
+    assert tracked(db_path) == max_rowid(db_path)
+    assert reads  # the query caught the views up
+
+    reads.clear()
+    assert app.queries.talks_view(SLUG)["version"] == 1
+    assert [row["slug"] for row in app.queries.talks_list()] == [SLUG]
+    assert [a["key"] for a in app.queries.actors()] == ["mediators"]
+    assert reads == []  # nothing new: the queries read the views as they are
+
+    app.record_stance(SLUG, "mediators", "Neutral")
+    assert app.views.lag(VIEWS) == 1
+    view = app.queries.talks_view(SLUG)
+    assert app.views.lag(VIEWS) == 0
+    assert reads  # the new event was applied before answering
+    assert view["version"] == 2
+    assert [s["actor_name"] for s in view["stances"]] == ["Mediators"]
 
 
 def test_stray_library_environment_does_not_redirect_storage(
@@ -147,7 +187,7 @@ def test_stray_library_environment_does_not_redirect_storage(
     assert event_rows(db_path) == 2
     reopened = open_timeline(Settings(db_path=db_path, author="tester"))
     try:
-        assert reopened.talks_view(SLUG).version == 2
+        assert reopened.queries.talks_view(SLUG)["version"] == 2
     finally:
         reopened.close()
 
@@ -172,9 +212,9 @@ def test_long_streams_are_snapshotted_and_still_load(
         assert aggregate.version == 451
         assert aggregate.developments == 450
         assert reopened.record_development(SLUG, "2024-09", "After") == 451
-        view = reopened.talks_view(SLUG)
-        assert view.version == 452
-        assert [d.number for d in view.developments] == list(range(1, 452))
+        view = reopened.queries.talks_view(SLUG)
+        assert view["version"] == 452
+        assert [d["number"] for d in view["developments"]] == list(range(1, 452))
     finally:
         reopened.close()
 
@@ -196,7 +236,7 @@ def test_view_is_all_or_nothing_when_a_batch_crashes(
 ) -> None:
     open_geneva(app)
     app.add_agenda_item(SLUG, "grain-corridor", "Grain Corridor")
-    app.talks_view(SLUG)
+    app.queries.talks_view(SLUG)
     position_before = tracked(db_path)
     rows_before = view_rows(db_path)
 
@@ -228,11 +268,11 @@ def test_view_is_all_or_nothing_when_a_batch_crashes(
     assert view_rows(db_path) == rows_before
 
     assert app.catch_up() == 4
-    view = app.talks_view(SLUG)
-    assert tracked(db_path) == max_rowid(db_path) == view.last_position
-    assert [s.actor_name for s in view.stances] == ["Mediators"]
-    assert [d.text for d in view.developments] == ["Second round", "Third round"]
-    assert [a.key for a in app.actors()] == ["mediators"]
+    view = app.queries.talks_view(SLUG)
+    assert tracked(db_path) == max_rowid(db_path) == view["last_position"]
+    assert [s["actor_name"] for s in view["stances"]] == ["Mediators"]
+    assert [d["text"] for d in view["developments"]] == ["Second round", "Third round"]
+    assert [a["key"] for a in app.queries.actors()] == ["mediators"]
 
 
 def test_two_views_racing_never_apply_a_batch_twice(
@@ -256,10 +296,10 @@ def test_two_views_racing_never_apply_a_batch_twice(
 
         assert tracked(db_path) == max_rowid(db_path)
         assert other.catch_up() == 0
-        view = other.talks_view(SLUG)
-        assert view.version == 3
-        assert [a.key for a in view.agenda] == ["grain-corridor"]
-        assert [d.number for d in view.developments] == [1]
+        view = other.queries.talks_view(SLUG)
+        assert view["version"] == 3
+        assert [a["key"] for a in view["agenda"]] == ["grain-corridor"]
+        assert [d["number"] for d in view["developments"]] == [1]
     finally:
         other.close()
 
@@ -271,8 +311,8 @@ def test_views_are_rebuilt_from_the_events_alone(app: Timeline, db_path: Path) -
     app.add_scenario(SLUG, "ceasefire", "Ceasefire", "Fewer casualties")
     app.amend(SLUG, "scenario:ceasefire", {"impact": "Talks resume"}, "Misquoted")
     app.retract(SLUG, "stance:mediators", "Not said")
-    before = app.talks_view(SLUG).model_dump()
-    actors_before = app.actors()
+    before = app.queries.talks_view(SLUG)
+    actors_before = app.queries.actors()
 
     with closing(sqlite3.connect(db_path)) as connection, connection:
         connection.execute("DELETE FROM talks_view")
@@ -280,5 +320,5 @@ def test_views_are_rebuilt_from_the_events_alone(app: Timeline, db_path: Path) -
         connection.execute("DELETE FROM tracking")
 
     assert app.catch_up() == event_rows(db_path) == 6
-    assert app.talks_view(SLUG).model_dump() == before
-    assert app.actors() == actors_before
+    assert app.queries.talks_view(SLUG) == before
+    assert app.queries.actors() == actors_before

@@ -7,6 +7,7 @@ line and exit status 1 (2 for usage errors); ``--debug`` shows the traceback.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -17,9 +18,11 @@ from events.errors import TimelineError
 
 if TYPE_CHECKING:
     from timeline.application import Timeline
+    from timeline.queries import Queries
     from timeline.settings import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
+PROGRESS_FROM = 5_000  # events to apply before a progress bar is worth showing
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -39,9 +42,33 @@ class State:
 
     @cached_property
     def app(self) -> Timeline:
+        """The application, for recording (loads the event models)."""
         from timeline.bootstrap import open_timeline
 
         return open_timeline(self.settings)
+
+    @cached_property
+    def queries(self) -> Queries:
+        """The views, for reading; the application loads only if they lag."""
+        from timeline.bootstrap import open_queries
+
+        return open_queries(self.settings, catch_up=self.catch_up)
+
+    def catch_up(self, lag: int) -> None:
+        """Apply new events to the views, with a progress bar when there are many."""
+        if lag < PROGRESS_FROM:
+            self.app.catch_up()
+            return
+        with click.progressbar(
+            length=lag, label="Updating views", file=sys.stderr
+        ) as bar:
+            self.app.catch_up(progress=bar.update)
+
+    def close(self) -> None:
+        if "queries" in vars(self):
+            self.queries.views.datastore.close()
+        if "app" in vars(self):
+            self.app.close()
 
 
 class TimelineGroup(click.Group):
@@ -84,12 +111,7 @@ def cli(ctx: click.Context, db: str | None, author: str | None, debug: bool) -> 
       timeline develop beijing-talks --on 2024-07 "Follow-up meeting announced"
     """
     state = ctx.obj = State(db, author, debug)
-
-    def close() -> None:
-        if "app" in vars(state):
-            state.app.close()
-
-    ctx.call_on_close(close)
+    ctx.call_on_close(state.close)
 
 
 def json_option(func: F) -> F:

@@ -22,7 +22,7 @@ def talks_list(state: State, /, as_json: bool) -> None:
     Example:
       timeline talks list --json
     """
-    rows = state.app.talks_list()
+    rows = state.queries.talks_list()
     if as_json:
         echo_json(rows)
     else:
@@ -41,9 +41,9 @@ def actor_list(state: State, /, as_json: bool) -> None:
     Example:
       timeline actor list
     """
-    actors = state.app.actors()
+    actors = state.queries.actors()
     if as_json:
-        echo_json([a.model_dump(mode="json") for a in actors])
+        echo_json(actors)
     else:
         from timeline.cli import render
 
@@ -66,9 +66,9 @@ def show(state: State, /, slug: str, as_json: bool) -> None:
     Example:
       timeline show beijing-talks
     """
-    view = state.app.talks_view(slug)
+    view = state.queries.talks_view(slug)
     if as_json:
-        echo_json(view.model_dump(mode="json"))
+        echo_json(view)
     else:
         from timeline.cli import render
 
@@ -88,7 +88,7 @@ def history(state: State, /, slug: str, as_json: bool) -> None:
     """
     entries = state.app.history(slug)
     if as_json:
-        echo_json([entry.model_dump(mode="json") for entry in entries])
+        echo_json(entries)
     else:
         from timeline.cli import render
 
@@ -121,7 +121,7 @@ def export(state: State, /, slug: str, format_: str, output: Path | None) -> Non
     """
     from timeline.exporters import FORMATS
 
-    document = FORMATS[format_](state.app.talks_view(slug))
+    document = FORMATS[format_](state.queries.talks_view(slug))
     if output is None:
         click.echo(document, nl=False)
         return

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
-from projections import ActorView, TalksView
-from timeline.application import HistoryEntry
+from projections import ActorView, TalksView, current, standing
+from projections.sqlite import TalksRow
+
+if TYPE_CHECKING:
+    from timeline.application import HistoryEntry
 
 console = Console(soft_wrap=False)
 
@@ -23,7 +26,7 @@ def _table(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
     return table
 
 
-def talks_table(rows: list[dict[str, Any]]) -> None:
+def talks_table(rows: list[TalksRow]) -> None:
     if not rows:
         console.print("No talks recorded yet. Try: timeline demo")
         return
@@ -50,69 +53,45 @@ def actors_table(actors: list[ActorView]) -> None:
         _table(
             "Registered actors",
             ("Key", "Name", "Kind"),
-            ((a.key, a.name, a.kind) for a in actors),
+            ((a["key"], a["name"], a["kind"]) for a in actors),
         )
     )
 
 
 def talks_view(view: TalksView) -> None:
-    parties = ", ".join(f"{p.name} ({p.code})" for p in view.parties)
-    console.print(f"[bold]{view.title}[/bold]", highlight=False)
+    parties = ", ".join(f"{p['name']} ({p['code']})" for p in view["parties"])
+    console.print(f"[bold]{view['title']}[/bold]", highlight=False)
     console.print(
-        f"Location: {view.location}   Date: {view.on or 'not recorded'}"
+        f"Location: {view['location']}   Date: {view['on'] or 'not recorded'}"
         f"   Parties: {parties}",
         highlight=False,
     )
-    for source in view.sources:
+    for source in view["sources"]:
         console.print(f"Source: {source}", highlight=False)
-    if view.summary:
-        console.print(view.summary, highlight=False)
+    if view["summary"]:
+        console.print(view["summary"], highlight=False)
     tables: list[tuple[str, tuple[str, ...], list[tuple[Any, ...]]]] = [
-        (
-            "Agenda",
-            ("Key", "Title", "Detail"),
-            [(i.key, i.title, i.detail) for i in view.standing("agenda")],
-        ),
-        (
-            "Stances",
-            ("Actor", "Position", "Key interests", "Date"),
-            [
-                (s.actor_name, s.position, ", ".join(s.interests), s.on)
-                for s in view.current_stances()
-            ],
-        ),
-        (
-            "Motivations",
-            ("Actor", "Motivation"),
-            [(m.actor_name, m.text) for m in view.current_motivations()],
-        ),
-        (
-            "Outcome scenarios",
-            ("Key", "Outcome", "Potential impact"),
-            [(s.key, s.outcome, s.impact) for s in view.standing("scenarios")],
-        ),
-        (
-            "Recommendations",
-            ("Key", "Recommendation", "Outcome", "Detail", "For"),
-            [
-                (r.key, r.title, r.outcome, r.detail, r.audience_name)
-                for r in view.standing("recommendations")
-            ],
-        ),
-        (
-            "Developments",
-            ("#", "Date", "Development", "Sources"),
-            [
-                (d.number, d.on, d.text, "; ".join(d.sources))
-                for d in view.standing("developments")
-            ],
-        ),
-    ]
+        ("Agenda", ("Key", "Title", "Detail"),
+         [(i["key"], i["title"], i["detail"]) for i in standing(view["agenda"])]),
+        ("Stances", ("Actor", "Position", "Key interests", "Date"),
+         [(s["actor_name"], s["position"], ", ".join(s["interests"]), s["on"])
+          for s in current(view["stances"])]),
+        ("Motivations", ("Actor", "Motivation"),
+         [(m["actor_name"], m["text"]) for m in current(view["motivations"])]),
+        ("Outcome scenarios", ("Key", "Outcome", "Potential impact"),
+         [(s["key"], s["outcome"], s["impact"]) for s in standing(view["scenarios"])]),
+        ("Recommendations", ("Key", "Recommendation", "Outcome", "Detail", "For"),
+         [(r["key"], r["title"], r["outcome"], r["detail"], r["audience_name"])
+          for r in standing(view["recommendations"])]),
+        ("Developments", ("#", "Date", "Development", "Sources"),
+         [(d["number"], d["on"], d["text"], "; ".join(d["sources"]))
+          for d in standing(view["developments"])]),
+    ]  # fmt: skip
     for title, header, rows in tables:
         if rows:
             console.print(_table(title, header, rows))
     console.print(
-        f"Version {view.version}, store position {view.last_position}.",
+        f"Version {view['version']}, store position {view['last_position']}.",
         style="dim",
         highlight=False,
     )
@@ -125,11 +104,11 @@ def history_table(entries: list[HistoryEntry]) -> None:
             ("Position", "Type", "Recorded at", "By", "Payload"),
             (
                 (
-                    e.position,
-                    e.type,
-                    e.recorded_at[:26],
-                    e.recorded_by,
-                    _payload(e.payload),
+                    e["position"],
+                    e["type"],
+                    e["recorded_at"][:26],
+                    e["recorded_by"],
+                    _payload(e["payload"]),
                 )
                 for e in entries
             ),

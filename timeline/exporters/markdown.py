@@ -9,62 +9,62 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from events import is_country_code
-from projections.talks import Recommendation, TalksView
+from projections.talks import Recommendation, TalksView, current, standing
 
 
 def render_markdown(view: TalksView) -> str:
-    parties = ", ".join(f"{p.name} ({p.code})" for p in view.parties)
+    parties = ", ".join(f"{p['name']} ({p['code']})" for p in view["parties"])
     lines = [
-        f"# {view.title}",
+        f"# {view['title']}",
         "",
-        f"- **Location:** {view.location}",
-        f"- **Date:** {view.on or 'not recorded'}",
+        f"- **Location:** {view['location']}",
+        f"- **Date:** {view['on'] or 'not recorded'}",
         f"- **Parties:** {parties}",
-        *(f"- **Source:** {source}" for source in view.sources),
+        *(f"- **Source:** {source}" for source in view["sources"]),
     ]
-    if view.summary:
-        lines += ["", view.summary]
-    if agenda := view.standing("agenda"):
+    if view["summary"]:
+        lines += ["", view["summary"]]
+    if agenda := standing(view["agenda"]):
         lines += _section(
             "Agenda",
-            [
-                f"- **{i.title}**: {i.detail}" if i.detail else f"- **{i.title}**"
-                for i in agenda
-            ],
+            [_bullet(item["title"], item["detail"]) for item in agenda],
         )
-    if stances := view.current_stances():
-        all_states = all(is_country_code(s.actor) for s in stances)
+    if stances := current(view["stances"]):
+        all_states = all(is_country_code(s["actor"]) for s in stances)
         header = (
             "Country" if all_states else "Actor",
             "Diplomatic Stance",
             "Key Interests",
         )
         rows: list[tuple[str, ...]]
-        rows = [(s.actor_name, s.position, ", ".join(s.interests)) for s in stances]
+        rows = [
+            (s["actor_name"], s["position"], ", ".join(s["interests"])) for s in stances
+        ]
         lines += _section("Diplomatic stances", _table(header, rows))
-    if motives := view.current_motivations():
+    if motives := current(view["motivations"]):
         lines += _section(
             "Motivations of key players",
-            [f"- **{m.actor_name}**: {m.text}" for m in motives],
+            [_bullet(m["actor_name"], m["text"]) for m in motives],
         )
-    if scenarios := view.standing("scenarios"):
-        rows = [(s.outcome, s.impact) for s in scenarios]
+    if scenarios := standing(view["scenarios"]):
+        rows = [(s["outcome"], s["impact"]) for s in scenarios]
         lines += _section(
             "Outcome scenarios", _table(("Outcome", "Potential Impact"), rows)
         )
-    recommendations: list[Recommendation] = view.standing("recommendations")
-    if priorities := [r for r in recommendations if not r.outcome]:
+    recommendations: list[Recommendation] = standing(view["recommendations"])
+    if priorities := [r for r in recommendations if not r["outcome"]]:
         lines += _section(
-            _for("Strategic priorities", priorities), [_priority(r) for r in priorities]
+            _for("Strategic priorities", priorities),
+            [_bullet(r["title"], r["detail"]) for r in priorities],
         )
-    if summary := [r for r in recommendations if r.outcome]:
-        rows = [(r.title, r.outcome or "") for r in summary]
+    if summary := [r for r in recommendations if r["outcome"]]:
+        rows = [(r["title"], r["outcome"] or "") for r in summary]
         lines += _section(
             _for("Recommendations", summary),
             _table(("Recommendation", "Outcome"), rows),
         )
-    if developments := view.standing("developments"):
-        rows = [(d.on, d.text, "; ".join(d.sources)) for d in developments]
+    if developments := standing(view["developments"]):
+        rows = [(d["on"], d["text"], "; ".join(d["sources"])) for d in developments]
         lines += _section(
             "Developments", _table(("Date", "Development", "Sources"), rows)
         )
@@ -72,9 +72,9 @@ def render_markdown(view: TalksView) -> str:
         "",
         "---",
         "",
-        f"Record of talks `{view.slug}` at version {view.version} "
-        f"(store position {view.last_position}); opened "
-        f"{view.opened.recorded_at.isoformat()} by {view.opened.recorded_by}.",
+        f"Record of talks `{view['slug']}` at version {view['version']} "
+        f"(store position {view['last_position']}); opened "
+        f"{view['opened']['recorded_at']} by {view['opened']['recorded_by']}.",
     ]
     return "\n".join(lines) + "\n"
 
@@ -100,12 +100,11 @@ def _cell(text: str) -> str:
 
 
 def _for(title: str, recommendations: Sequence[Recommendation]) -> str:
-    audiences = {r.audience_name for r in recommendations}
+    audiences = {r["audience_name"] for r in recommendations}
     if len(audiences) == 1 and None not in audiences:
         return f"{title} for {audiences.pop()}"
     return title
 
 
-def _priority(recommendation: Recommendation) -> str:
-    text = f"- **{recommendation.title}**"
-    return f"{text}: {recommendation.detail}" if recommendation.detail else text
+def _bullet(title: str, text: str | None) -> str:
+    return f"- **{title}**: {text}" if text else f"- **{title}**"
