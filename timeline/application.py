@@ -29,7 +29,7 @@ from events import (
     is_country_code,
     talks_id,
 )
-from events.base import TOPIC_PREFIX, DomainEvent
+from events.base import TOPIC_PREFIX, AggregateSnapshot, DomainEvent
 from events.values import as_actor_code, optional_date
 from projections import catch_up
 from projections.sqlite import SQLiteViews
@@ -55,7 +55,8 @@ class Timeline(Application[UUID]):
     """Records talks and everything said about them; answers from the views."""
 
     name = "timeline"
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Talks: 200}
+    snapshot_interval: ClassVar[int] = 200
+    """A talks is snapshotted each time its version passes a multiple of this."""
 
     def __init__(
         self, env: Mapping[str, str], author: str, views_class: type[SQLiteViews]
@@ -77,6 +78,21 @@ class Timeline(Application[UUID]):
         return self.factory.mapper(
             transcoder=self.construct_transcoder(), mapper_class=PydanticMapper
         )
+
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """Save, then snapshot each talks whose version passed a multiple of the
+        interval, from the copy in hand: the library would load it again."""
+        crossed = [
+            obj
+            for obj in objs
+            if isinstance(obj, Talks)
+            and (obj.version - len(obj.pending_events)) // self.snapshot_interval
+            < obj.version // self.snapshot_interval
+        ]
+        recordings = super().save(*objs, **kwargs)
+        if crossed and self.snapshots is not None:
+            self.snapshots.put([AggregateSnapshot.take(talks) for talks in crossed])
+        return recordings
 
     # -- commands -------------------------------------------------------------
 
