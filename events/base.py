@@ -47,6 +47,11 @@ class DomainEvent(BaseModel):
     originator_version: int
     timestamp: datetime
 
+    @classmethod
+    def type_name(cls) -> str:
+        """The stable name of this kind of event: ``StanceRecorded``."""
+        return cls.TOPIC.removeprefix(TOPIC_PREFIX)
+
 
 class AggregateSnapshot(DomainEvent, CanSnapshotAggregate[UUID]):
     """Snapshot of an aggregate's state; its state is plain JSON data."""

@@ -148,7 +148,7 @@ def evolve(
         retracted=False,
         corrections=[],
     )
-    kind = e.TOPIC.rpartition("/")[2]  # the stable name: "TalksOpened", ...
+    kind = e.type_name()  # stable: "TalksOpened", "StanceRecorded", ...
     if kind == "TalksOpened":
         return TalksView(
             slug=e.slug,

@@ -1,8 +1,8 @@
-"""The application service: command methods that record, queries that read views.
+"""The application service: command methods that record, and the history.
 
 Each command loads one aggregate, calls one domain method and saves; a
 concurrent writer's conflict is retried on a fresh copy, a bounded number of
-times. Queries first catch the views up, so they never answer from stale rows.
+times. Reads of the views go through :attr:`Timeline.queries`.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from events import (
     is_country_code,
     talks_id,
 )
-from events.base import TOPIC_PREFIX, AggregateSnapshot, DomainEvent
+from events.base import AggregateSnapshot, DomainEvent
 from events.values import as_actor_code, optional_date
 from projections import catch_up
 from projections.sqlite import SQLiteViews
@@ -267,7 +267,7 @@ def _history_entry(position: int, event: Any) -> HistoryEntry:
     return HistoryEntry(
         position=position,
         version=domain_event.originator_version,
-        type=type(domain_event).TOPIC.removeprefix(TOPIC_PREFIX),
+        type=domain_event.type_name(),
         recorded_at=domain_event.timestamp.isoformat(),
         recorded_by=getattr(domain_event, "recorded_by", ""),
         payload=payload,
