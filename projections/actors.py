@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, TypedDict
+from typing import TypedDict
 
-if TYPE_CHECKING:
-    from events import Actor
+from projections.records import EventRecord
 
 
 class ActorView(TypedDict):
@@ -16,11 +15,12 @@ class ActorView(TypedDict):
     recorded_by: str
 
 
-def registered(event: Actor.Registered) -> ActorView:
+def registered(record: EventRecord) -> ActorView:
+    """The view of an actor from its ``ActorRegistered`` event."""
     return ActorView(
-        key=event.key,
-        name=event.name,
-        kind=event.kind.value,
-        recorded_at=event.timestamp.isoformat(),
-        recorded_by=event.recorded_by,
+        key=record.data["key"],
+        name=record.data["name"],
+        kind=record.data["kind"],
+        recorded_at=record.recorded_at,
+        recorded_by=record.recorded_by,
     )

@@ -1,63 +1,59 @@
-"""Bring a view up to the head of the event store by pulling notifications.
+"""Bring the views up to the head of the event store by pulling notifications.
 
 SQLite cannot push new events to a subscriber (eventsourcing 9.5 does not
 implement ``subscribe()`` for it), so views pull: read the notifications after
-the view's tracking position, decode them, apply them in batches.
+the furthest-behind view's position, decode them once, and apply each batch
+to every view that has not seen it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from collections.abc import Callable, Sequence
+from typing import Protocol
 
-from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Mapper
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Notification
 
 from events.errors import ConcurrencyConflict
+from projections.records import EventRecord
 
-if TYPE_CHECKING:
-    from events.base import DomainEvent
-
-BATCH_SIZE = 500
+BATCH_SIZE = 2_000  # events per transaction: fewer commits, bounded memory
 ATTEMPTS = 20
 
 
-class TrackedView(Protocol):
-    def position(self, name: str) -> int: ...
+class TrackedViews(Protocol):
+    def positions(self) -> dict[str, int]: ...
 
     def apply(
-        self, name: str, start: int, batch: list[tuple[int, DomainEvent]]
+        self, positions: dict[str, int], batch: Sequence[EventRecord]
     ) -> None: ...
 
 
 def catch_up(
-    name: str,
-    view: TrackedView,
+    views: TrackedViews,
     recorder: ApplicationRecorder,
-    mapper: Mapper[Any],
+    decode: Callable[[Notification], EventRecord],
     *,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Apply every event the view ``name`` has not seen; return how many."""
+    """Apply every event some view has not seen; return how many were read."""
     applied = conflicts = 0
     while True:
-        start = view.position(name)
+        positions = views.positions()
+        start = min(positions.values())
         notifications = recorder.select_notifications(
             start, batch_size, inclusive_of_start=False
         )
         if not notifications:
             return applied
-        batch = [
-            (n.id, cast("DomainEvent", mapper.to_domain_event(n)))
-            for n in notifications
-        ]
+        batch = [decode(notification) for notification in notifications]
         try:
-            view.apply(name, start, batch)
+            views.apply(positions, batch)
         except IntegrityError:
             conflicts += 1  # another process applied them first: read on from there
             if conflicts >= ATTEMPTS:
                 raise ConcurrencyConflict(
-                    f"view {name!r} kept moving under this process; try again"
+                    "the views kept moving under this process; try again"
                 ) from None
             continue
         applied += len(batch)

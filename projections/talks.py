@@ -14,11 +14,11 @@ Both must always agree.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any, Literal, TypedDict, TypeVar, cast
+from typing import Any, Literal, TypedDict, TypeVar, cast
 
-if TYPE_CHECKING:
-    from events.base import DomainEvent
+from projections.records import EventRecord
 
+Data = dict[str, Any]
 ActorNames = Callable[[str], str]
 """Display name of an actor code: ``CHN`` -> ``China``."""
 
@@ -136,28 +136,25 @@ def current(entries: list[E]) -> list[E]:
     return [latest[actor] for actor in order if actor in latest]
 
 
-def evolve(
-    view: TalksView | None, event: DomainEvent, position: int, names: ActorNames
-) -> TalksView:
-    """Return the view after ``event`` (stored at ``position``) is applied."""
-    e: Any = event
+def evolve(view: TalksView | None, record: EventRecord, names: ActorNames) -> TalksView:
+    """Return the view after the event ``record`` is applied."""
+    d = record.data
     entry = Entry(
-        store_position=position,
-        recorded_at=e.timestamp.isoformat(),
-        recorded_by=e.recorded_by,
+        store_position=record.position,
+        recorded_at=record.recorded_at,
+        recorded_by=record.recorded_by,
         retracted=False,
         corrections=[],
     )
-    kind = e.type_name()  # stable: "TalksOpened", "StanceRecorded", ...
-    if kind == "TalksOpened":
+    if record.type == "TalksOpened":
         return TalksView(
-            slug=e.slug,
-            title=e.title,
-            location=e.location,
-            parties=[Party(code=code, name=names(code)) for code in e.parties],
-            on=e.on.text if e.on else None,
-            summary=e.summary,
-            sources=list(e.sources),
+            slug=d["slug"],
+            title=d["title"],
+            location=d["location"],
+            parties=[Party(code=code, name=names(code)) for code in d["parties"]],
+            on=d["on"],
+            summary=d["summary"],
+            sources=list(d["sources"]),
             opened=entry,
             agenda=[],
             stances=[],
@@ -165,113 +162,119 @@ def evolve(
             scenarios=[],
             recommendations=[],
             developments=[],
-            version=e.originator_version,
-            last_position=position,
+            version=record.version,
+            last_position=record.position,
         )
-    assert view is not None, f"{kind} before the talks were opened"
-    _APPLY[kind](view, e, entry, names)
-    view["version"] = e.originator_version
-    view["last_position"] = position
+    assert view is not None, f"{record.type} before the talks were opened"
+    _APPLY[record.type](view, d, entry, names)
+    view["version"] = record.version
+    view["last_position"] = record.position
     return view
 
 
-def rebuild(
-    events: Iterable[tuple[int, DomainEvent]], names: ActorNames
-) -> TalksView | None:
+def rebuild(records: Iterable[EventRecord], names: ActorNames) -> TalksView | None:
     """Fold a whole history of one talks, from nothing."""
     view: TalksView | None = None
-    for position, event in events:
-        view = evolve(view, event, position, names)
+    for record in records:
+        view = evolve(view, record, names)
     return view
 
 
 # -- one function per event type ----------------------------------------------
 
 
-def _agenda_item_added(view: TalksView, e: Any, entry: Entry, _: ActorNames) -> None:
+def _agenda_item_added(view: TalksView, d: Data, entry: Entry, _: ActorNames) -> None:
     view["agenda"].append(
-        AgendaItem(**entry, key=e.key, title=e.title, detail=e.detail)
+        AgendaItem(**entry, key=d["key"], title=d["title"], detail=d["detail"])
     )
 
 
-def _stance_recorded(view: TalksView, e: Any, entry: Entry, names: ActorNames) -> None:
+def _stance_recorded(view: TalksView, d: Data, entry: Entry, names: ActorNames) -> None:
     view["stances"].append(
         Stance(
             **entry,
-            actor=e.actor,
-            actor_name=names(e.actor),
-            position=e.position,
-            interests=list(e.interests),
-            on=e.on.text if e.on else None,
+            actor=d["actor"],
+            actor_name=names(d["actor"]),
+            position=d["position"],
+            interests=list(d["interests"]),
+            on=d["on"],
         )
     )
 
 
 def _motivation_recorded(
-    view: TalksView, e: Any, entry: Entry, names: ActorNames
+    view: TalksView, d: Data, entry: Entry, names: ActorNames
 ) -> None:
     view["motivations"].append(
-        Motivation(**entry, actor=e.actor, actor_name=names(e.actor), text=e.text)
+        Motivation(
+            **entry, actor=d["actor"], actor_name=names(d["actor"]), text=d["text"]
+        )
     )
 
 
-def _scenario_added(view: TalksView, e: Any, entry: Entry, _: ActorNames) -> None:
+def _scenario_added(view: TalksView, d: Data, entry: Entry, _: ActorNames) -> None:
     view["scenarios"].append(
-        Scenario(**entry, key=e.key, outcome=e.outcome, impact=e.impact)
+        Scenario(**entry, key=d["key"], outcome=d["outcome"], impact=d["impact"])
     )
 
 
 def _recommendation_added(
-    view: TalksView, e: Any, entry: Entry, names: ActorNames
+    view: TalksView, d: Data, entry: Entry, names: ActorNames
 ) -> None:
     view["recommendations"].append(
         Recommendation(
             **entry,
-            key=e.key,
-            title=e.title,
-            outcome=e.outcome,
-            detail=e.detail,
-            audience=e.audience,
-            audience_name=names(e.audience) if e.audience else None,
+            key=d["key"],
+            title=d["title"],
+            outcome=d["outcome"],
+            detail=d["detail"],
+            audience=d["audience"],
+            audience_name=names(d["audience"]) if d["audience"] else None,
         )
     )
 
 
-def _development_recorded(view: TalksView, e: Any, entry: Entry, _: ActorNames) -> None:
+def _development_recorded(
+    view: TalksView, d: Data, entry: Entry, _: ActorNames
+) -> None:
     view["developments"].append(
         Development(
-            **entry, number=e.number, on=e.on.text, text=e.text, sources=list(e.sources)
+            **entry,
+            number=d["number"],
+            on=d["on"],
+            text=d["text"],
+            sources=list(d["sources"]),
         )
     )
 
 
-def _entry_amended(view: TalksView, e: Any, entry: Entry, names: ActorNames) -> None:
-    target = _target(view, e.ref)
-    for name, value in _copied(e.changes).items():
+def _entry_amended(view: TalksView, d: Data, entry: Entry, names: ActorNames) -> None:
+    target = _target(view, d["ref"])
+    for name, value in _copied(d["changes"]).items():
         target[name] = value
         if name == "audience":
             target["audience_name"] = names(value) if value else None
     corrected = view["opened"] if target is view else target  # talks: on "opened"
     corrected["corrections"].append(
-        _correction("amended", e, entry, _copied(e.changes))
+        _correction("amended", d, entry, _copied(d["changes"]))
     )
 
 
-def _entry_retracted(view: TalksView, e: Any, entry: Entry, _: ActorNames) -> None:
-    target = _target(view, e.ref)
+def _entry_retracted(view: TalksView, d: Data, entry: Entry, _: ActorNames) -> None:
+    target = _target(view, d["ref"])
     target["retracted"] = True
-    target["corrections"].append(_correction("retracted", e, entry, {}))
+    target["corrections"].append(_correction("retracted", d, entry, {}))
 
 
 def _correction(
     action: Literal["amended", "retracted"],
-    e: Any,
+    d: Data,
     entry: Entry,
     changes: dict[str, Any],
 ) -> Correction:
     return Correction(
         action=action,
-        reason=e.reason,
+        reason=d["reason"],
         changes=changes,
         store_position=entry["store_position"],
         recorded_at=entry["recorded_at"],
@@ -309,7 +312,7 @@ _COLLECTIONS = {
     "development": "developments",
 }
 
-_APPLY: dict[str, Callable[[TalksView, Any, Entry, ActorNames], None]] = {
+_APPLY: dict[str, Callable[[TalksView, Data, Entry, ActorNames], None]] = {
     "AgendaItemAdded": _agenda_item_added,
     "StanceRecorded": _stance_recorded,
     "MotivationRecorded": _motivation_recorded,

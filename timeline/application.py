@@ -14,7 +14,7 @@ from typing import Any, ClassVar, TypedDict, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Mapper, Transcoder
+from eventsourcing.persistence import IntegrityError, Transcoder
 from eventsourcing.utils import Environment
 
 from events import (
@@ -29,11 +29,12 @@ from events import (
     is_country_code,
     talks_id,
 )
-from events.base import AggregateSnapshot, DomainEvent
+from events.base import AggregateSnapshot
 from events.values import as_actor_code, optional_date
 from projections import catch_up
+from projections.records import EventRecord
 from projections.sqlite import SQLiteViews
-from timeline.queries import VIEWS, Queries, no_talks
+from timeline.queries import Queries, no_talks
 from timeline.serialization import OrjsonTranscoder, PydanticMapper
 
 SAVE_ATTEMPTS = 10
@@ -62,6 +63,7 @@ class Timeline(Application[UUID]):
         self, env: Mapping[str, str], author: str, views_class: type[SQLiteViews]
     ) -> None:
         super().__init__(env=dict(env))
+        self.mapper: PydanticMapper
         self.author = author
         self.views = cast(SQLiteViews, self.factory.tracking_recorder(views_class))
         self.queries = Queries(self.views, lambda _: self.catch_up())
@@ -74,9 +76,12 @@ class Timeline(Application[UUID]):
     def construct_transcoder(self) -> Transcoder:
         return OrjsonTranscoder()
 
-    def construct_mapper(self) -> Mapper[UUID]:
-        return self.factory.mapper(
-            transcoder=self.construct_transcoder(), mapper_class=PydanticMapper
+    def construct_mapper(self) -> PydanticMapper:
+        return cast(
+            PydanticMapper,
+            self.factory.mapper(
+                transcoder=self.construct_transcoder(), mapper_class=PydanticMapper
+            ),
         )
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
@@ -192,16 +197,21 @@ class Timeline(Application[UUID]):
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
         return catch_up(
-            VIEWS, self.views, self.recorder, self.mapper, progress=progress
+            self.views, self.recorder, self.mapper.to_record, progress=progress
         )
+
+    def rebuild(
+        self, names: Iterable[str], progress: Callable[[int], None] | None = None
+    ) -> int:
+        """Empty the named views and replay every event into them."""
+        self.views.reset(list(names))
+        return self.catch_up(progress)
 
     def history(self, slug: str) -> list[HistoryEntry]:
         notifications = self.views.stream(talks_id(slug))
         if not notifications:
             raise no_talks(slug)
-        return [
-            _history_entry(n.id, self.mapper.to_domain_event(n)) for n in notifications
-        ]
+        return [_history_entry(self.mapper.to_record(n)) for n in notifications]
 
     def event_count(self) -> int:
         return self.recorder.max_notification_id() or 0
@@ -252,23 +262,12 @@ class Timeline(Application[UUID]):
         )
 
 
-def _history_entry(position: int, event: Any) -> HistoryEntry:
-    domain_event = cast(DomainEvent, event)
-    payload = domain_event.model_dump(
-        mode="json",
-        exclude={
-            "originator_id",
-            "originator_version",
-            "timestamp",
-            "recorded_by",
-            "originator_topic",
-        },
-    )
+def _history_entry(record: EventRecord) -> HistoryEntry:
     return HistoryEntry(
-        position=position,
-        version=domain_event.originator_version,
-        type=domain_event.type_name(),
-        recorded_at=domain_event.timestamp.isoformat(),
-        recorded_by=getattr(domain_event, "recorded_by", ""),
-        payload=payload,
+        position=record.position,
+        version=record.version,
+        type=record.type,
+        recorded_at=record.recorded_at,
+        recorded_by=record.recorded_by,
+        payload=record.data,
     )

@@ -9,13 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from events.errors import NotFound
+from events.errors import InvalidInput, NotFound
 from projections.actors import ActorView
-from projections.sqlite import SQLiteViews, TalksRow
+from projections.sqlite import EntryRow, SearchHit, SQLiteViews, TalksRow, ViewStatus
+from projections.sqlite.search import match_expression
 from projections.talks import TalksView
-
-VIEWS = "current-views"
-"""Tracking name of the current views (talks and actors)."""
 
 
 class Queries:
@@ -38,9 +36,31 @@ class Queries:
         self.refresh()
         return self.views.actors()
 
+    def timeline(
+        self, *, slug: str | None = None, actor: str | None = None,
+        kind: str | None = None, limit: int | None = None,
+    ) -> list[EntryRow]:  # fmt: skip
+        self._require_talks(slug)
+        return self.views.timeline(slug=slug, actor=actor, kind=kind, limit=limit)
+
+    def search(self, query: str, slug: str | None = None) -> list[SearchHit]:
+        if not match_expression(query):
+            raise InvalidInput("search needs at least one word")
+        self._require_talks(slug)
+        return self.views.search(query, slug)
+
+    def status(self) -> list[ViewStatus]:
+        return self.views.status()
+
+    def _require_talks(self, slug: str | None) -> None:
+        """Catch up; an unknown talks is an error, not an empty answer."""
+        self.refresh()
+        if slug and not self.views.has_talks(slug):
+            raise no_talks(slug)
+
     def refresh(self) -> None:
         """Apply whatever was recorded since the views were last caught up."""
-        if lag := self.views.lag(VIEWS):
+        if lag := self.views.lag():
             self._catch_up(lag)
 
 

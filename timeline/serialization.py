@@ -8,18 +8,22 @@ hands it plain JSON data and orjson encodes it.
 from __future__ import annotations
 
 from typing import Any, cast
+from uuid import UUID
 
 import orjson
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     Mapper,
     MapperDeserialisationError,
+    Notification,
     StoredEvent,
     Transcoder,
     Transcoding,
 )
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
+
+from projections.records import EventRecord
 
 
 class OrjsonTranscoder(Transcoder):
@@ -52,6 +56,24 @@ class PydanticMapper(Mapper[Any]):
         )
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[Any]:
+        cls, state = self._upcast_state(stored_event)
+        state["originator_id"] = stored_event.originator_id
+        state["originator_version"] = stored_event.originator_version
+        return cast(DomainEventProtocol[Any], cls.model_validate(state))
+
+    def to_record(self, notification: Notification) -> EventRecord:
+        """The event as plain data for the views: decoded, upcast, not validated."""
+        cls, state = self._upcast_state(notification)
+        return EventRecord.from_state(
+            notification.id,
+            cast(UUID, notification.originator_id),
+            notification.originator_version,
+            cls.type_name(),
+            state,
+        )
+
+    def _upcast_state(self, stored_event: StoredEvent) -> tuple[Any, dict[str, Any]]:
+        """The event class and its stored state, brought up to its class_version."""
         cls = resolve_topic(stored_event.topic)
         try:
             state = self.transcoder.decode(self._unseal(stored_event.state))
@@ -64,9 +86,7 @@ class PydanticMapper(Mapper[Any]):
         while version < getattr(cls, "class_version", 1):
             getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
             version += 1
-        state["originator_id"] = stored_event.originator_id
-        state["originator_version"] = stored_event.originator_version
-        return cast(DomainEventProtocol[Any], cls.model_validate(state))
+        return cls, state
 
     def _seal(self, data: bytes) -> bytes:
         if self.compressor:

@@ -8,6 +8,7 @@ import orjson
 import pytest
 
 from events import PartialDate, Talks
+from projections.records import EventRecord
 from projections.talks import (
     Correction,
     TalksView,
@@ -37,9 +38,14 @@ def talks() -> Talks:
 def view_of(talks: Talks, first_position: int = 1) -> TalksView:
     """Rebuild the view from every event the aggregate triggered so far."""
     events = talks.collect_events()
-    view = rebuild(enumerate(events, start=first_position), names)
+    view = rebuild(records(events, first_position), names)
     assert view is not None
     return view
+
+
+def records(events: list[Any], first_position: int = 1) -> list[EventRecord]:
+    """The events as the views read them back from the store."""
+    return [EventRecord.of(p, e) for p, e in enumerate(events, start=first_position)]
 
 
 def collection(view: TalksView, kind: str) -> list[Any]:
@@ -63,7 +69,7 @@ def test_opened(talks: Talks) -> None:
     assert view["sources"] == ["Xinhua"]
     assert view["opened"]["store_position"] == 1
     assert view["opened"]["recorded_by"] == BY
-    assert view["opened"]["recorded_at"] == event.timestamp.isoformat()
+    assert view["opened"]["recorded_at"] == event.model_dump(mode="json")["timestamp"]
     assert (view["version"], view["last_position"]) == (1, 1)
 
 
@@ -190,7 +196,7 @@ def test_amended_audience_renames(talks: Talks) -> None:
     assert view["recommendations"][0]["audience_name"] == "Western nations"
     talks.amend("recommendation:talk", {"audience": ""}, "Nobody", BY)
     (event,) = talks.collect_events()
-    cleared = evolve(view, event, 4, names)
+    cleared = evolve(view, EventRecord.of(4, event), names)
     assert cleared["recommendations"][0]["audience"] is None
     assert cleared["recommendations"][0]["audience_name"] is None
     assert len(cleared["recommendations"][0]["corrections"]) == 2
@@ -227,7 +233,7 @@ def test_talks_level_amendment(talks: Talks) -> None:
     assert (view["title"], view["on"]) == ("Beijing round", "2024-07-23")
     talks.amend("talks", {"on": "", "summary": "", "location": "Shanghai"}, "r", BY)
     (event,) = talks.collect_events()
-    view = evolve(view, event, 3, names)
+    view = evolve(view, EventRecord.of(3, event), names)
     assert (view["on"], view["summary"], view["location"]) == (None, None, "Shanghai")
     assert (view["version"], view["last_position"]) == (3, 3)
 
@@ -239,10 +245,10 @@ def test_incremental_evolve_equals_rebuild(talks: Talks) -> None:
     talks.amend("agenda:aid", {"detail": "Food"}, "More", BY)
     events = talks.collect_events()
     view: TalksView | None = None
-    for position, event in enumerate(events, 1):
-        view = evolve(view, event, position, names)
+    for record in records(events):
+        view = evolve(view, record, names)
         view = orjson.loads(orjson.dumps(view))  # as stored
-    rebuilt = rebuild(enumerate(events, 1), names)
+    rebuilt = rebuild(records(events), names)
     assert view is not None
     assert rebuilt is not None
     assert view == rebuilt

@@ -135,9 +135,9 @@ def main() -> None:
     cli(prog_name="timeline")
 
 
-from timeline.cli import read, record  # noqa: E402  (commands register on import)
+from timeline.cli import read, record, views  # noqa: E402  (commands register)
 
-__all__ = ["cli", "main", "read", "record"]
+__all__ = ["cli", "main", "read", "record", "views"]
 
 if __name__ == "__main__":  # pragma: no cover
     main()

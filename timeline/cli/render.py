@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from projections import ActorView, TalksView, current, standing
-from projections.sqlite import TalksRow
+from projections.sqlite import EntryRow, SearchHit, TalksRow, ViewStatus
 
 if TYPE_CHECKING:
     from timeline.application import HistoryEntry
@@ -21,8 +22,8 @@ def _table(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
     table = Table(title=title, title_justify="left", show_lines=False, expand=False)
     for name in header:
         table.add_column(name, overflow="fold")
-    for row in rows:
-        table.add_row(*("" if cell is None else str(cell) for cell in row))
+    for row in rows:  # Text, not markup: "[...]" in user text stays as typed
+        table.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
     return table
 
 
@@ -60,16 +61,17 @@ def actors_table(actors: list[ActorView]) -> None:
 
 def talks_view(view: TalksView) -> None:
     parties = ", ".join(f"{p['name']} ({p['code']})" for p in view["parties"])
-    console.print(f"[bold]{view['title']}[/bold]", highlight=False)
+    console.print(Text(view["title"], style="bold"))
     console.print(
         f"Location: {view['location']}   Date: {view['on'] or 'not recorded'}"
         f"   Parties: {parties}",
         highlight=False,
+        markup=False,
     )
     for source in view["sources"]:
-        console.print(f"Source: {source}", highlight=False)
+        console.print(f"Source: {source}", highlight=False, markup=False)
     if view["summary"]:
-        console.print(view["summary"], highlight=False)
+        console.print(view["summary"], highlight=False, markup=False)
     tables: list[tuple[str, tuple[str, ...], list[tuple[Any, ...]]]] = [
         ("Agenda", ("Key", "Title", "Detail"),
          [(i["key"], i["title"], i["detail"]) for i in standing(view["agenda"])]),
@@ -94,6 +96,7 @@ def talks_view(view: TalksView) -> None:
         f"Version {view['version']}, store position {view['last_position']}.",
         style="dim",
         highlight=False,
+        markup=False,
     )
 
 
@@ -121,4 +124,50 @@ def _payload(payload: dict[str, Any]) -> str:
         f"{key}={', '.join(map(str, value)) if isinstance(value, list) else value}"
         for key, value in payload.items()
         if value not in (None, [], {})
+    )
+
+
+def timeline_table(rows: list[EntryRow]) -> None:
+    if not rows:
+        console.print("Nothing recorded matches.")
+        return
+    console.print(
+        _table(
+            "Timeline",
+            ("Date", "Talks", "Kind", "Entry", "Text", "Recorded by"),
+            (
+                (
+                    r["valid_text"] or "undated",
+                    r["slug"],
+                    r["kind"],
+                    r["ref"],
+                    r["text"],
+                    r["recorded_by"],
+                )
+                for r in rows
+            ),
+        )
+    )
+
+
+def search_table(hits: list[SearchHit]) -> None:
+    if not hits:
+        console.print("No entry matches.")
+        return
+    console.print(
+        _table(
+            "Search",
+            ("Talks", "Entry", "Match"),
+            ((h["slug"], h["ref"], h["snippet"].replace("\n", " ")) for h in hits),
+        )
+    )
+
+
+def status_table(rows: list[ViewStatus]) -> None:
+    console.print(
+        _table(
+            "Views",
+            ("View", "Position", "Head", "Lag"),
+            ((r["name"], r["position"], r["head"], r["lag"]) for r in rows),
+        )
     )

@@ -1,0 +1,128 @@
+"""What each event does to the entries of a talks, as data the views store.
+
+Every entry (the talks themselves, an agenda item, a stance, a motivation, a
+scenario, a recommendation, a development) is identified in the views by the
+store position of the event that recorded it, its ``entry_id``. An amendment
+or a retraction makes a new *version* of an entry; the versioned tables keep
+every version with the positions where it began and ended, so a view "as of"
+a position is a lookup, not a replay.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from projections.records import EventRecord
+
+# The field each kind of entry is listed by.
+MAIN_FIELD = {
+    "talks": "title",
+    "agenda": "title",
+    "stance": "position",
+    "motive": "text",
+    "scenario": "outcome",
+    "recommendation": "title",
+    "development": "text",
+}
+
+# Fields whose text is searchable, in the order they are joined.
+TEXT_FIELDS = (
+    "title", "location", "summary", "detail", "position", "interests", "text",
+    "outcome", "impact", "sources",
+)  # fmt: skip
+
+_KINDS = {
+    "TalksOpened": "talks",
+    "AgendaItemAdded": "agenda",
+    "StanceRecorded": "stance",
+    "MotivationRecorded": "motive",
+    "ScenarioAdded": "scenario",
+    "RecommendationAdded": "recommendation",
+    "DevelopmentRecorded": "development",
+}
+
+
+@dataclass(frozen=True)
+class NewEntry:
+    kind: str
+    ref: str
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Amended:
+    kind: str
+    ref: str
+    changes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Retracted:
+    kind: str
+    ref: str
+
+
+EntryChange = NewEntry | Amended | Retracted
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """One stored event as the views apply it: interpreted once for all views."""
+
+    record: EventRecord
+    talks_id: str
+    change: EntryChange | None
+
+    @property
+    def position(self) -> int:
+        return self.record.position
+
+    @classmethod
+    def of(cls, record: EventRecord) -> Applied:
+        return cls(record, str(record.originator_id), entry_change(record))
+
+
+def entry_change(record: EventRecord) -> EntryChange | None:
+    """The change an event makes to the entries of its talks (None: no entry)."""
+    d = record.data
+    if record.type == "EntryAmended":
+        return Amended(
+            kind=_kind_of(d["ref"]), ref=d["ref"], changes=dict(d["changes"])
+        )
+    if record.type == "EntryRetracted":
+        return Retracted(kind=_kind_of(d["ref"]), ref=d["ref"])
+    kind = _KINDS.get(record.type)
+    if kind is None:
+        return None
+    return NewEntry(kind=kind, ref=_ref(kind, d), fields=dict(d))
+
+
+def main_text(kind: str, fields: dict[str, Any]) -> str:
+    return str(fields.get(MAIN_FIELD[kind]) or "")
+
+
+def searchable_text(fields: dict[str, Any]) -> str:
+    """Every text an entry holds, one per line, for the full-text index."""
+    parts: list[str] = []
+    for name in TEXT_FIELDS:
+        value = fields.get(name)
+        if isinstance(value, list):
+            parts.extend(str(item) for item in value)
+        elif value:
+            parts.append(str(value))
+    return "\n".join(parts)
+
+
+def _ref(kind: str, fields: dict[str, Any]) -> str:
+    if kind == "talks":
+        return "talks"
+    if kind in ("stance", "motive"):
+        return f"{kind}:{fields['actor']}"
+    if kind == "development":
+        return f"development:{fields['number']}"
+    return f"{kind}:{fields['key']}"
+
+
+def _kind_of(ref: str) -> str:
+    return ref.partition(":")[0]

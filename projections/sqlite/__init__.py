@@ -1,0 +1,246 @@
+"""All SQL of the SQLite backend's read side.
+
+The views live in the event store's own file, as plain tables any SQLite
+client can open. Each view is a projection with its own tracking position (a
+row of the library's ``tracking`` table). A batch of events is applied to
+every view that has not seen it, and each view's rows and its new position
+are written in the same transaction as the others': the views are exactly
+once and crash-safe, and a view added later catches up from zero alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Protocol, TypedDict
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError, Notification
+from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
+
+from events.errors import NotFound
+from projections.actors import ActorView
+from projections.entries import Applied
+from projections.records import EventRecord
+from projections.sqlite.documents import ActorRegistry, TalksDocuments, TalksRow
+from projections.sqlite.search import SearchHit, SearchIndex
+from projections.sqlite.versions import EntryRow, VersionedEntries
+from projections.talks import TalksView
+
+__all__ = ["EntryRow", "SQLiteViews", "SearchHit", "TalksRow", "ViewStatus"]
+
+
+class SQLiteProjection(Protocol):
+    name: str
+
+    def create(self) -> list[str]: ...
+
+    def drop(self) -> list[str]: ...
+
+    def apply(self, c: SQLiteCursor, batch: Sequence[Applied]) -> None: ...
+
+
+class ViewStatus(TypedDict):
+    name: str
+    position: int
+    head: int
+    lag: int
+
+
+# Compare-and-set on the library's tracking table: a view advances only from
+# the position its batch was read after, so two catching-up processes can
+# never apply the same events twice.
+ADVANCE_TRACKING = """
+INSERT INTO tracking (application_name, notification_id) VALUES (:name, :stop)
+ON CONFLICT (application_name) DO UPDATE SET notification_id = :stop
+WHERE tracking.notification_id = :start
+RETURNING notification_id"""
+
+CREATE_VIEW_SCHEMAS = """
+CREATE TABLE IF NOT EXISTS view_schemas (
+    name TEXT PRIMARY KEY, fingerprint TEXT NOT NULL
+)"""
+
+SELECT_STREAM = """
+SELECT rowid, originator_id, originator_version, topic, state FROM stored_events
+WHERE originator_id = ? ORDER BY originator_version"""
+
+ACTORS = ActorRegistry()
+TALKS = TalksDocuments()
+TIMELINE = VersionedEntries("timeline", frozenset({"talks", "stance", "development"}))
+STANCES = VersionedEntries("stances", frozenset({"stance"}))
+SCENARIOS = VersionedEntries("scenarios", frozenset({"scenario"}))
+SEARCH = SearchIndex()
+
+
+class SQLiteViews(SQLiteTrackingRecorder):
+    """Every view of the store, and the queries over them."""
+
+    # Order matters within a batch: talks documents read actor names.
+    projections: tuple[SQLiteProjection, ...] = (
+        ACTORS, TALKS, TIMELINE, STANCES, SCENARIOS, SEARCH,
+    )  # fmt: skip
+
+    def create_table(self) -> None:
+        """Create every view; replay any that is new or whose tables changed.
+
+        Each view's CREATE statements are fingerprinted; a view whose stored
+        fingerprint differs (the software changed its tables) or that has
+        never been caught up is dropped and starts again from position zero.
+        """
+        super().create_table()
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(CREATE_VIEW_SCHEMAS)
+            c.execute("SELECT name, fingerprint FROM view_schemas")
+            stored = {row[0]: row[1] for row in c.fetchall()}
+            tracked = self._positions(c)
+            for projection in self.projections:
+                fingerprint = _fingerprint(projection)
+                if (
+                    projection.name not in tracked
+                    or stored.get(projection.name) != fingerprint
+                ):
+                    self._reset(c, projection)
+                    c.execute(
+                        "INSERT OR REPLACE INTO view_schemas VALUES (?, ?)",
+                        (projection.name, fingerprint),
+                    )
+                for statement in projection.create():
+                    c.execute(statement)
+
+    def names(self) -> list[str]:
+        return [projection.name for projection in self.projections]
+
+    def positions(self) -> dict[str, int]:
+        with self.datastore.transaction(commit=False) as c:
+            tracked = self._positions(c)
+        return {name: tracked.get(name, 0) for name in self.names()}
+
+    def head(self) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT COALESCE(MAX(rowid), 0) FROM stored_events")
+            return int(c.fetchone()[0])
+
+    def lag(self) -> int:
+        """How many stored events the furthest-behind view has not applied."""
+        return self.head() - min(self.positions().values())
+
+    def status(self) -> list[ViewStatus]:
+        head = self.head()
+        return [
+            ViewStatus(name=name, position=position, head=head, lag=head - position)
+            for name, position in self.positions().items()
+        ]
+
+    def apply(self, positions: dict[str, int], batch: Sequence[EventRecord]) -> None:
+        """Apply a batch to every view that has not seen all of it, atomically.
+
+        ``positions`` are the views' positions the batch was read for; raises
+        IntegrityError (and writes nothing) if any view moved meanwhile.
+        """
+        stop = batch[-1].position
+        applied = [Applied.of(record) for record in batch]
+        with self.datastore.transaction(commit=True) as c:
+            for projection in self.projections:
+                start = positions[projection.name]
+                if start >= stop:
+                    continue
+                c.execute(
+                    ADVANCE_TRACKING,
+                    {"name": projection.name, "start": start, "stop": stop},
+                )
+                if c.fetchone() is None:
+                    raise IntegrityError(f"view {projection.name!r} moved past {start}")
+                projection.apply(c, [a for a in applied if a.position > start])
+
+    def require(self, names: Sequence[str]) -> None:
+        """Raise NotFound naming the first of ``names`` that is not a view."""
+        if unknown := [name for name in names if name not in self.names()]:
+            views = ", ".join(self.names())
+            raise NotFound(f"no view {unknown[0]!r}; views: {views}")
+
+    def reset(self, names: Sequence[str]) -> None:
+        """Empty the named views and forget their positions, in one transaction."""
+        self.require(names)
+        chosen = [p for p in self.projections if p.name in names]
+        with self.datastore.transaction(commit=True) as c:
+            for projection in chosen:
+                for statement in [*projection.drop(), *projection.create()]:
+                    c.execute(statement)
+                c.execute(
+                    "DELETE FROM tracking WHERE application_name = ?",
+                    (projection.name,),
+                )
+
+    # -- queries ----------------------------------------------------------------
+
+    def talks(self, slug: str) -> TalksView | None:
+        with self.datastore.transaction(commit=False) as c:
+            return TALKS.one(c, slug)
+
+    def has_talks(self, slug: str) -> bool:
+        with self.datastore.transaction(commit=False) as c:
+            return TALKS.exists(c, slug)
+
+    def talks_list(self) -> list[TalksRow]:
+        with self.datastore.transaction(commit=False) as c:
+            return TALKS.all(c)
+
+    def actors(self) -> list[ActorView]:
+        with self.datastore.transaction(commit=False) as c:
+            return ACTORS.all(c)
+
+    def timeline(
+        self, *, slug: str | None = None, actor: str | None = None,
+        kind: str | None = None, limit: int | None = None,
+    ) -> list[EntryRow]:  # fmt: skip
+        with self.datastore.transaction(commit=False) as c:
+            return TIMELINE.current_rows(
+                c, slug=slug, actor=actor, kind=kind, limit=limit
+            )
+
+    def stances(self, slug: str, actor: str | None = None) -> list[EntryRow]:
+        with self.datastore.transaction(commit=False) as c:
+            return STANCES.current_rows(c, slug=slug, actor=actor,
+                                        include_retracted=True)  # fmt: skip
+
+    def scenarios(self, slug: str) -> list[EntryRow]:
+        with self.datastore.transaction(commit=False) as c:
+            return SCENARIOS.current_rows(c, slug=slug)
+
+    def search(self, query: str, slug: str | None = None) -> list[SearchHit]:
+        with self.datastore.transaction(commit=False) as c:
+            return SEARCH.search(c, query, slug)
+
+    def stream(self, originator_id: UUID) -> list[Notification]:
+        """Every stored event of one aggregate, with its position in the store."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(SELECT_STREAM, (originator_id.hex,))
+            return [
+                Notification(
+                    id=row["rowid"],
+                    originator_id=UUID(row["originator_id"]),
+                    originator_version=row["originator_version"],
+                    topic=row["topic"],
+                    state=row["state"],
+                )
+                for row in c.fetchall()
+            ]
+
+    # -- helpers ------------------------------------------------------------------
+
+    @staticmethod
+    def _reset(c: SQLiteCursor, projection: SQLiteProjection) -> None:
+        for statement in [*projection.drop(), *projection.create()]:
+            c.execute(statement)
+        c.execute("DELETE FROM tracking WHERE application_name = ?", (projection.name,))
+
+    @staticmethod
+    def _positions(c: SQLiteCursor) -> dict[str, int]:
+        c.execute("SELECT application_name, notification_id FROM tracking")
+        return {row[0]: row[1] for row in c.fetchall()}
+
+
+def _fingerprint(projection: SQLiteProjection) -> str:
+    """Changes whenever the view's tables do."""
+    return hashlib.sha256("\n".join(projection.create()).encode()).hexdigest()[:16]

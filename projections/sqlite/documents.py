@@ -1,0 +1,143 @@
+"""SQL of the document views: one JSON document per talks, one row per actor."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypedDict, cast
+
+import orjson
+from eventsourcing.sqlite import SQLiteCursor
+
+from projections.actors import ActorView, registered
+from projections.entries import Applied
+from projections.records import EventRecord
+from projections.talks import TalksView, evolve
+
+Batch = Sequence[Applied]
+
+
+class TalksRow(TypedDict):
+    slug: str
+    title: str
+    location: str
+    opened_at: str
+    version: int
+
+
+class ActorRegistry:
+    """``actors_view``: every registered non-state actor."""
+
+    name = "actors"
+
+    def create(self) -> list[str]:
+        return [
+            "CREATE TABLE IF NOT EXISTS actors_view ("
+            " key TEXT PRIMARY KEY, name TEXT NOT NULL, kind TEXT NOT NULL,"
+            " document TEXT NOT NULL)"
+        ]
+
+    def drop(self) -> list[str]:
+        return ["DROP TABLE IF EXISTS actors_view"]
+
+    def apply(self, c: SQLiteCursor, batch: Batch) -> None:
+        rows = [
+            (a["key"], a["name"], a["kind"], dump(a))
+            for a in (registered(i.record) for i in batch if _is_actor(i.record))
+        ]
+        c.executemany("INSERT INTO actors_view VALUES (?, ?, ?, ?)", rows)
+
+    @staticmethod
+    def all(c: SQLiteCursor) -> list[ActorView]:
+        c.execute("SELECT document FROM actors_view ORDER BY key")
+        return [load(row[0]) for row in c.fetchall()]
+
+    @staticmethod
+    def name_of(c: SQLiteCursor, key: str) -> str | None:
+        c.execute("SELECT name FROM actors_view WHERE key = ?", (key,))
+        row = c.fetchone()
+        return row[0] if row else None
+
+
+class TalksDocuments:
+    """``talks_view``: the current view of each talks as one JSON document.
+
+    Actor names come from ``actors_view``; the actors projection is applied
+    first in each transaction, so a name registered in the same batch is known.
+    """
+
+    name = "talks"
+
+    def create(self) -> list[str]:
+        return [
+            "CREATE TABLE IF NOT EXISTS talks_view ("
+            " talks_id TEXT PRIMARY KEY, slug TEXT NOT NULL UNIQUE,"
+            " title TEXT NOT NULL, location TEXT NOT NULL, opened_at TEXT NOT NULL,"
+            " version INTEGER NOT NULL, document TEXT NOT NULL)"
+        ]
+
+    def drop(self) -> list[str]:
+        return ["DROP TABLE IF EXISTS talks_view"]
+
+    def apply(self, c: SQLiteCursor, batch: Batch) -> None:
+        from events import country_name, is_country_code
+
+        def names(code: str) -> str:
+            if is_country_code(code):
+                return country_name(code)
+            return ActorRegistry.name_of(c, code) or code
+
+        talks: dict[str, TalksView] = {}
+        for item in batch:
+            if _is_actor(item.record):
+                continue
+            view = talks.get(item.talks_id) or self._load(c, item.talks_id)
+            talks[item.talks_id] = evolve(view, item.record, names)
+        c.executemany(
+            "INSERT INTO talks_view VALUES (?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (talks_id) DO UPDATE SET title = excluded.title,"
+            " location = excluded.location, version = excluded.version,"
+            " document = excluded.document",
+            [
+                (i, v["slug"], v["title"], v["location"],
+                 v["opened"]["recorded_at"], v["version"], dump(v))
+                for i, v in talks.items()
+            ],
+        )  # fmt: skip
+
+    @staticmethod
+    def one(c: SQLiteCursor, slug: str) -> TalksView | None:
+        c.execute("SELECT document FROM talks_view WHERE slug = ?", (slug,))
+        row = c.fetchone()
+        return load(row[0]) if row else None
+
+    @staticmethod
+    def exists(c: SQLiteCursor, slug: str) -> bool:
+        c.execute("SELECT 1 FROM talks_view WHERE slug = ?", (slug,))
+        return c.fetchone() is not None
+
+    @staticmethod
+    def all(c: SQLiteCursor) -> list[TalksRow]:
+        c.execute(
+            "SELECT slug, title, location, opened_at, version"
+            " FROM talks_view ORDER BY opened_at, slug"
+        )
+        return [cast(TalksRow, dict(row)) for row in c.fetchall()]
+
+    @staticmethod
+    def _load(c: SQLiteCursor, talks_id: str) -> TalksView | None:
+        c.execute("SELECT document FROM talks_view WHERE talks_id = ?", (talks_id,))
+        row = c.fetchone()
+        return load(row[0]) if row else None
+
+
+def _is_actor(record: EventRecord) -> bool:
+    return record.type == "ActorRegistered"
+
+
+def load(document: str) -> Any:
+    return orjson.loads(document)
+
+
+def dump(document: Any) -> str:
+    """JSON text (not bytes): any SQLite client shows it as text."""
+    return orjson.dumps(document).decode()

@@ -1,0 +1,167 @@
+"""SQL of the full-text search view: SQLite FTS5 over every recorded text.
+
+``search_entries`` holds the current text of each entry that stands (an
+amendment replaces it, a retraction removes it); ``search_index`` is an FTS5
+index over its text and talks id (external content).
+
+Ranking: hits are ranked by bm25 among the RANKED most recently recorded
+matches. Scoring every match of a common word in a store of millions of
+entries costs hundreds of milliseconds; the most recent matches are found in
+well under one, so a search stays fast however large the store grows. The
+talks filter is part of the FTS query, so it narrows before ranking.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, TypedDict
+
+import orjson
+from eventsourcing.sqlite import SQLiteCursor
+
+from projections.entries import Amended, Applied, NewEntry, searchable_text
+
+Batch = Sequence[Applied]
+
+INSERT_ENTRY = "INSERT INTO search_entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+INSERT_INDEX = "INSERT INTO search_index (rowid, text, talks_id) VALUES (?, ?, ?)"
+DELETE_INDEX = (
+    "INSERT INTO search_index (search_index, rowid, text, talks_id)"
+    " VALUES ('delete', ?, ?, ?)"
+)
+SELECT_CURRENT = (
+    "SELECT id, entry_id, fields, text FROM search_entries"
+    " WHERE talks_id = ? AND ref = ? ORDER BY entry_id DESC LIMIT 1"
+)
+RANKED = 2_000
+"""How many of the most recent matches are ranked by relevance."""
+OLDEST_RANKED = (
+    "SELECT rowid FROM search_index WHERE search_index MATCH :match"
+    " ORDER BY rowid DESC LIMIT 1 OFFSET :offset"
+)
+SEARCH = (
+    "SELECT e.slug, e.kind, e.ref, e.entry_id,"
+    " snippet(search_index, 0, '[', ']', '...', 12) AS snippet,"
+    " bm25(search_index) AS rank"
+    " FROM search_index JOIN search_entries e ON e.id = search_index.rowid"
+    " WHERE search_index MATCH :match AND search_index.rowid >= :oldest"
+    " ORDER BY rank, e.entry_id LIMIT :limit"
+)
+
+
+class SearchHit(TypedDict):
+    slug: str
+    kind: str
+    ref: str
+    entry_id: int
+    snippet: str
+    rank: float
+
+
+class SearchIndex:
+    name = "search"
+
+    def create(self) -> list[str]:
+        return [
+            "CREATE TABLE IF NOT EXISTS search_entries ("
+            " id INTEGER PRIMARY KEY, talks_id TEXT NOT NULL, slug TEXT NOT NULL,"
+            " kind TEXT NOT NULL, ref TEXT NOT NULL, entry_id INTEGER NOT NULL,"
+            " fields TEXT NOT NULL, text TEXT NOT NULL)",
+            "CREATE INDEX IF NOT EXISTS search_entries_ref"
+            " ON search_entries (talks_id, ref, entry_id)",
+            "CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5("
+            " text, talks_id, content='search_entries', content_rowid='id',"
+            " tokenize='unicode61 remove_diacritics 2')",
+            "CREATE TABLE IF NOT EXISTS search_talks ("
+            " talks_id TEXT PRIMARY KEY, slug TEXT NOT NULL UNIQUE)",
+        ]
+
+    def drop(self) -> list[str]:
+        return [
+            f"DROP TABLE IF EXISTS {table}"
+            for table in ("search_index", "search_entries", "search_talks")
+        ]
+
+    def __init__(self) -> None:
+        self.slugs: dict[str, str] = {}  # talks id -> slug; slugs never change
+
+    def apply(self, c: SQLiteCursor, batch: Batch) -> None:
+        docs: list[tuple[Any, ...]] = []
+
+        def flush() -> None:  # before reading rows this batch may have added
+            c.executemany(INSERT_ENTRY, docs)
+            c.executemany(INSERT_INDEX, [(doc[0], doc[-1], doc[1]) for doc in docs])
+            docs.clear()
+
+        for item in batch:
+            change = item.change
+            if isinstance(change, NewEntry):
+                if change.kind == "talks":
+                    self.slugs[item.talks_id] = change.fields["slug"]
+                    c.execute(
+                        "INSERT INTO search_talks VALUES (?, ?)",
+                        (item.talks_id, change.fields["slug"]),
+                    )
+                docs.append(self._doc(c, item, item.position, change.fields))
+            elif change is not None:
+                flush()
+                c.execute(SELECT_CURRENT, (item.talks_id, change.ref))
+                current = c.fetchone()
+                if current is None:
+                    continue
+                c.execute(DELETE_INDEX, (current["id"], current["text"], item.talks_id))
+                c.execute("DELETE FROM search_entries WHERE id = ?", (current["id"],))
+                if isinstance(change, Amended):
+                    fields = {**orjson.loads(current["fields"]), **change.changes}
+                    docs.append(self._doc(c, item, current["entry_id"], fields))
+        flush()
+
+    def _doc(
+        self, c: SQLiteCursor, item: Applied, entry_id: int, fields: dict[str, Any]
+    ) -> tuple[Any, ...]:
+        """A row of search_entries; its id is the position of the event that
+        made this version of the entry, so it is unique and needs no lookup."""
+        assert item.change is not None
+        if item.talks_id not in self.slugs:
+            c.execute(
+                "SELECT slug FROM search_talks WHERE talks_id = ?", (item.talks_id,)
+            )
+            self.slugs[item.talks_id] = c.fetchone()[0]
+        return (
+            item.position, item.talks_id, self.slugs[item.talks_id], item.change.kind,
+            item.change.ref, entry_id, orjson.dumps(fields).decode(),
+            searchable_text(fields),
+        )  # fmt: skip
+
+    @staticmethod
+    def search(
+        c: SQLiteCursor, query: str, slug: str | None = None, limit: int = 20
+    ) -> list[SearchHit]:
+        match = match_expression(query)
+        if slug:
+            c.execute("SELECT talks_id FROM search_talks WHERE slug = ?", (slug,))
+            row = c.fetchone()
+            if row is None:
+                return []
+            match = f'({match}) AND talks_id : "{row[0]}"'
+        c.execute(OLDEST_RANKED, {"match": match, "offset": RANKED - 1})
+        oldest = c.fetchone()
+        params = {"match": match, "oldest": oldest[0] if oldest else 0, "limit": limit}
+        c.execute(SEARCH, params)
+        return [SearchHit(**row) for row in c.fetchall()]  # type: ignore[typeddict-item]
+
+
+def match_expression(query: str) -> str:
+    """Each word of the user's query as a quoted FTS5 term: all must match.
+
+    Quoting keeps FTS5 operators and punctuation in user text from being
+    parsed as query syntax; a trailing ``*`` on a word asks for a prefix.
+    """
+    terms = []
+    for word in re.findall(r"[\w*]+", query):
+        prefix = word.endswith("*")
+        word = word.strip("*")
+        if word:
+            terms.append(f'"{word}"' + ("*" if prefix else ""))
+    return " ".join(terms)
