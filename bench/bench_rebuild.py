@@ -2,8 +2,9 @@
 
 For each size, a fresh process opens a copy of the benchmark store, empties
 every view and replays all events into them, and reports events/s and its
-peak RSS. The reference, in the same run on the smaller store: the same views
-applied one event per transaction, as the library's own follower does.
+peak RSS. The reference, in the same run on a store of at most 4,000 events:
+the same views applied one event per transaction, as the library's own
+follower does, against our batches on that same store.
 Memory must not grow with the store: compare the two peaks.
 
 Usage (from the project's root):
@@ -65,16 +66,20 @@ def main() -> None:
         rebuild(args.child, args.batch_size)
         return
     sizes = [2_000, 8_000] if args.smoke else sorted(args.sizes)
-    results = {size: measure(ensure_store(size), 2_000) for size in sizes}
-    one_by_one = measure(ensure_store(sizes[0]), 1)
-    for r in results.values():
+    results = {}
+    for size in sizes:
+        r = results[size] = measure(ensure_store(size), 2_000)
         print(f"rebuild of every view, {r['events']:,.0f} events: "
               f"{r['events'] / r['seconds']:,.0f} events/s, "
-              f"peak RSS {r['peak_rss'] / 2**20:,.0f} MB")  # fmt: skip
+              f"peak RSS {r['peak_rss'] / 2**20:,.0f} MB", flush=True)  # fmt: skip
+    reference_size = min(sizes[0], 4_000)  # one by one is slow: a small store
+    one_by_one = measure(ensure_store(reference_size), 1)
+    batched = measure(ensure_store(reference_size), 2_000)
     reference = one_by_one["events"] / one_by_one["seconds"]
-    best = results[sizes[0]]["events"] / results[sizes[0]]["seconds"]
-    print(f"reference, one event per transaction ({sizes[0]:,} store): "
-          f"{reference:,.0f} events/s; ratio {best / reference:.1f}x")  # fmt: skip
+    ours = batched["events"] / batched["seconds"]
+    print(f"reference, one event per transaction ({reference_size:,}-event store): "
+          f"{reference:,.0f} events/s; batched on the same store {ours:,.0f} "
+          f"events/s: {ours / reference:.1f}x")  # fmt: skip
     small, large = results[sizes[0]]["peak_rss"], results[sizes[-1]]["peak_rss"]
     print(f"peak RSS {sizes[-1]:,} vs {sizes[0]:,} events: {large / small:.2f}x "
           "(targets: at least 40,000 events/s, under 300 MB, not growing)")  # fmt: skip
