@@ -11,7 +11,8 @@ once and crash-safe, and a view added later catches up from zero alone.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Protocol, TypedDict
 from uuid import UUID
 
@@ -48,12 +49,16 @@ class ViewStatus(TypedDict):
 
 
 # Compare-and-set on the library's tracking table: a view advances only from
-# the position its batch was read after, so two catching-up processes can
-# never apply the same events twice.
-ADVANCE_TRACKING = """
+# the position its batch was read after (a first batch only if the view has
+# no row), so two catching-up processes can never apply an event twice, and
+# a batch read before a reset cannot land in the emptied view.
+START_TRACKING = """
 INSERT INTO tracking (application_name, notification_id) VALUES (:name, :stop)
-ON CONFLICT (application_name) DO UPDATE SET notification_id = :stop
-WHERE tracking.notification_id = :start
+ON CONFLICT (application_name) DO NOTHING
+RETURNING notification_id"""
+ADVANCE_TRACKING = """
+UPDATE tracking SET notification_id = :stop
+WHERE application_name = :name AND notification_id = :start
 RETURNING notification_id"""
 
 CREATE_VIEW_SCHEMAS = """
@@ -89,7 +94,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
         never been caught up is dropped and starts again from position zero.
         """
         super().create_table()
-        with self.datastore.transaction(commit=True) as c:
+        with self._immediate() as c:  # read and write as one: no lost race
             c.execute(CREATE_VIEW_SCHEMAS)
             c.execute("SELECT name, fingerprint FROM view_schemas")
             stored = {row[0]: row[1] for row in c.fetchall()}
@@ -146,7 +151,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 if start >= stop:
                     continue
                 c.execute(
-                    ADVANCE_TRACKING,
+                    ADVANCE_TRACKING if start else START_TRACKING,
                     {"name": projection.name, "start": start, "stop": stop},
                 )
                 if c.fetchone() is None:
@@ -228,6 +233,23 @@ class SQLiteViews(SQLiteTrackingRecorder):
             ]
 
     # -- helpers ------------------------------------------------------------------
+
+    @contextmanager
+    def _immediate(self) -> Iterator[SQLiteCursor]:
+        """A transaction that takes the write lock before it reads anything.
+
+        A deferred transaction that reads, then writes, fails at once if
+        another process wrote in between; this one waits for the lock instead.
+        """
+        with self.datastore.get_connection(commit=True) as connection:
+            cursor = connection.cursor()
+            cursor.execute("BEGIN IMMEDIATE")
+            try:
+                yield cursor
+            except BaseException:
+                connection.rollback()
+                raise
+            connection.commit()
 
     @staticmethod
     def _reset(c: SQLiteCursor, projection: SQLiteProjection) -> None:

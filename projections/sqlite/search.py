@@ -138,7 +138,7 @@ class SearchIndex:
     def search(
         c: SQLiteCursor, query: str, slug: str | None = None, limit: int = 20
     ) -> list[SearchHit]:
-        match = match_expression(query)
+        match = f"text : ({match_expression(query)})"  # never the hidden talks id
         if slug:
             c.execute("SELECT talks_id FROM search_talks WHERE slug = ?", (slug,))
             row = c.fetchone()

@@ -10,14 +10,19 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-import projections.sqlite
+import projections.sqlite.documents
 from events import talks_id
+from projections.records import EventRecord
 from timeline.application import Timeline
 from timeline.bootstrap import open_timeline
-from timeline.queries import VIEWS
 from timeline.settings import Settings
 
 SLUG = "geneva-talks"
+NAMES = ["actors", "talks", "timeline", "stances", "scenarios", "search"]
+# The library's own tables, and the FTS5 index's shadow tables (read through it).
+NOT_VIEWS = (
+    "stored_events", "stored_snapshots", "tracking", "view_schemas", "search_index_%",
+)  # fmt: skip
 
 
 def rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -34,19 +39,65 @@ def max_rowid(path: Path) -> int:
     return rows(path, "SELECT MAX(rowid) FROM stored_events")[0][0]
 
 
-def tracked(path: Path) -> int | None:
+def tracked(path: Path) -> dict[str, int]:
+    """Every view's tracking row (the library's '__migration__' row left out)."""
+    return dict(
+        rows(
+            path,
+            "SELECT application_name, notification_id FROM tracking"
+            " WHERE application_name != '__migration__'",
+        )
+    )
+
+
+def everywhere(position: int) -> dict[str, int]:
+    return dict.fromkeys(NAMES, position)
+
+
+def view_tables(path: Path) -> list[str]:
+    clauses = " AND ".join(["name NOT LIKE ?"] * len(NOT_VIEWS))
     found = rows(
         path,
-        "SELECT notification_id FROM tracking WHERE application_name = ?",
-        (VIEWS,),
+        f"SELECT name FROM sqlite_master WHERE type = 'table' AND {clauses}"
+        " ORDER BY name",
+        NOT_VIEWS,
     )
-    return found[0][0] if found else None
+    return [name for (name,) in found]
 
 
-def view_rows(path: Path) -> list[tuple[Any, ...]]:
-    return rows(path, "SELECT * FROM talks_view ORDER BY talks_id") + rows(
-        path, "SELECT * FROM actors_view ORDER BY key"
-    )
+def view_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every view's tables, in a stable order."""
+    with closing(sqlite3.connect(path)) as connection:
+        dump = {}
+        for table in view_tables(path):
+            columns = [c[1] for c in connection.execute(f"PRAGMA table_info({table})")]
+            dump[table] = connection.execute(
+                f"SELECT * FROM {table} ORDER BY {', '.join(columns)}"
+            ).fetchall()
+        return dump
+
+
+def test_every_view_has_its_tables_and_one_tracking_row(
+    app: Timeline, db_path: Path
+) -> None:
+    assert app.views.names() == NAMES
+    assert set(view_tables(db_path)) == {
+        "actors_view", "talks_view",
+        "timeline", "timeline_actors", "timeline_talks",
+        "stances", "stances_actors", "stances_talks",
+        "scenarios", "scenarios_actors", "scenarios_talks",
+        "search_entries", "search_index", "search_talks",
+    }  # fmt: skip
+    assert tracked(db_path) == {}  # no view has applied anything yet
+    assert app.views.positions() == everywhere(0)
+
+    open_geneva(app)
+    app.queries.talks_list()
+
+    found = rows(db_path, "SELECT application_name FROM tracking ORDER BY 1")
+    assert [name for (name,) in found] == sorted([*NAMES, "__migration__"])
+    assert tracked(db_path) == everywhere(max_rowid(db_path)) == everywhere(1)
+    assert app.views.positions() == everywhere(1)
 
 
 def open_geneva(app: Timeline) -> None:
@@ -103,7 +154,7 @@ def test_file_holds_the_event_store_and_the_views(app: Timeline, db_path: Path) 
     assert rows(db_path, "SELECT key, name, kind FROM actors_view") == [
         ("mediators", "Mediators", "group")
     ]
-    assert tracked(db_path) == max_rowid(db_path)
+    assert tracked(db_path) == everywhere(max_rowid(db_path))
 
 
 def test_views_catch_up_incrementally(app: Timeline, db_path: Path) -> None:
@@ -111,19 +162,22 @@ def test_views_catch_up_incrementally(app: Timeline, db_path: Path) -> None:
     app.add_agenda_item(SLUG, "grain-corridor", "Grain Corridor")
     view = app.queries.talks_view(SLUG)
     assert view["version"] == 2
-    assert view["last_position"] == max_rowid(db_path) == tracked(db_path)
+    assert view["last_position"] == max_rowid(db_path)
+    assert tracked(db_path) == everywhere(max_rowid(db_path))
     first_position = view["last_position"]
 
     app.record_stance(SLUG, "UKR", "Firm")
     app.record_development(SLUG, "2024-08", "Second round")
     app.record_development(SLUG, "2024-09", "Third round")
-    assert tracked(db_path) == first_position  # recording does not touch the view
+    # recording does not touch the views
+    assert tracked(db_path) == everywhere(first_position)
 
     assert app.catch_up() == 3  # only the new events are applied
     assert app.catch_up() == 0
     view = app.queries.talks_view(SLUG)
     assert view["version"] == 5
-    assert view["last_position"] == max_rowid(db_path) == tracked(db_path)
+    assert view["last_position"] == max_rowid(db_path)
+    assert tracked(db_path) == everywhere(max_rowid(db_path))
     assert view["last_position"] > first_position
     assert [d["number"] for d in view["developments"]] == [1, 2]
     assert [a["key"] for a in view["agenda"]] == ["grain-corridor"]
@@ -132,12 +186,12 @@ def test_views_catch_up_incrementally(app: Timeline, db_path: Path) -> None:
 def test_queries_catch_up_only_when_the_views_lag(
     app: Timeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert app.views.lag(VIEWS) == 0  # an empty store has nothing to apply
+    assert app.views.lag() == 0  # an empty store has nothing to apply
     app.register_actor("mediators", "Mediators", "group")
     open_geneva(app)
-    assert app.views.lag(VIEWS) > 0  # recording does not touch the views
-    assert app.views.lag(VIEWS) == event_rows(db_path) == 2
-    assert tracked(db_path) is None
+    assert app.views.lag() > 0  # recording does not touch the views
+    assert app.views.lag() == event_rows(db_path) == 2
+    assert tracked(db_path) == {}
 
     reads: list[int] = []
     select_notifications = app.recorder.select_notifications
@@ -149,8 +203,8 @@ def test_queries_catch_up_only_when_the_views_lag(
     monkeypatch.setattr(app.recorder, "select_notifications", counting)
 
     assert app.queries.talks_view(SLUG)["version"] == 1  # caught up first
-    assert app.views.lag(VIEWS) == 0
-    assert tracked(db_path) == max_rowid(db_path)
+    assert app.views.lag() == 0
+    assert tracked(db_path) == everywhere(max_rowid(db_path))
     assert reads  # the query caught the views up
 
     reads.clear()
@@ -160,9 +214,10 @@ def test_queries_catch_up_only_when_the_views_lag(
     assert reads == []  # nothing new: the queries read the views as they are
 
     app.record_stance(SLUG, "mediators", "Neutral")
-    assert app.views.lag(VIEWS) == 1
+    assert app.views.lag() == 1
     view = app.queries.talks_view(SLUG)
-    assert app.views.lag(VIEWS) == 0
+    assert app.views.lag() == 0
+    assert tracked(db_path) == everywhere(max_rowid(db_path))
     assert reads  # the new event was applied before answering
     assert view["version"] == 2
     assert [s["actor_name"] for s in view["stances"]] == ["Mediators"]
@@ -223,12 +278,13 @@ class SimulatedCrash(Exception):
     pass
 
 
-def pending_batch(app: Timeline) -> tuple[int, list[tuple[int, Any]]]:
-    start = app.views.position(VIEWS)
+def pending_batch(app: Timeline) -> tuple[dict[str, int], list[EventRecord]]:
+    """The views' positions, and every event after the furthest-behind of them."""
+    positions = app.views.positions()
     notifications = app.recorder.select_notifications(
-        start, 1000, inclusive_of_start=False
+        min(positions.values()), 1000, inclusive_of_start=False
     )
-    return start, [(n.id, app.mapper.to_domain_event(n)) for n in notifications]
+    return positions, [app.mapper.to_record(n) for n in notifications]
 
 
 def test_view_is_all_or_nothing_when_a_batch_crashes(
@@ -238,17 +294,18 @@ def test_view_is_all_or_nothing_when_a_batch_crashes(
     app.add_agenda_item(SLUG, "grain-corridor", "Grain Corridor")
     app.queries.talks_view(SLUG)
     position_before = tracked(db_path)
+    assert position_before == everywhere(max_rowid(db_path))
     rows_before = view_rows(db_path)
 
     app.register_actor("mediators", "Mediators", "group")
     app.record_stance(SLUG, "mediators", "Neutral")
     app.record_development(SLUG, "2024-08", "Second round")
     app.record_development(SLUG, "2024-09", "Third round")
-    start, batch = pending_batch(app)
-    assert start == position_before
+    positions, batch = pending_batch(app)
+    assert positions == position_before
     assert len(batch) == 4
 
-    real_evolve = projections.sqlite.evolve
+    real_evolve = projections.sqlite.documents.evolve
     calls = 0
 
     def crashing_evolve(*args: Any) -> Any:
@@ -259,17 +316,19 @@ def test_view_is_all_or_nothing_when_a_batch_crashes(
         return real_evolve(*args)
 
     with monkeypatch.context() as patch:
-        patch.setattr(projections.sqlite, "evolve", crashing_evolve)
+        patch.setattr(projections.sqlite.documents, "evolve", crashing_evolve)
         with pytest.raises(SimulatedCrash):
-            app.views.apply(VIEWS, start, batch)
-    assert calls == 3
+            app.views.apply(positions, batch)
+    assert calls == 3  # the actors view had already taken the new actor
 
     assert tracked(db_path) == position_before
     assert view_rows(db_path) == rows_before
 
     assert app.catch_up() == 4
     view = app.queries.talks_view(SLUG)
-    assert tracked(db_path) == max_rowid(db_path) == view["last_position"]
+    assert view["last_position"] == max_rowid(db_path)
+    assert tracked(db_path) == everywhere(max_rowid(db_path))
+    assert view_rows(db_path) != rows_before
     assert [s["actor_name"] for s in view["stances"]] == ["Mediators"]
     assert [d["text"] for d in view["developments"]] == ["Second round", "Third round"]
     assert [a["key"] for a in app.queries.actors()] == ["mediators"]
@@ -283,23 +342,26 @@ def test_two_views_racing_never_apply_a_batch_twice(
     app.record_development(SLUG, "2024-08", "Second round")
     other = open_timeline(Settings(db_path=db_path, author="tester"))
     try:
-        start, batch = pending_batch(app)
-        other_start, other_batch = pending_batch(other)
-        assert start == other_start == 0
+        positions, batch = pending_batch(app)
+        other_positions, other_batch = pending_batch(other)
+        assert positions == other_positions == everywhere(0)
         assert len(batch) == len(other_batch) == 3
 
-        app.views.apply(VIEWS, start, batch)
+        app.views.apply(positions, batch)
+        applied = view_rows(db_path)
         with pytest.raises(IntegrityError):
-            other.views.apply(VIEWS, other_start, other_batch)
+            other.views.apply(other_positions, other_batch)
         with pytest.raises(IntegrityError):
-            app.views.apply(VIEWS, start, batch)
+            app.views.apply(positions, batch)
 
-        assert tracked(db_path) == max_rowid(db_path)
+        assert tracked(db_path) == everywhere(max_rowid(db_path))
+        assert view_rows(db_path) == applied
         assert other.catch_up() == 0
         view = other.queries.talks_view(SLUG)
         assert view["version"] == 3
         assert [a["key"] for a in view["agenda"]] == ["grain-corridor"]
         assert [d["number"] for d in view["developments"]] == [1]
+        assert len(other.queries.timeline(slug=SLUG)) == 2  # the talks, 1 development
     finally:
         other.close()
 
@@ -314,11 +376,106 @@ def test_views_are_rebuilt_from_the_events_alone(app: Timeline, db_path: Path) -
     before = app.queries.talks_view(SLUG)
     actors_before = app.queries.actors()
 
+    rows_before = view_rows(db_path)
+    assert rows_before["stances"]  # something to lose
+
     with closing(sqlite3.connect(db_path)) as connection, connection:
-        connection.execute("DELETE FROM talks_view")
-        connection.execute("DELETE FROM actors_view")
-        connection.execute("DELETE FROM tracking")
+        for table in view_tables(db_path):
+            if table == "search_index":  # external content: empty it by command
+                connection.execute(
+                    "INSERT INTO search_index (search_index) VALUES ('delete-all')"
+                )
+            else:
+                connection.execute(f"DELETE FROM {table}")
+        connection.execute(
+            "DELETE FROM tracking WHERE application_name != '__migration__'"
+        )
+    assert view_rows(db_path) != rows_before
 
     assert app.catch_up() == event_rows(db_path) == 6
     assert app.queries.talks_view(SLUG) == before
     assert app.queries.actors() == actors_before
+    assert view_rows(db_path) == rows_before
+
+
+def test_a_batch_goes_only_to_the_views_that_have_not_seen_it(
+    app: Timeline, db_path: Path
+) -> None:
+    open_geneva(app)
+    app.record_stance(SLUG, "CHN", "Hesitant")
+    app.catch_up()
+    head = max_rowid(db_path)
+    app.views.reset(["stances"])
+    app.record_development(SLUG, "2024-08", "Second round")
+    rows_before = view_rows(db_path)
+
+    positions, batch = pending_batch(app)
+    assert positions == {**everywhere(head), "stances": 0}
+    assert [record.position for record in batch] == [1, 2, 3]
+
+    app.views.apply(positions, batch)
+
+    assert tracked(db_path) == everywhere(3)
+    after = view_rows(db_path)
+    # Each view up to date took each event exactly once: one development more.
+    assert len(after["timeline"]) == len(rows_before["timeline"]) + 1
+    assert len(after["talks_view"]) == 1
+    assert app.queries.talks_view(SLUG)["version"] == 3
+    assert [(r["ref"], r["text"]) for r in app.views.stances(SLUG)] == [
+        ("stance:CHN", "Hesitant")
+    ]
+    assert app.catch_up() == 0
+
+
+def test_a_view_that_moved_fails_the_whole_batch(app: Timeline, db_path: Path) -> None:
+    open_geneva(app)
+    app.catch_up()
+    app.register_actor("mediators", "Mediators", "group")
+    app.record_stance(SLUG, "mediators", "Neutral")
+    positions, batch = pending_batch(app)
+    assert positions == everywhere(1)
+    # Another process moves the last view only (the others are applied first).
+    app.views.apply({**everywhere(max_rowid(db_path)), "search": 1}, batch)
+    assert tracked(db_path) == {**everywhere(1), "search": 3}
+    rows_before = view_rows(db_path)
+
+    with pytest.raises(IntegrityError):
+        app.views.apply(positions, batch)
+
+    assert tracked(db_path) == {**everywhere(1), "search": 3}
+    assert view_rows(db_path) == rows_before  # the five views' writes rolled back
+    assert app.catch_up() == 2
+    assert tracked(db_path) == everywhere(3)
+    assert [a["key"] for a in app.queries.actors()] == ["mediators"]
+
+
+def test_a_view_reset_meanwhile_fails_a_batch_read_before(
+    app: Timeline, db_path: Path
+) -> None:
+    """A catch-up that read its batch before another process reset a view
+    must not apply the batch to the now empty view: the view's tracking row is
+    gone, so it no longer matches the position the batch was read after."""
+    app.register_actor("mediators", "Mediators", "group")
+    open_geneva(app)
+    app.catch_up()
+    app.register_actor("observers", "Observers", "group")
+    positions, batch = pending_batch(app)
+    assert positions == everywhere(2)
+
+    other = open_timeline(Settings(db_path=db_path, author="tester"))
+    try:
+        other.views.reset(["actors"])  # e.g. `timeline projections rebuild actors`
+    finally:
+        other.close()
+
+    try:
+        app.views.apply(positions, batch)
+    except IntegrityError:
+        refused = True
+    else:
+        refused = False
+
+    app.catch_up()
+    assert app.views.lag() == 0
+    assert [a["key"] for a in app.queries.actors()] == ["mediators", "observers"]
+    assert refused

@@ -1,0 +1,321 @@
+"""The view commands end to end, in process, on the demo store: ``events``,
+``search``, ``projections status`` and ``projections rebuild``."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from timeline.cli import cli
+
+DEMO = "beijing-talks"
+NAMES = ["actors", "talks", "timeline", "stances", "scenarios", "search"]
+# The tables of each view; search_entries' ids are the store positions.
+TABLES = [
+    "actors_view", "talks_view",
+    "timeline", "timeline_actors", "timeline_talks",
+    "stances", "stances_actors", "stances_talks",
+    "scenarios", "scenarios_actors", "scenarios_talks",
+    "search_entries", "search_talks",
+]  # fmt: skip
+HIT_KEYS = {"slug", "kind", "ref", "entry_id", "snippet", "rank"}
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def ok(*args: str) -> Result:
+    result = run(*args)
+    assert result.exception is None, result.output
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def as_json(*args: str) -> Any:
+    return json.loads(ok(*args, "--json").stdout)
+
+
+def fails(*args: str) -> str:
+    """Run a command that must fail with one error line; return that line."""
+    result = run(*args)
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
+def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
+    with closing(sqlite3.connect(db)) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def tracking(db: Path) -> dict[str, int]:
+    return dict(rows(db, "SELECT application_name, notification_id FROM tracking"))
+
+
+def head(db: Path) -> int:
+    return rows(db, "SELECT MAX(rowid) FROM stored_events")[0][0]
+
+
+def views(db: Path) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every view table, in a stable order."""
+    with closing(sqlite3.connect(db)) as connection:
+        dump = {}
+        for table in TABLES:
+            columns = [c[1] for c in connection.execute(f"PRAGMA table_info({table})")]
+            dump[table] = connection.execute(
+                f"SELECT * FROM {table} ORDER BY {', '.join(columns)}"
+            ).fetchall()
+        return dump
+
+
+@pytest.fixture
+def demo(db_path: Path) -> Path:
+    """The demo talks recorded, and the views caught up by its printout."""
+    ok("demo")
+    return db_path
+
+
+# -- projections status ------------------------------------------------------------
+
+
+def test_status_lists_the_six_views_current_after_a_query(demo: Path) -> None:
+    ok("show", DEMO)
+    status = as_json("projections", "status")
+    top = head(demo)
+    assert status == [
+        {"name": name, "position": top, "head": top, "lag": 0} for name in NAMES
+    ]
+    assert top == 19  # the demo's actor and talks events
+
+
+def test_status_shows_the_lag_of_what_was_recorded_since(demo: Path) -> None:
+    ok("develop", DEMO, "--on", "2024-08", "Follow-up meeting")
+    before = tracking(demo)
+    status = as_json("projections", "status")
+    assert [(s["name"], s["lag"]) for s in status] == [(n, 1) for n in NAMES]
+    assert tracking(demo) == before  # showing the status applies nothing
+
+    ok("events")
+    assert [s["lag"] for s in as_json("projections", "status")] == [0] * 6
+
+
+def test_status_table(demo: Path) -> None:
+    result = ok("projections", "status")
+    lines = result.stdout.splitlines()
+    for name in NAMES:
+        (line,) = [line for line in lines if f" {name} " in line]
+        assert line.split()[1:8:2] == [name, "19", "19", "0"]
+    assert result.stderr == ""
+
+
+# -- projections rebuild -----------------------------------------------------------
+
+
+def test_rebuild_all_views(demo: Path) -> None:
+    before = views(demo)
+    result = ok("projections", "rebuild")
+    assert result.stdout == ""
+    assert result.stderr.splitlines()[-1] == (
+        "Rebuilt actors, talks, timeline, stances, scenarios, search from 19 events."
+    )
+    assert views(demo) == before
+    assert tracking(demo) == {"__migration__": 1, **dict.fromkeys(NAMES, 19)}
+
+
+def test_rebuild_some_views(demo: Path) -> None:
+    ok("develop", DEMO, "--on", "2024-08", "Follow-up meeting")
+    ok("events")
+    before = views(demo)
+    with closing(sqlite3.connect(demo)) as connection, connection:
+        connection.execute("DELETE FROM timeline")  # damage one of them
+
+    result = ok("projections", "rebuild", "search", "timeline")
+
+    assert result.stderr.splitlines()[-1] == (
+        "Rebuilt search, timeline from 20 events."
+    )
+    assert views(demo) == before
+    assert tracking(demo) == {"__migration__": 1, **dict.fromkeys(NAMES, 20)}
+    assert [r["ref"] for r in as_json("events", "--kind", "development")] == [
+        "development:1"
+    ]
+
+
+def test_rebuild_json(demo: Path) -> None:
+    report = as_json("projections", "rebuild", "stances")
+    assert report["rebuilt"] == ["stances"]
+    assert report["events"] == 19
+    assert [(v["name"], v["position"], v["lag"]) for v in report["views"]] == [
+        (name, 19, 0) for name in NAMES
+    ]
+
+
+@pytest.mark.parametrize(
+    "names", [["nope"], ["search", "nope"], ["timeline", "Search"]]
+)
+def test_rebuild_of_an_unknown_view_is_one_error_and_changes_nothing(
+    demo: Path, names: list[str]
+) -> None:
+    before, positions = views(demo), tracking(demo)
+    line = fails("projections", "rebuild", *names)
+    unknown = names[-1]
+    assert line == (
+        f"Error: no view {unknown!r}; "
+        "views: actors, talks, timeline, stances, scenarios, search"
+    )
+    assert tracking(demo) == positions
+    assert views(demo) == before
+
+
+# -- search ------------------------------------------------------------------------
+
+
+def test_search_table(demo: Path) -> None:
+    result = ok("search", "regional security")
+    assert result.stdout.splitlines()[0].startswith("Search")
+    assert "agenda:regional-security" in result.stdout
+    assert "[Security]" in result.stdout  # the match, marked as typed
+    assert "No entry matches." in ok("search", "elephant").stdout
+
+
+def test_search_json(demo: Path) -> None:
+    hits = as_json("search", "security")
+    assert hits
+    assert all(set(hit) == HIT_KEYS for hit in hits)
+    assert hits[0]["ref"] == "agenda:regional-security"
+    assert hits[0]["slug"] == DEMO
+    assert hits[0]["kind"] == "agenda"
+    assert [h["rank"] for h in hits] == sorted(h["rank"] for h in hits)
+    assert all("[security]" in h["snippet"].lower() for h in hits)
+    within = as_json("search", "security", "--talks", DEMO)
+    assert [h["ref"] for h in within] == [h["ref"] for h in hits]
+    assert as_json("search", "elephant") == []
+
+
+def test_search_by_prefix_in_one_talks(demo: Path) -> None:
+    refs = [h["ref"] for h in as_json("search", "trad*", "--talks", DEMO)]
+    assert "recommendation:diversifying-trade-partners" in refs
+    assert "agenda:economic-cooperation" in refs
+    assert len(refs) == len(set(refs))
+
+
+def test_search_follows_amendments_and_retractions(demo: Path) -> None:
+    ok("amend", DEMO, "stance:CHN", "--position", "Cautious mediation",
+       "--reason", "Misquoted")  # fmt: skip
+    ok("retract", DEMO, "agenda:regional-security", "--reason", "Not on the agenda")
+    assert [h["ref"] for h in as_json("search", "cautious mediation")] == ["stance:CHN"]
+    assert as_json("search", "promotes dialogue") == []  # CHN's old position
+    assert "agenda:regional-security" not in [
+        h["ref"] for h in as_json("search", "security")
+    ]
+
+
+def test_search_of_unknown_talks_is_an_error(demo: Path) -> None:
+    assert fails("search", "trade", "--talks", "unknown") == (
+        "Error: no talks 'unknown'; see: timeline talks list"
+    )
+
+
+@pytest.mark.parametrize("query", ['"', "", "( )", "*"])
+def test_search_without_a_word_is_an_error(demo: Path, query: str) -> None:
+    assert fails("search", query) == "Error: search needs at least one word"
+
+
+@pytest.mark.parametrize("query", ['"trade', "trade AND (", "NOT -trade", "a:b"])
+def test_search_syntax_is_taken_as_words(demo: Path, query: str) -> None:
+    ok("search", query)
+    assert isinstance(as_json("search", query), list)
+
+
+# -- events ------------------------------------------------------------------------
+
+
+def test_events_json(demo: Path) -> None:
+    rows_ = as_json("events")
+    assert [(r["kind"], r["ref"]) for r in rows_] == [
+        ("talks", "talks"), ("stance", "stance:CHN"), ("stance", "stance:UKR"),
+    ]  # fmt: skip
+    assert all(r["slug"] == DEMO and r["version_to"] is None for r in rows_)
+    assert rows_[0]["text"].startswith("China and Ukraine Forge")
+    assert rows_[0]["fields"]["parties"] == ["CHN", "UKR"]
+
+
+def test_events_table(demo: Path) -> None:
+    result = ok("events")
+    assert result.stdout.splitlines()[0].startswith("Timeline")
+    assert "stance:CHN" in result.stdout
+    assert "undated" in result.stdout
+
+
+def test_events_of_an_actor(demo: Path) -> None:
+    ok("stance", "record", DEMO, "western-nations", "--position", "Supportive")
+    refs = [r["ref"] for r in as_json("events", "--actor", "CHN")]
+    assert refs == ["talks", "stance:CHN"]  # a party to the talks, and its stance
+    refs = [r["ref"] for r in as_json("events", "--actor", "western-nations")]
+    assert refs == ["stance:western-nations"]
+    assert as_json("events", "--actor", "RUS") == []
+
+
+def test_events_of_a_kind_in_valid_time_order(demo: Path) -> None:
+    ok("develop", DEMO, "--on", "2024-09", "Third round")
+    ok("develop", DEMO, "--on", "2024", "Talks planned")
+    ok("develop", DEMO, "--on", "2024-08-15", "Second round")
+    found = as_json("events", "--kind", "development")
+    assert [(r["valid_text"], r["text"]) for r in found] == [
+        ("2024", "Talks planned"),
+        ("2024-08-15", "Second round"),
+        ("2024-09", "Third round"),
+    ]
+    assert [r["kind"] for r in as_json("events", "--talks", DEMO)][:3] == [
+        "development"
+    ] * 3
+    assert len(as_json("events", "--limit", "2")) == 2
+    assert "Third round" in ok("events", "--kind", "development").stdout
+
+
+def test_events_leave_out_retracted_entries(demo: Path) -> None:
+    ok("retract", DEMO, "stance:UKR", "--reason", "Not said")
+    assert [r["ref"] for r in as_json("events")] == ["talks", "stance:CHN"]
+
+
+def test_events_of_unknown_talks_is_an_error(demo: Path) -> None:
+    assert fails("events", "--talks", "unknown") == (
+        "Error: no talks 'unknown'; see: timeline talks list"
+    )
+
+
+@pytest.mark.parametrize("kind", ["agenda", "scenario"])
+def test_events_of_a_kind_not_on_the_timeline_is_a_usage_error(
+    demo: Path, kind: str
+) -> None:
+    result = run("events", "--kind", kind)
+    assert result.exit_code == 2
+    assert "Error:" in result.stderr
+
+
+# -- help --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["events"], ["search"], ["projections"], ["projections", "status"],
+     ["projections", "rebuild"]],
+    ids=" ".join,
+)  # fmt: skip
+def test_help_has_an_example(command: list[str]) -> None:
+    result = ok(*command, "--help")
+    assert result.stdout.startswith("Usage: ")
+    assert "Example" in result.stdout
+    assert f"timeline {' '.join(command)}" in result.stdout

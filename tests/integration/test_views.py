@@ -1,0 +1,672 @@
+"""The projections on a real SQLite file: positions, rebuilds, versions, timeline
+and search, read back with plain SQL where the tables are the contract."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Callable
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from events import talks_id
+from events.errors import InvalidInput, NotFound
+from timeline.application import Timeline
+from timeline.bootstrap import open_timeline
+from timeline.settings import Settings
+
+SLUG = "geneva-talks"
+OTHER = "vienna-talks"
+NAMES = ["actors", "talks", "timeline", "stances", "scenarios", "search"]
+TABLES = {
+    "actors": ["actors_view"],
+    "talks": ["talks_view"],
+    **{
+        name: [name, f"{name}_actors", f"{name}_talks"]
+        for name in ("timeline", "stances", "scenarios")
+    },
+    "search": ["search_entries", "search_talks"],
+}
+
+
+def rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Read the file with the plain sqlite3 module, as any SQLite client would."""
+    with closing(sqlite3.connect(path)) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def execute(path: Path, *statements: str) -> None:
+    with closing(sqlite3.connect(path)) as connection, connection:
+        for statement in statements:
+            connection.execute(statement)
+
+
+def head(path: Path) -> int:
+    return rows(path, "SELECT COALESCE(MAX(rowid), 0) FROM stored_events")[0][0]
+
+
+def tracked(path: Path) -> dict[str, int]:
+    """Every tracking row but the library's own '__migration__' one."""
+    return dict(
+        rows(
+            path,
+            "SELECT application_name, notification_id FROM tracking"
+            " WHERE application_name != '__migration__'",
+        )
+    )
+
+
+def everywhere(position: int) -> dict[str, int]:
+    return dict.fromkeys(NAMES, position)
+
+
+def dump(path: Path, name: str) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of the view ``name``'s tables, in a stable order."""
+    with closing(sqlite3.connect(path)) as connection:
+        result = {}
+        for table in TABLES[name]:
+            columns = [c[1] for c in connection.execute(f"PRAGMA table_info({table})")]
+            result[table] = connection.execute(
+                f"SELECT * FROM {table} ORDER BY {', '.join(columns)}"
+            ).fetchall()
+        return result
+
+
+def dump_all(path: Path) -> dict[str, dict[str, list[tuple[Any, ...]]]]:
+    return {name: dump(path, name) for name in NAMES}
+
+
+def fts_is_consistent(path: Path) -> None:
+    """FTS5's own check that the index matches its content table; raises if not."""
+    execute(
+        path,
+        "INSERT INTO search_index (search_index, rank) VALUES ('integrity-check', 1)",
+    )
+
+
+def record_case(app: Timeline) -> None:
+    """Two talks with stances, a scenario, developments, an amendment, a retraction."""
+    app.register_actor("mediators", "Mediators", "group")
+    app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"], on="2024-07",
+                   summary="A second round.")  # fmt: skip
+    app.open_talks(OTHER, "Vienna Talks", "Vienna", ["mediators", "UKR"])
+    app.record_stance(SLUG, "CHN", "Hesitant", ["Trade"], on="2024-07-01")
+    app.record_stance(SLUG, "UKR", "Firm", ["Security"])
+    app.record_stance(OTHER, "mediators", "Neutral")
+    app.add_scenario(SLUG, "ceasefire", "Ceasefire holds", "Fewer casualties")
+    app.add_scenario(OTHER, "stalemate", "Stalemate", "Nothing moves")
+    app.record_development(SLUG, "2024-08", "Second round in Geneva")
+    app.amend(SLUG, "scenario:ceasefire", {"impact": "Talks resume"}, "Misquoted")
+    app.retract(SLUG, "stance:UKR", "Not said")
+
+
+# -- positions, head and lag -----------------------------------------------------
+
+
+def test_status_shows_each_view_behind_until_a_query(
+    app: Timeline, db_path: Path
+) -> None:
+    assert app.views.names() == NAMES
+    assert app.queries.status() == [
+        {"name": name, "position": 0, "head": 0, "lag": 0} for name in NAMES
+    ]
+
+    app.register_actor("mediators", "Mediators", "group")
+    app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "mediators"])
+    app.record_stance(SLUG, "CHN", "Hesitant")
+
+    assert app.views.head() == head(db_path) == 3
+    assert app.views.positions() == everywhere(0)
+    assert app.views.lag() == 3
+    assert app.queries.status() == [
+        {"name": name, "position": 0, "head": 3, "lag": 3} for name in NAMES
+    ]
+    assert tracked(db_path) == {}  # status reads; it catches nothing up
+
+    assert [row["slug"] for row in app.queries.talks_list()] == [SLUG]
+
+    assert app.views.positions() == everywhere(3) == tracked(db_path)
+    assert app.views.lag() == 0
+    assert app.queries.status() == [
+        {"name": name, "position": 3, "head": 3, "lag": 0} for name in NAMES
+    ]
+
+    app.record_development(SLUG, "2024-08", "Second round")
+    assert app.views.lag() == 1
+    assert [s["lag"] for s in app.queries.status()] == [1] * 6
+    assert [r["kind"] for r in app.queries.timeline(slug=SLUG)] == [
+        "development", "talks", "stance",
+    ]  # fmt: skip
+    assert app.views.positions() == everywhere(4)
+
+
+def test_lag_is_that_of_the_furthest_behind_view(app: Timeline, db_path: Path) -> None:
+    record_case(app)
+    app.catch_up()
+    app.views.reset(["scenarios"])
+    app.record_development(SLUG, "2024-09", "Third round")
+    top = head(db_path)
+
+    assert app.views.positions() == {**everywhere(top - 1), "scenarios": 0}
+    assert app.views.lag() == top
+    status = {s["name"]: s for s in app.queries.status()}
+    assert status["scenarios"] == {
+        "name": "scenarios", "position": 0, "head": top, "lag": top,
+    }  # fmt: skip
+    assert status["search"]["lag"] == 1
+
+
+# -- rebuilding ------------------------------------------------------------------
+
+
+# A row no replay writes, for each view: it survives anything but a reset.
+MARKERS = {
+    "actors": "INSERT INTO actors_view VALUES ('marker', 'M', 'group', '{}')",
+    "talks": "INSERT INTO talks_view VALUES ('marker', 'marker', 'M', 'L', '2024', 1,"
+    " '{}')",
+    **{
+        name: f"INSERT INTO {name}_talks VALUES ('marker', 'marker')"
+        for name in ("timeline", "stances", "scenarios", "search")
+    },
+}
+MARKED = {"actors": "actors_view", "talks": "talks_view"}
+
+
+def mark(path: Path, names: list[str]) -> None:
+    execute(path, *(MARKERS[name] for name in names))
+
+
+def unmark(path: Path, names: list[str]) -> None:
+    """Remove the markers, asserting that each was still there."""
+    for name in names:
+        table = MARKED.get(name, f"{name}_talks")
+        column = "key" if name == "actors" else "talks_id"
+        assert rows(path, f"SELECT 1 FROM {table} WHERE {column} = 'marker'") == [
+            (1,)
+        ], f"view {name} was emptied"
+        execute(path, f"DELETE FROM {table} WHERE {column} = 'marker'")
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_rebuilding_one_view_restores_it_and_leaves_the_others(
+    app: Timeline, db_path: Path, name: str
+) -> None:
+    record_case(app)
+    app.queries.talks_list()
+    before = dump_all(db_path)
+    positions = tracked(db_path)
+    assert positions == everywhere(head(db_path))
+    assert all(before[n][TABLES[n][0]] for n in NAMES)  # every view has rows
+    others = [n for n in NAMES if n != name]
+    mark(db_path, others)
+
+    progress: list[int] = []
+    replayed = app.rebuild([name], progress=progress.append)
+
+    assert replayed == sum(progress) == head(db_path)
+    assert tracked(db_path) == positions
+    assert dump(db_path, name) == before[name]
+    unmark(db_path, others)
+    assert dump_all(db_path) == before
+    fts_is_consistent(db_path)
+
+
+def test_rebuilding_several_views_at_once(app: Timeline, db_path: Path) -> None:
+    record_case(app)
+    app.catch_up()
+    before = dump_all(db_path)
+    execute(db_path, "DELETE FROM stances", "DELETE FROM search_talks")  # damage
+
+    assert app.rebuild(["stances", "search"]) == head(db_path)
+
+    assert dump_all(db_path) == before
+    assert tracked(db_path) == everywhere(head(db_path))
+
+
+def test_rebuilding_an_unknown_view_changes_nothing(
+    app: Timeline, db_path: Path
+) -> None:
+    record_case(app)
+    app.catch_up()
+    before = dump_all(db_path)
+    with pytest.raises(NotFound, match="no view 'nope'; views: actors, talks, "):
+        app.rebuild(["search", "nope"])
+    assert dump_all(db_path) == before
+    assert tracked(db_path) == everywhere(head(db_path))
+
+
+def drop_view(path: Path, name: str) -> None:
+    """As a store written before the view existed: no tables, no tracking row."""
+    tables = ["search_index", *TABLES[name]] if name == "search" else TABLES[name]
+    execute(
+        path,
+        *(f"DROP TABLE {table}" for table in tables),
+        f"DELETE FROM tracking WHERE application_name = '{name}'",
+    )
+
+
+def change_schema(path: Path, name: str) -> None:
+    """As a store whose view tables an older version of the software made."""
+    execute(path, f"UPDATE view_schemas SET fingerprint = 'old' WHERE name = '{name}'")
+
+
+@pytest.mark.parametrize("how", [drop_view, change_schema], ids=["new", "changed"])
+@pytest.mark.parametrize("name", ["scenarios", "search", "actors"])
+def test_a_new_view_catches_up_from_zero_alone(
+    db_path: Path, name: str, how: Callable[[Path, str], None]
+) -> None:
+    first = open_timeline(Settings(db_path=db_path, author="tester"))
+    try:
+        record_case(first)
+        first.catch_up()
+    finally:
+        first.close()
+    before = dump_all(db_path)
+    top = head(db_path)
+    others = [n for n in NAMES if n != name]
+    mark(db_path, others)
+    how(db_path, name)
+
+    app = open_timeline(Settings(db_path=db_path, author="tester"))
+    try:
+        # Opening made the view's tables again, empty, at position zero.
+        assert app.views.positions() == {**everywhere(top), name: 0}
+        assert tracked(db_path) == dict.fromkeys(others, top)
+        assert all(found == [] for found in dump(db_path, name).values())
+        assert app.views.lag() == top
+
+        app.queries.talks_list()
+
+        assert app.views.positions() == everywhere(top) == tracked(db_path)
+        unmark(db_path, others)  # the others were neither emptied nor replayed
+        assert dump_all(db_path) == before
+        fts_is_consistent(db_path)
+    finally:
+        app.close()
+
+
+def keep_views(path: Path, name: str) -> None:
+    """As a store whose views are all current: nothing to create."""
+
+
+OPEN_AT_ONCE = """
+import sys, time
+from pathlib import Path
+from timeline.bootstrap import open_timeline
+from timeline.settings import Settings
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.001)
+app = open_timeline(Settings(db_path=Path(sys.argv[1]), author="tester"))
+app.queries.talks_list()
+app.close()
+"""
+
+
+@pytest.mark.parametrize(
+    "how", [None, drop_view, keep_views], ids=["never-caught-up", "new", "current"]
+)
+def test_processes_opening_a_store_at_once_all_succeed(
+    db_path: Path, tmp_path: Path, how: Any
+) -> None:
+    """Several commands start at once on a store with views to (re)create.
+
+    Each opening reads which views are tracked and (re)creates the others in
+    one transaction that holds the write lock from its start, so they queue
+    for the lock instead of failing with "database is locked".
+    """
+    first = open_timeline(Settings(db_path=db_path, author="tester"))
+    try:
+        record_case(first)
+        if how is not None:
+            first.catch_up()
+    finally:
+        first.close()
+    if how is not None:
+        how(db_path, "search")
+    go = tmp_path / "go"
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPEN_AT_ONCE, str(db_path), str(go)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )
+        for _ in range(4)
+    ]  # fmt: skip
+    go.touch()
+    outputs = [process.communicate(timeout=120) for process in processes]
+    for process, (_, stderr) in zip(processes, outputs, strict=True):
+        assert process.returncode == 0, stderr
+    app = open_timeline(Settings(db_path=db_path, author="tester"))
+    try:
+        assert [row["slug"] for row in app.queries.talks_list()] == [SLUG, OTHER]
+        assert app.views.positions() == everywhere(head(db_path))
+        fts_is_consistent(db_path)
+    finally:
+        app.close()
+
+
+# -- versions of entries -----------------------------------------------------------
+
+
+def stance_versions(path: Path, table: str = "stances") -> list[tuple[Any, ...]]:
+    return rows(
+        path,
+        f"SELECT entry_id, version_from, version_to, text, retracted FROM {table}"
+        " WHERE kind = 'stance' ORDER BY entry_id, version_from",
+    )
+
+
+def as_of(path: Path, position: int, table: str = "stances") -> list[tuple[Any, ...]]:
+    return rows(
+        path,
+        f"SELECT entry_id, text, retracted FROM {table}"
+        " WHERE kind = 'stance' AND version_from <= ?"
+        " AND (version_to IS NULL OR version_to > ?) ORDER BY entry_id",
+        (position, position),
+    )
+
+
+@pytest.mark.parametrize("table", ["stances", "timeline"])
+def test_amend_and_retract_close_a_version_and_open_one(
+    app: Timeline, db_path: Path, table: str
+) -> None:
+    app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
+    app.record_stance(SLUG, "CHN", "Hesitant", ["Trade"], on="2024-07")
+    recorded = head(db_path)
+    app.record_stance(SLUG, "UKR", "Firm")
+    app.catch_up()
+    assert stance_versions(db_path, table) == [
+        (recorded, recorded, None, "Hesitant", 0),
+        (recorded + 1, recorded + 1, None, "Firm", 0),
+    ]
+
+    app.amend(SLUG, "stance:CHN", {"position": "Open"}, "Misquoted")
+    amended = head(db_path)
+    app.catch_up()
+    assert stance_versions(db_path, table) == [
+        (recorded, recorded, amended, "Hesitant", 0),
+        (recorded, amended, None, "Open", 0),
+        (recorded + 1, recorded + 1, None, "Firm", 0),
+    ]
+    (current,) = [r for r in app.views.stances(SLUG) if r["ref"] == "stance:CHN"]
+    assert current["fields"]["interests"] == ["Trade"]  # the rest is kept
+    assert current["fields"]["position"] == "Open"
+    assert current["valid_text"] == "2024-07"
+
+    app.retract(SLUG, "stance:CHN", "Not said")
+    retracted = head(db_path)
+    app.catch_up()
+    assert stance_versions(db_path, table) == [
+        (recorded, recorded, amended, "Hesitant", 0),
+        (recorded, amended, retracted, "Open", 0),
+        (recorded, retracted, None, "Open", 1),
+        (recorded + 1, recorded + 1, None, "Firm", 0),
+    ]
+
+    # The view as of any position is a lookup.
+    assert as_of(db_path, recorded - 1, table) == []
+    assert as_of(db_path, recorded, table) == [(recorded, "Hesitant", 0)]
+    assert as_of(db_path, amended - 1, table) == [
+        (recorded, "Hesitant", 0), (recorded + 1, "Firm", 0),
+    ]  # fmt: skip
+    assert as_of(db_path, amended, table) == [
+        (recorded, "Open", 0), (recorded + 1, "Firm", 0),
+    ]  # fmt: skip
+    assert as_of(db_path, retracted, table) == [
+        (recorded, "Open", 1), (recorded + 1, "Firm", 0),
+    ]  # fmt: skip
+
+    # Now: the stances view shows the retraction; the timeline leaves it out.
+    assert [(r["ref"], r["retracted"]) for r in app.views.stances(SLUG)] == [
+        ("stance:CHN", True), ("stance:UKR", False),
+    ]  # fmt: skip
+    assert [r["ref"] for r in app.queries.timeline(slug=SLUG)] == [
+        "talks", "stance:UKR",
+    ]  # fmt: skip
+
+
+def test_a_later_stance_of_the_same_actor_is_what_a_ref_names(
+    app: Timeline, db_path: Path
+) -> None:
+    app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
+    app.record_stance(SLUG, "CHN", "Hesitant")
+    first = head(db_path)
+    app.record_stance(SLUG, "CHN", "Warmer")
+    second = head(db_path)
+    app.retract(SLUG, "stance:CHN", "Not said")  # the latest: "Warmer"
+    app.amend(SLUG, "stance:CHN", {"position": "Cool"}, "Typo")  # now: "Hesitant"
+    app.catch_up()
+
+    current = {r["entry_id"]: (r["text"], r["retracted"])
+               for r in app.views.stances(SLUG)}  # fmt: skip
+    assert current == {first: ("Cool", False), second: ("Warmer", True)}
+    view = app.queries.talks_view(SLUG)
+    assert [(s["position"], s["retracted"]) for s in view["stances"]] == [
+        ("Cool", False), ("Warmer", True),
+    ]  # fmt: skip
+
+
+# -- the timeline ------------------------------------------------------------------
+
+
+def test_timeline_orders_by_the_first_day_a_date_can_mean_undated_last(
+    app: Timeline,
+) -> None:
+    app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"], on="2024-07")
+    app.record_stance(SLUG, "CHN", "Hesitant", on="2024-03-05")
+    app.record_stance(SLUG, "UKR", "Firm")  # undated
+    app.record_development(SLUG, "2024", "Talks planned")  # from 2024-01-01
+    app.record_development(SLUG, "2024-07-01", "Opened")  # ties with the talks
+    app.open_talks(OTHER, "Vienna Talks", "Vienna", ["UKR"])  # undated
+    app.record_development(OTHER, "2023-12", "Announced")
+    app.add_scenario(SLUG, "truce", "Truce", "Calm")  # not a timeline kind
+
+    timeline = app.queries.timeline()
+    assert [(r["slug"], r["ref"], r["valid_text"]) for r in timeline] == [
+        (OTHER, "development:1", "2023-12"),
+        (SLUG, "development:1", "2024"),
+        (SLUG, "stance:CHN", "2024-03-05"),
+        (SLUG, "talks", "2024-07"),
+        (SLUG, "development:2", "2024-07-01"),
+        (SLUG, "stance:UKR", None),
+        (OTHER, "talks", None),
+    ]
+    year = timeline[1]
+    assert (year["valid_lower"], year["valid_upper"]) == ("2024-01-01", "2024-12-31")
+    month = timeline[3]
+    assert (month["valid_lower"], month["valid_upper"]) == ("2024-07-01", "2024-07-31")
+    assert [r["text"] for r in timeline[:2]] == ["Announced", "Talks planned"]
+
+    assert [r["ref"] for r in app.queries.timeline(slug=OTHER)] == [
+        "development:1", "talks",
+    ]  # fmt: skip
+    assert [r["ref"] for r in app.queries.timeline(kind="development")] == [
+        "development:1", "development:1", "development:2",
+    ]  # fmt: skip
+    assert [r["slug"] for r in app.queries.timeline(kind="talks")] == [SLUG, OTHER]
+    assert [r["ref"] for r in app.queries.timeline(limit=2)] == [
+        "development:1", "development:1",
+    ]  # fmt: skip
+    assert (
+        app.queries.timeline(slug=SLUG, kind="development", limit=1)[0]["text"]
+        == "Talks planned"
+    )
+
+
+def test_amending_a_date_moves_the_entry(app: Timeline) -> None:
+    app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"], on="2024-07")
+    app.record_development(SLUG, "2024-08", "Second round")
+    app.record_stance(SLUG, "CHN", "Hesitant")
+    assert [r["ref"] for r in app.queries.timeline()] == [
+        "talks", "development:1", "stance:CHN",
+    ]  # fmt: skip
+
+    app.amend(SLUG, "development:1", {"on": "2023"}, "Earlier")
+    app.amend(SLUG, "talks", {"on": ""}, "Unknown")
+    app.amend(SLUG, "stance:CHN", {"on": "2024-01-02"}, "Found")
+
+    timeline = app.queries.timeline()
+    assert [(r["ref"], r["valid_text"]) for r in timeline] == [
+        ("development:1", "2023"), ("stance:CHN", "2024-01-02"), ("talks", None),
+    ]  # fmt: skip
+
+
+def test_actor_filter_includes_the_talks_an_actor_is_a_party_to(
+    app: Timeline,
+) -> None:
+    record_case(app)
+    # The talks (2024-07) and CHN's stance (2024-07-01) begin on the same day.
+    assert [(r["slug"], r["ref"]) for r in app.queries.timeline(actor="CHN")] == [
+        (SLUG, "talks"), (SLUG, "stance:CHN"),
+    ]  # fmt: skip
+    # UKR: a party to both; its stance is retracted and left out.
+    assert [(r["slug"], r["ref"]) for r in app.queries.timeline(actor="UKR")] == [
+        (SLUG, "talks"), (OTHER, "talks"),
+    ]  # fmt: skip
+    assert [(r["slug"], r["ref"]) for r in app.queries.timeline(actor="mediators")] == [
+        (OTHER, "talks"), (OTHER, "stance:mediators"),
+    ]  # fmt: skip
+    assert [r["ref"] for r in app.queries.timeline(actor="UKR", slug=OTHER)] == [
+        "talks"
+    ]
+    assert [r["ref"] for r in app.queries.timeline(actor="CHN", kind="stance")] == [
+        "stance:CHN"
+    ]
+    assert app.queries.timeline(actor="RUS") == []
+
+
+def test_actor_filter_follows_amendments(app: Timeline) -> None:
+    app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
+    app.record_stance(SLUG, "CHN", "Hesitant", on="2024-05")
+    app.amend(SLUG, "stance:CHN", {"position": "Open", "on": "2023"}, "Typo")
+    rows_ = app.queries.timeline(actor="CHN")
+    assert [(r["ref"], r["text"], r["valid_text"]) for r in rows_] == [
+        ("stance:CHN", "Open", "2023"), ("talks", "Geneva Talks", None),
+    ]  # fmt: skip
+
+
+def test_timeline_of_unknown_talks_is_an_error(app: Timeline) -> None:
+    record_case(app)
+    with pytest.raises(NotFound, match="no talks 'nope'"):
+        app.queries.timeline(slug="nope")
+
+
+# -- search ------------------------------------------------------------------------
+
+
+def test_search_ranks_hits_best_first(app: Timeline) -> None:
+    app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
+    app.add_agenda_item(SLUG, "trade", "Trade", "Trade, trade and more trade")
+    app.record_stance(SLUG, "CHN", "Hesitant", ["Security", "Some trade"])
+    app.add_scenario(SLUG, "peace", "Peace", "No trade at all for a long, long time")
+
+    hits = app.queries.search("trade")
+    assert [h["ref"] for h in hits] == ["agenda:trade", "stance:CHN", "scenario:peace"]
+    assert [h["rank"] for h in hits] == sorted(h["rank"] for h in hits)
+    assert hits[0]["rank"] < hits[-1]["rank"]
+    assert set(hits[0]) == {"slug", "kind", "ref", "entry_id", "snippet", "rank"}
+    assert hits[0]["kind"] == "agenda"
+    assert hits[0]["slug"] == SLUG
+    assert "[Trade]" in hits[0]["snippet"]
+    # Every word must match.
+    assert [h["ref"] for h in app.queries.search("trade security")] == ["stance:CHN"]
+    assert app.queries.search("elephant") == []
+
+
+def test_search_finds_amended_text_as_it_stands_and_no_retracted_text(
+    app: Timeline, db_path: Path
+) -> None:
+    record_case(app)
+    app.amend(SLUG, "stance:CHN", {"position": "Cautiously open"}, "Misquoted")
+
+    assert [h["ref"] for h in app.queries.search("Hesitant")] == []
+    assert [h["ref"] for h in app.queries.search("cautiously")] == ["stance:CHN"]
+    assert [h["ref"] for h in app.queries.search("Trade")] == ["stance:CHN"]  # kept
+    assert app.queries.search("Firm") == []  # UKR's stance was retracted
+    assert app.queries.search("Security") == []
+    assert [h["ref"] for h in app.queries.search("resume")] == ["scenario:ceasefire"]
+    assert [h["ref"] for h in app.queries.search("casualties")] == []
+    (hit,) = app.queries.search("Cautiously")
+    assert (
+        hit["entry_id"] == app.queries.talks_view(SLUG)["stances"][0]["store_position"]
+    )
+    fts_is_consistent(db_path)
+
+
+def test_search_within_one_talks(app: Timeline) -> None:
+    record_case(app)
+    both = app.queries.search("talks")
+    assert {h["slug"] for h in both} == {SLUG, OTHER}
+    assert [h["ref"] for h in app.queries.search("talks", OTHER)] == ["talks"]
+    assert {h["slug"] for h in app.queries.search("talks", SLUG)} == {SLUG}
+    assert app.queries.search("Stalemate", SLUG) == []
+    assert [h["ref"] for h in app.queries.search("Stalemate", OTHER)] == [
+        "scenario:stalemate"
+    ]
+    with pytest.raises(NotFound, match="no talks 'nope'"):
+        app.queries.search("talks", "nope")
+
+
+def test_search_by_prefix(app: Timeline) -> None:
+    app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
+    app.record_stance(SLUG, "CHN", "Wants traders", ["Trade"])
+    app.record_stance(SLUG, "UKR", "Traditional allies")
+    app.record_stance(SLUG, "RUS", "Tirade")
+    assert sorted(h["ref"] for h in app.queries.search("trad*")) == [
+        "stance:CHN", "stance:UKR",
+    ]  # fmt: skip
+    assert [h["ref"] for h in app.queries.search("trade")] == ["stance:CHN"]
+    assert app.queries.search("trad") == []  # a word, unless it ends with *
+
+
+def test_search_ignores_accents(app: Timeline) -> None:
+    app.open_talks(SLUG, "Genève Talks", "Genève", ["CHN", "UKR"])
+    assert [h["ref"] for h in app.queries.search("geneve")] == ["talks"]
+    assert [h["ref"] for h in app.queries.search("GENÈVE")] == ["talks"]
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"trade', 'trade"', "trade AND", "AND", "OR trade", "NOT trade", "(trade",
+     "trade)", "-trade", "trade -peace", "trade:", "text:trade", "talks_id:x",
+     "^trade", "trade + peace", "NEAR(trade peace)", "trade*peace", "*trade",
+     "{text}: trade", "'trade'", "trade; DROP TABLE search_entries"],
+)  # fmt: skip
+def test_search_syntax_in_the_query_is_just_words(
+    app: Timeline, db_path: Path, query: str
+) -> None:
+    app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
+    app.record_stance(SLUG, "CHN", "Trade and peace, not war", ["text"])
+    hits = app.queries.search(query)  # does not raise
+    assert all(h["ref"] == "stance:CHN" for h in hits)
+    assert [h["ref"] for h in app.queries.search("trade and peace")] == ["stance:CHN"]
+    assert app.queries.search("trade NOT") == app.queries.search("trade not")
+    assert rows(db_path, "SELECT COUNT(*) FROM search_entries") == [(2,)]
+
+
+@pytest.mark.parametrize("query", ["", "   ", '"', "()", "*", "-", "^ : +", '"*"'])
+def test_search_without_a_word_is_invalid(app: Timeline, query: str) -> None:
+    app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
+    with pytest.raises(InvalidInput, match="at least one word"):
+        app.queries.search(query)
+
+
+def test_search_does_not_match_the_hidden_talks_id(app: Timeline) -> None:
+    """Entries are found by their text, not by the id used to filter by talks."""
+    app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
+    app.record_stance(SLUG, "CHN", "Hesitant")
+    words = str(talks_id(SLUG)).split("-")
+    found = {word: app.queries.search(word) for word in words}
+    assert found == {word: [] for word in words}
+
+
+def test_search_returns_at_most_twenty_hits(app: Timeline) -> None:
+    app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
+    for number in range(25):
+        app.record_development(SLUG, "2024-08", f"Round {number} of talks")
+    assert len(app.queries.search("round")) == 20
+    assert len(app.queries.search("round", SLUG)) == 20
