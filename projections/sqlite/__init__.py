@@ -170,12 +170,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
         chosen = [p for p in self.projections if p.name in names]
         with self.datastore.transaction(commit=True) as c:
             for projection in chosen:
-                for statement in [*projection.drop(), *projection.create()]:
-                    c.execute(statement)
-                c.execute(
-                    "DELETE FROM tracking WHERE application_name = ?",
-                    (projection.name,),
-                )
+                self._reset(c, projection)
 
     # -- queries ----------------------------------------------------------------
 
