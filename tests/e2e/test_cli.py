@@ -10,12 +10,12 @@ from collections.abc import Iterator
 from contextlib import closing
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
 
 import click
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
 
+from tests.support import as_json, ok, run
 from timeline.cli import cli
 
 ARTICLE = Path(__file__).parent.parent / "fixtures" / "beijing-talks.txt"
@@ -27,19 +27,10 @@ SEED_HEADERS = [
 ]
 
 
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args))
 
 
-def ok(*args: str) -> Result:
-    result = run(*args)
-    assert result.exception is None, result.output
-    assert result.exit_code == 0, result.output
-    return result
 
 
-def as_json(*args: str) -> Any:
-    return json.loads(ok(*args, "--json").stdout)
 
 
 def stored_events(db: Path) -> int:

@@ -3,16 +3,14 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from contextlib import closing
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner, Result
 
-from timeline.cli import cli
+from tests.support import as_json, ok, rows, run
 
 DEMO = "beijing-talks"
 NAMES = ["actors", "talks", "timeline", "stances", "scenarios", "search"]
@@ -27,19 +25,10 @@ TABLES = [
 HIT_KEYS = {"slug", "kind", "ref", "entry_id", "snippet", "rank"}
 
 
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args))
 
 
-def ok(*args: str) -> Result:
-    result = run(*args)
-    assert result.exception is None, result.output
-    assert result.exit_code == 0, result.output
-    return result
 
 
-def as_json(*args: str) -> Any:
-    return json.loads(ok(*args, "--json").stdout)
 
 
 def fails(*args: str) -> str:
@@ -55,9 +44,6 @@ def fails(*args: str) -> str:
     return lines[0]
 
 
-def rows(db: Path, sql: str) -> list[tuple[Any, ...]]:
-    with closing(sqlite3.connect(db)) as connection:
-        return connection.execute(sql).fetchall()
 
 
 def tracking(db: Path) -> dict[str, int]:

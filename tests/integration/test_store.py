@@ -13,6 +13,7 @@ from eventsourcing.persistence import IntegrityError
 import projections.sqlite.documents
 from events import talks_id
 from projections.records import EventRecord
+from tests.support import everywhere, rows, tracked
 from timeline.application import Timeline
 from timeline.bootstrap import open_timeline
 from timeline.settings import Settings
@@ -25,10 +26,6 @@ NOT_VIEWS = (
 )  # fmt: skip
 
 
-def rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Read the file with the plain sqlite3 module, as any SQLite client would."""
-    with closing(sqlite3.connect(path)) as connection:
-        return connection.execute(sql, params).fetchall()
 
 
 def event_rows(path: Path) -> int:
@@ -39,19 +36,8 @@ def max_rowid(path: Path) -> int:
     return rows(path, "SELECT MAX(rowid) FROM stored_events")[0][0]
 
 
-def tracked(path: Path) -> dict[str, int]:
-    """Every view's tracking row (the library's '__migration__' row left out)."""
-    return dict(
-        rows(
-            path,
-            "SELECT application_name, notification_id FROM tracking"
-            " WHERE application_name != '__migration__'",
-        )
-    )
 
 
-def everywhere(position: int) -> dict[str, int]:
-    return dict.fromkeys(NAMES, position)
 
 
 def view_tables(path: Path) -> list[str]:

@@ -15,6 +15,7 @@ import pytest
 
 from events import talks_id
 from events.errors import InvalidInput, NotFound
+from tests.support import everywhere, rows, tracked
 from timeline.application import Timeline
 from timeline.bootstrap import open_timeline
 from timeline.settings import Settings
@@ -33,10 +34,6 @@ TABLES = {
 }
 
 
-def rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Read the file with the plain sqlite3 module, as any SQLite client would."""
-    with closing(sqlite3.connect(path)) as connection:
-        return connection.execute(sql, params).fetchall()
 
 
 def execute(path: Path, *statements: str) -> None:
@@ -49,19 +46,8 @@ def head(path: Path) -> int:
     return rows(path, "SELECT COALESCE(MAX(rowid), 0) FROM stored_events")[0][0]
 
 
-def tracked(path: Path) -> dict[str, int]:
-    """Every tracking row but the library's own '__migration__' one."""
-    return dict(
-        rows(
-            path,
-            "SELECT application_name, notification_id FROM tracking"
-            " WHERE application_name != '__migration__'",
-        )
-    )
 
 
-def everywhere(position: int) -> dict[str, int]:
-    return dict.fromkeys(NAMES, position)
 
 
 def dump(path: Path, name: str) -> dict[str, list[tuple[Any, ...]]]:

@@ -1,0 +1,53 @@
+"""Helpers shared by the test modules: the CLI runner, plain SQL on the file."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+from click.testing import CliRunner, Result
+
+from timeline.cli import cli
+
+VIEW_NAMES = ["actors", "talks", "timeline", "stances", "scenarios", "search"]
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def ok(*args: str) -> Result:
+    """Run a command that must succeed."""
+    result = run(*args)
+    assert result.exception is None, result.output
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def as_json(*args: str) -> Any:
+    return json.loads(ok(*args, "--json").stdout)
+
+
+def rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Read the file with the plain sqlite3 module, as any SQLite client would."""
+    with closing(sqlite3.connect(path)) as connection:
+        return connection.execute(sql, params).fetchall()
+
+
+def tracked(path: Path) -> dict[str, int]:
+    """Every view's tracking row (the library's '__migration__' row left out)."""
+    return dict(
+        rows(
+            path,
+            "SELECT application_name, notification_id FROM tracking"
+            " WHERE application_name != '__migration__'",
+        )
+    )
+
+
+def everywhere(position: int) -> dict[str, int]:
+    """Every view at ``position``."""
+    return dict.fromkeys(VIEW_NAMES, position)
