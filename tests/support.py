@@ -27,6 +27,19 @@ def ok(*args: str) -> Result:
     return result
 
 
+def fails(*args: str) -> str:
+    """Run a command that must fail with one error line; return that line."""
+    result = run(*args)
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), result.exception
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    assert result.stdout == ""
+    assert "Traceback" not in result.output
+    return lines[0]
+
+
 def as_json(*args: str) -> Any:
     return json.loads(ok(*args, "--json").stdout)
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import as_json, ok, rows, run
+from tests.support import as_json, fails, ok, rows, run
 
 DEMO = "beijing-talks"
 NAMES = ["actors", "talks", "timeline", "stances", "scenarios", "search"]
@@ -23,27 +23,6 @@ TABLES = [
     "search_entries", "search_talks",
 ]  # fmt: skip
 HIT_KEYS = {"slug", "kind", "ref", "entry_id", "snippet", "rank"}
-
-
-
-
-
-
-
-
-def fails(*args: str) -> str:
-    """Run a command that must fail with one error line; return that line."""
-    result = run(*args)
-    assert result.exit_code == 1, result.output
-    assert isinstance(result.exception, SystemExit), result.exception
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("Error: ")
-    assert result.stdout == ""
-    assert "Traceback" not in result.output
-    return lines[0]
-
-
 
 
 def tracking(db: Path) -> dict[str, int]:
