@@ -91,7 +91,12 @@ def main() -> None:
                 *python, "-c", "import eventsourcing.application, pydantic, click"
             ],
             f"show {SLUG} --json": lambda r: [*timeline, "show", SLUG, "--json"],
-            f"show {SLUG} (tables)": lambda r: [*timeline, "show", SLUG],
+            f"show {SLUG} (tables, latest 25 rows each)": lambda r: [
+                *timeline, "show", SLUG
+            ],
+            f"show {SLUG} --all (tables of 1,000 entries)": lambda r: [
+                *timeline, "show", SLUG, "--all"
+            ],
             "events --actor CHN --json": lambda r: [
                 *timeline, "events", "--actor", "CHN", "--json"
             ],

@@ -1,9 +1,9 @@
 """Bring the views up to the head of the event store by pulling notifications.
 
 SQLite cannot push new events to a subscriber (eventsourcing 9.5 does not
-implement ``subscribe()`` for it), so views pull: read the notifications after
-the furthest-behind view's position, decode them once, and apply each batch
-to every view that has not seen it.
+implement ``subscribe()`` for it), so views pull: read the events after the
+furthest-behind view's position (``read(after, limit)``, each decoded once),
+and apply each batch to every view that has not seen it.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Protocol
 
-from eventsourcing.persistence import ApplicationRecorder, IntegrityError, Notification
+from eventsourcing.persistence import IntegrityError
 
 from events.errors import ConcurrencyConflict
 from projections.records import EventRecord
 
-BATCH_SIZE = 2_000  # events per transaction: fewer commits, bounded memory
+BATCH_SIZE = 10_000  # events per transaction: fewer commits, bounded memory
 ATTEMPTS = 20
 
 
@@ -30,8 +30,7 @@ class TrackedViews(Protocol):
 
 def catch_up(
     views: TrackedViews,
-    recorder: ApplicationRecorder,
-    decode: Callable[[Notification], EventRecord],
+    read: Callable[[int, int], Sequence[EventRecord]],
     *,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
@@ -41,12 +40,9 @@ def catch_up(
     while True:
         positions = views.positions()
         start = min(positions.values())
-        notifications = recorder.select_notifications(
-            start, batch_size, inclusive_of_start=False
-        )
-        if not notifications:
+        batch = read(start, batch_size)
+        if not batch:
             return applied
-        batch = [decode(notification) for notification in notifications]
         try:
             views.apply(positions, batch)
         except IntegrityError:

@@ -7,22 +7,17 @@ the pydantic models makes catching up several times faster.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-from uuid import UUID
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from events.base import DomainEvent
 
-META = ("timestamp", "recorded_by", "originator_topic")
-"""Keys of a stored event's state that are not the event's own fields."""
 
-
-@dataclass(frozen=True, slots=True)
-class EventRecord:
+class EventRecord(NamedTuple):
     position: int
     """Position of the event in the whole store (its notification id)."""
-    originator_id: UUID
+    originator_id: str
+    """The aggregate's id as text, ``8-4-4-4-12`` hex digits."""
     version: int
     """Position of the event in its aggregate's stream."""
     type: str
@@ -37,21 +32,18 @@ class EventRecord:
     def from_state(
         cls,
         position: int,
-        originator_id: UUID,
+        originator_id: str,
         version: int,
         type_name: str,
         state: dict[str, Any],
     ) -> EventRecord:
-        """From the stored state of an event (already upcast to its version)."""
-        return cls(
-            position=position,
-            originator_id=originator_id,
-            version=version,
-            type=type_name,
-            recorded_at=state["timestamp"],
-            recorded_by=state.get("recorded_by", ""),
-            data={k: v for k, v in state.items() if k not in META},
-        )
+        """From the stored state of an event (already upcast to its version);
+        takes ``state`` over."""
+        recorded_at = state.pop("timestamp")
+        recorded_by = state.pop("recorded_by", "")
+        state.pop("originator_topic", None)
+        return cls(position, originator_id, version, type_name, recorded_at,
+                   recorded_by, state)  # fmt: skip
 
     @classmethod
     def of(cls, position: int, event: DomainEvent) -> EventRecord:
@@ -59,6 +51,6 @@ class EventRecord:
         meta = {"originator_id", "originator_version"}
         state = event.model_dump(mode="json", exclude=meta)
         return cls.from_state(
-            position, event.originator_id, event.originator_version,
+            position, str(event.originator_id), event.originator_version,
             event.type_name(), state,
         )  # fmt: skip

@@ -196,9 +196,12 @@ class Timeline(Application[UUID]):
     # -- queries --------------------------------------------------------------
 
     def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        return catch_up(
-            self.views, self.recorder, self.mapper.to_record, progress=progress
-        )
+        return catch_up(self.views, self.read_records, progress=progress)
+
+    def read_records(self, after: int, limit: int) -> list[EventRecord]:
+        """Up to ``limit`` stored events after position ``after``, as plain data."""
+        rows = self.views.stored_after(after, limit)
+        return [self.mapper.record_of(*row) for row in rows]
 
     def rebuild(
         self, names: Iterable[str], progress: Callable[[int], None] | None = None

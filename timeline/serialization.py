@@ -7,8 +7,8 @@ hands it plain JSON data and orjson encodes it.
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, cast
-from uuid import UUID
 
 import orjson
 from eventsourcing.domain import DomainEventProtocol
@@ -63,30 +63,57 @@ class PydanticMapper(Mapper[Any]):
 
     def to_record(self, notification: Notification) -> EventRecord:
         """The event as plain data for the views: decoded, upcast, not validated."""
-        cls, state = self._upcast_state(notification)
-        return EventRecord.from_state(
+        return self.record_of(
             notification.id,
-            cast(UUID, notification.originator_id),
+            str(notification.originator_id),
             notification.originator_version,
-            cls.type_name(),
-            state,
+            notification.topic,
+            notification.state,
         )
+
+    def record_of(
+        self, position: int, originator_id: str, version: int, topic: str, data: bytes
+    ) -> EventRecord:
+        """An event read straight from a stored row, as plain data for the views."""
+        cls, type_name = self._types.get(topic) or self._resolve(topic)
+        state = self._state(originator_id, version, cls, data)
+        return EventRecord.from_state(position, originator_id, version, type_name,
+                                      state)  # fmt: skip
+
+    @cached_property
+    def _types(self) -> dict[str, tuple[Any, str]]:
+        return {}
+
+    def _resolve(self, topic: str) -> tuple[Any, str]:
+        cls = resolve_topic(topic)
+        self._types[topic] = cls, cls.type_name()
+        return self._types[topic]
 
     def _upcast_state(self, stored_event: StoredEvent) -> tuple[Any, dict[str, Any]]:
         """The event class and its stored state, brought up to its class_version."""
         cls = resolve_topic(stored_event.topic)
+        state = self._state(
+            stored_event.originator_id,
+            stored_event.originator_version,
+            cls,
+            stored_event.state,
+        )
+        return cls, state
+
+    def _state(
+        self, originator_id: Any, version: int, cls: Any, data: bytes
+    ) -> dict[str, Any]:
         try:
-            state = self.transcoder.decode(self._unseal(stored_event.state))
+            state: dict[str, Any] = self.transcoder.decode(self._unseal(data))
         except Exception as error:
             raise MapperDeserialisationError(
-                f"stored event {stored_event.originator_id} "
-                f"v{stored_event.originator_version} cannot be read: {error}"
+                f"stored event {originator_id} v{version} cannot be read: {error}"
             ) from error
-        version = state.pop("class_version", 1)
-        while version < getattr(cls, "class_version", 1):
-            getattr(cls, f"upcast_v{version}_v{version + 1}")(state)
-            version += 1
-        return cls, state
+        stored_version = state.pop("class_version", 1)
+        while stored_version < cls.class_version:
+            getattr(cls, f"upcast_v{stored_version}_v{stored_version + 1}")(state)
+            stored_version += 1
+        return state
 
     def _seal(self, data: bytes) -> bytes:
         if self.compressor:

@@ -39,7 +39,13 @@ class ActorRegistry:
     def drop(self) -> list[str]:
         return ["DROP TABLE IF EXISTS actors_view"]
 
-    def apply(self, c: SQLiteCursor, batch: Batch) -> None:
+    def replay_started(self) -> list[str]:
+        return []
+
+    def replay_finished(self) -> list[str]:
+        return []
+
+    def apply(self, c: SQLiteCursor, batch: Batch, replaying: bool = False) -> None:
         rows = [
             (a["key"], a["name"], a["kind"], dump(a))
             for a in (registered(i.record) for i in batch if _is_actor(i.record))
@@ -78,7 +84,13 @@ class TalksDocuments:
     def drop(self) -> list[str]:
         return ["DROP TABLE IF EXISTS talks_view"]
 
-    def apply(self, c: SQLiteCursor, batch: Batch) -> None:
+    def replay_started(self) -> list[str]:
+        return []
+
+    def replay_finished(self) -> list[str]:
+        return []
+
+    def apply(self, c: SQLiteCursor, batch: Batch, replaying: bool = False) -> None:
         from events import country_name, is_country_code
 
         def names(code: str) -> str:

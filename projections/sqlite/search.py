@@ -83,15 +83,24 @@ class SearchIndex:
             for table in ("search_index", "search_entries", "search_talks")
         ]
 
+    def replay_started(self) -> list[str]:
+        return []  # the index is left as it is, and rebuilt whole at the end
+
+    def replay_finished(self) -> list[str]:
+        return ["INSERT INTO search_index (search_index) VALUES ('rebuild')"]
+
     def __init__(self) -> None:
         self.slugs: dict[str, str] = {}  # talks id -> slug; slugs never change
 
-    def apply(self, c: SQLiteCursor, batch: Batch) -> None:
+    def apply(self, c: SQLiteCursor, batch: Batch, replaying: bool = False) -> None:
+        """Replaying, only ``search_entries`` is written: the index is rebuilt
+        from it when the replay reaches the head (one pass, no merges)."""
         docs: list[tuple[Any, ...]] = []
 
         def flush() -> None:  # before reading rows this batch may have added
             c.executemany(INSERT_ENTRY, docs)
-            c.executemany(INSERT_INDEX, [(doc[0], doc[-1], doc[1]) for doc in docs])
+            if not replaying:
+                c.executemany(INSERT_INDEX, [(d[0], d[-1], d[1]) for d in docs])
             docs.clear()
 
         for item in batch:
@@ -103,14 +112,18 @@ class SearchIndex:
                         "INSERT INTO search_talks VALUES (?, ?)",
                         (item.talks_id, change.fields["slug"]),
                     )
-                docs.append(self._doc(c, item, item.position, change.fields))
+                docs.append(self._doc(c, item, item.position, change.fields,
+                                      item.fields_json))  # fmt: skip
             elif change is not None:
                 flush()
                 c.execute(SELECT_CURRENT, (item.talks_id, change.ref))
                 current = c.fetchone()
                 if current is None:
                     continue
-                c.execute(DELETE_INDEX, (current["id"], current["text"], item.talks_id))
+                if not replaying:
+                    c.execute(
+                        DELETE_INDEX, (current["id"], current["text"], item.talks_id)
+                    )
                 c.execute("DELETE FROM search_entries WHERE id = ?", (current["id"],))
                 if isinstance(change, Amended):
                     fields = {**orjson.loads(current["fields"]), **change.changes}
@@ -118,7 +131,12 @@ class SearchIndex:
         flush()
 
     def _doc(
-        self, c: SQLiteCursor, item: Applied, entry_id: int, fields: dict[str, Any]
+        self,
+        c: SQLiteCursor,
+        item: Applied,
+        entry_id: int,
+        fields: dict[str, Any],
+        fields_json: str = "",
     ) -> tuple[Any, ...]:
         """A row of search_entries; its id is the position of the event that
         made this version of the entry, so it is unique and needs no lookup."""
@@ -130,7 +148,7 @@ class SearchIndex:
             self.slugs[item.talks_id] = c.fetchone()[0]
         return (
             item.position, item.talks_id, self.slugs[item.talks_id], item.change.kind,
-            item.change.ref, entry_id, orjson.dumps(fields).decode(),
+            item.change.ref, entry_id, fields_json or orjson.dumps(fields).decode(),
             searchable_text(fields),
         )  # fmt: skip
 

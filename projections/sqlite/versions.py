@@ -61,7 +61,6 @@ class VersionedEntries:
 
     def create(self) -> list[str]:
         t = self.table
-        current = "WHERE version_to IS NULL"
         return [
             f"CREATE TABLE IF NOT EXISTS {t} ("
             " entry_id INTEGER NOT NULL, version_from INTEGER NOT NULL,"
@@ -72,37 +71,55 @@ class VersionedEntries:
             " recorded_at TEXT NOT NULL, recorded_by TEXT NOT NULL,"
             " PRIMARY KEY (entry_id, version_from))",
             f"CREATE INDEX IF NOT EXISTS {t}_current_ref"
-            f" ON {t} (talks_id, ref, entry_id) {current}",
-            f"CREATE INDEX IF NOT EXISTS {t}_current_order"
-            f" ON {t} (sort_key, entry_id) {current}",
-            f"CREATE INDEX IF NOT EXISTS {t}_current_slug"
-            f" ON {t} (slug, sort_key, entry_id) {current}",
+            f" ON {t} (talks_id, ref, entry_id) WHERE version_to IS NULL",
             # The actors each version of an entry concerns, in timeline order.
             f"CREATE TABLE IF NOT EXISTS {t}_actors ("
             " actor TEXT NOT NULL, slug TEXT NOT NULL, sort_key TEXT NOT NULL,"
             " entry_id INTEGER NOT NULL, version_from INTEGER NOT NULL,"
-            " version_to INTEGER, PRIMARY KEY (actor, entry_id, version_from))",
+            " version_to INTEGER, PRIMARY KEY (entry_id, version_from, actor))",
+            f"CREATE TABLE IF NOT EXISTS {t}_talks ("
+            " talks_id TEXT PRIMARY KEY, slug TEXT NOT NULL UNIQUE)",
+            *self._query_indexes(),
+        ]
+
+    def _query_indexes(self) -> list[str]:
+        """Indexes in timeline order over the current versions, for queries."""
+        t, current = self.table, "WHERE version_to IS NULL"
+        return [
+            f"CREATE INDEX IF NOT EXISTS {t}_current_order"
+            f" ON {t} (sort_key, entry_id) {current}",
+            f"CREATE INDEX IF NOT EXISTS {t}_current_slug"
+            f" ON {t} (slug, sort_key, entry_id) {current}",
             f"CREATE INDEX IF NOT EXISTS {t}_actors_current"
             f" ON {t}_actors (actor, sort_key, entry_id) {current}",
             f"CREATE INDEX IF NOT EXISTS {t}_actors_current_slug"
             f" ON {t}_actors (actor, slug, sort_key, entry_id) {current}",
-            f"CREATE TABLE IF NOT EXISTS {t}_talks ("
-            " talks_id TEXT PRIMARY KEY, slug TEXT NOT NULL UNIQUE)",
         ]
 
     def drop(self) -> list[str]:
         return [f"DROP TABLE IF EXISTS {self.table}{suffix}"
                 for suffix in ("", "_actors", "_talks")]  # fmt: skip
 
-    def apply(self, c: SQLiteCursor, batch: Batch) -> None:
-        rows: list[EntryRow] = []
+    def replay_started(self) -> list[str]:
+        return [f"DROP INDEX IF EXISTS {self.table}{suffix}" for suffix in (
+            "_current_order", "_current_slug", "_actors_current",
+            "_actors_current_slug",
+        )]  # fmt: skip
+
+    def replay_finished(self) -> list[str]:
+        return self._query_indexes()
+
+    def apply(self, c: SQLiteCursor, batch: Batch, replaying: bool = False) -> None:
+        rows: list[tuple[EntryRow, str]] = []  # each with its fields as JSON
 
         def flush() -> None:  # before reading rows this batch may have added
-            c.executemany(INSERT.format(table=self.table), map(_values, rows))
+            c.executemany(
+                INSERT.format(table=self.table), [_values(*row) for row in rows]
+            )
             c.executemany(
                 f"INSERT INTO {self.table}_actors VALUES (?, ?, ?, ?, ?, NULL)",
                 [(actor, r["slug"], r["sort_key"], r["entry_id"], r["version_from"])
-                 for r in rows for actor in _actors(r["kind"], r["fields"])],
+                 for r, _ in rows for actor in _actors(r["kind"], r["fields"])],
             )  # fmt: skip
             rows.clear()
 
@@ -117,21 +134,20 @@ class VersionedEntries:
             if change is None or change.kind not in self.kinds:
                 continue
             if isinstance(change, NewEntry):
-                rows.append(
-                    _row(
-                        entry_id=item.position, version_from=item.position,
-                        talks_id=item.talks_id, slug=self._slug(c, item.talks_id),
-                        kind=change.kind, ref=change.ref, fields=change.fields,
-                        retracted=False, e=e,
-                    )
+                row = _row(
+                    entry_id=item.position, version_from=item.position,
+                    talks_id=item.talks_id, slug=self._slug(c, item.talks_id),
+                    kind=change.kind, ref=change.ref, fields=change.fields,
+                    retracted=False, e=e,
                 )  # fmt: skip
+                rows.append((row, item.fields_json))
                 continue
             flush()
             current = self._current(c, item.talks_id, change.ref)
             if current is None:
                 continue  # the entry's kind is kept, but it came before this table
             for table in (self.table, f"{self.table}_actors"):
-                c.execute(
+                c.execute(  # by primary key (of both tables)
                     f"UPDATE {table} SET version_to = ?"
                     " WHERE entry_id = ? AND version_from = ?",
                     (item.position, current["entry_id"], current["version_from"]),
@@ -140,7 +156,8 @@ class VersionedEntries:
             if isinstance(change, Amended):
                 fields.update(change.changes)
             amended = isinstance(change, Amended)
-            rows.append(_version(current, item.position, e, fields, amended))
+            version = _version(current, item.position, e, fields, amended)
+            rows.append((version, orjson.dumps(fields).decode()))
         flush()
 
     # -- queries ----------------------------------------------------------------
@@ -217,13 +234,13 @@ INSERT = (
 )
 
 
-def _values(row: EntryRow) -> tuple[Any, ...]:
+def _values(row: EntryRow, fields_json: str) -> tuple[Any, ...]:
     return (
         row["entry_id"], row["version_from"], row["version_to"],
         row["talks_id"], row["slug"], row["kind"], row["ref"],
         row["valid_text"], row["valid_lower"], row["valid_upper"], row["sort_key"],
-        row["text"], orjson.dumps(row["fields"]).decode(),
-        int(row["retracted"]), row["recorded_at"], row["recorded_by"],
+        row["text"], fields_json, int(row["retracted"]), row["recorded_at"],
+        row["recorded_by"],
     )  # fmt: skip
 
 

@@ -27,12 +27,6 @@ SEED_HEADERS = [
 ]
 
 
-
-
-
-
-
-
 def stored_events(db: Path) -> int:
     """Rows in the library's events table, read with plain sqlite3."""
     if not db.exists():

@@ -22,10 +22,9 @@ SLUG = "geneva-talks"
 NAMES = ["actors", "talks", "timeline", "stances", "scenarios", "search"]
 # The library's own tables, and the FTS5 index's shadow tables (read through it).
 NOT_VIEWS = (
-    "stored_events", "stored_snapshots", "tracking", "view_schemas", "search_index_%",
+    "stored_events", "stored_snapshots", "tracking", "view_schemas", "view_replays",
+    "search_index_%",
 )  # fmt: skip
-
-
 
 
 def event_rows(path: Path) -> int:
@@ -34,10 +33,6 @@ def event_rows(path: Path) -> int:
 
 def max_rowid(path: Path) -> int:
     return rows(path, "SELECT MAX(rowid) FROM stored_events")[0][0]
-
-
-
-
 
 
 def view_tables(path: Path) -> list[str]:
@@ -180,13 +175,13 @@ def test_queries_catch_up_only_when_the_views_lag(
     assert tracked(db_path) == {}
 
     reads: list[int] = []
-    select_notifications = app.recorder.select_notifications
+    stored_after = app.views.stored_after
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         reads.append(1)
-        return select_notifications(*args, **kwargs)
+        return stored_after(*args, **kwargs)
 
-    monkeypatch.setattr(app.recorder, "select_notifications", counting)
+    monkeypatch.setattr(app.views, "stored_after", counting)
 
     assert app.queries.talks_view(SLUG)["version"] == 1  # caught up first
     assert app.views.lag() == 0

@@ -34,8 +34,6 @@ TABLES = {
 }
 
 
-
-
 def execute(path: Path, *statements: str) -> None:
     with closing(sqlite3.connect(path)) as connection, connection:
         for statement in statements:
@@ -44,10 +42,6 @@ def execute(path: Path, *statements: str) -> None:
 
 def head(path: Path) -> int:
     return rows(path, "SELECT COALESCE(MAX(rowid), 0) FROM stored_events")[0][0]
-
-
-
-
 
 
 def dump(path: Path, name: str) -> dict[str, list[tuple[Any, ...]]]:

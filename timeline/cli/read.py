@@ -52,19 +52,26 @@ def actor_list(state: State, /, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("slug")
+@click.option(
+    "--rows", type=click.IntRange(min=1), default=25, show_default=True,
+    help="Show the latest N entries of each table.",
+)  # fmt: skip
+@click.option("--all", "all_rows", is_flag=True, help="Show every entry.")
 @json_option
 @pass_state
-def show(state: State, /, slug: str, as_json: bool) -> None:
+def show(state: State, /, slug: str, rows: int, all_rows: bool, as_json: bool) -> None:
     """Show the current view of talks SLUG.
 
     Parties, agenda, stances, motivations, scenarios, recommendations and
     developments as they stand now: later stances supersede earlier ones,
     amendments apply, retracted entries are left out (see `history`).
-    With --json, retracted entries are included and flagged.
+    Each table shows its latest --rows entries and says how many it left
+    out. With --json, every entry is included, retracted ones flagged.
 
     \b
-    Example:
+    Examples:
       timeline show beijing-talks
+      timeline show beijing-talks --all
     """
     view = state.queries.talks_view(slug)
     if as_json:
@@ -72,7 +79,7 @@ def show(state: State, /, slug: str, as_json: bool) -> None:
     else:
         from timeline.cli import render
 
-        render.talks_view(view)
+        render.talks_view(view, rows=None if all_rows else rows)
 
 
 @cli.command()

@@ -59,7 +59,8 @@ def actors_table(actors: list[ActorView]) -> None:
     )
 
 
-def talks_view(view: TalksView) -> None:
+def talks_view(view: TalksView, rows: int | None = None) -> None:
+    """The view as tables, each of its latest ``rows`` entries (None: all)."""
     parties = ", ".join(f"{p['name']} ({p['code']})" for p in view["parties"])
     console.print(Text(view["title"], style="bold"))
     console.print(
@@ -89,9 +90,16 @@ def talks_view(view: TalksView) -> None:
          [(d["number"], d["on"], d["text"], "; ".join(d["sources"]))
           for d in standing(view["developments"])]),
     ]  # fmt: skip
-    for title, header, rows in tables:
-        if rows:
-            console.print(_table(title, header, rows))
+    for title, header, entries in tables:
+        if not entries:
+            continue
+        shown = entries[-rows:] if rows else entries
+        console.print(_table(title, header, shown))
+        if left_out := len(entries) - len(shown):
+            console.print(
+                f"{left_out:,} earlier {title.lower()} not shown (--all shows them).",
+                style="dim", highlight=False, markup=False,
+            )  # fmt: skip
     console.print(
         f"Version {view['version']}, store position {view['last_position']}.",
         style="dim",
