@@ -14,7 +14,9 @@ Both must always agree.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, Literal, TypedDict, TypeVar, cast
+from typing import Any, Literal, TypeVar, cast
+
+from typing_extensions import TypedDict  # pydantic reads it on Python 3.11
 
 from projections.records import EventRecord
 

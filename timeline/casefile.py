@@ -98,7 +98,11 @@ def demo_case() -> Case:
 
 
 def load_case(path: Path) -> Case:
-    return parse_case(path.read_text(encoding="utf-8"), str(path))
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeError) as error:
+        raise InvalidInput(f"{path}: cannot read it as UTF-8 text: {error}") from None
+    return parse_case(text, str(path))
 
 
 def parse_case(text: str, name: str) -> Case:
@@ -107,11 +111,38 @@ def parse_case(text: str, name: str) -> Case:
     try:
         return Case.model_validate(yaml.safe_load(text))
     except yaml.YAMLError as error:
-        raise InvalidInput(f"{name}: not valid YAML: {error}") from None
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark else ""
+        problem = getattr(error, "problem", None) or error
+        message = f"{name}: {where}not valid YAML or JSON: {problem}"
+        raise InvalidInput(message) from None
     except ValidationError as error:
         first = error.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        raise InvalidInput(f"{name}: {where}: {first['msg']}") from None
+        where = "".join(
+            f"{part}: " for part in [".".join(map(str, first["loc"]))] if part
+        )
+        line = _line_of(text, first["loc"])
+        raise InvalidInput(f"{name}: line {line}: {where}{first['msg']}") from None
+
+
+def _line_of(text: str, loc: tuple[int | str, ...]) -> int:
+    """The line where the value at ``loc`` (or its nearest parent) is written."""
+    import yaml
+
+    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    line = node.start_mark.line if node else 0
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            found = [v for k, v in node.value if k.value == part]
+            node = found[0] if found else None
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            node = node.value[part] if part < len(node.value) else None
+        else:
+            node = None
+        if node is None:
+            break
+        line = node.start_mark.line
+    return line + 1
 
 
 def record_case(app: Timeline, case: Case) -> bool:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from events.errors import InvalidInput, NotFound
 from projections.actors import ActorView
+from projections.snapshot import Snapshot
 from projections.sqlite import EntryRow, SearchHit, SQLiteViews, TalksRow, ViewStatus
 from projections.sqlite.search import match_expression
 from projections.talks import TalksView
@@ -48,6 +49,11 @@ class Queries:
             raise InvalidInput("search needs at least one word")
         self._require_talks(slug)
         return self.views.search(query, slug)
+
+    def snapshot(self, slug: str | None = None) -> Snapshot:
+        """Talks ``slug`` (or every talks) as the views hold them now, whole."""
+        self._require_talks(slug)
+        return self.views.snapshot(slug)
 
     def status(self) -> list[ViewStatus]:
         return self.views.status()

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from typing import Protocol, TypedDict
 from uuid import UUID
 
+import orjson
 from eventsourcing.persistence import IntegrityError, Notification
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
@@ -23,9 +24,10 @@ from events.errors import NotFound
 from projections.actors import ActorView
 from projections.entries import Applied
 from projections.records import EventRecord
+from projections.snapshot import SCHEMA_VERSION, Snapshot
 from projections.sqlite.documents import ActorRegistry, TalksDocuments, TalksRow
 from projections.sqlite.search import SearchHit, SearchIndex
-from projections.sqlite.versions import EntryRow, VersionedEntries
+from projections.sqlite.versions import EntryRow, VersionedEntries, timeline_entry
 from projections.talks import TalksView
 
 __all__ = ["EntryRow", "SQLiteViews", "SearchHit", "TalksRow", "ViewStatus"]
@@ -252,6 +254,25 @@ class SQLiteViews(SQLiteTrackingRecorder):
     def search(self, query: str, slug: str | None = None) -> list[SearchHit]:
         with self.datastore.transaction(commit=False) as c:
             return SEARCH.search(c, query, slug)
+
+    def snapshot(self, slug: str | None = None) -> Snapshot:
+        """Every view of talks ``slug`` (or of all talks), read in one
+        transaction: all of it as of the views' position."""
+        with self.datastore.transaction(commit=False) as c:
+            position = min(self._positions(c).get(name, 0) for name in self.names())
+            c.execute("SELECT state FROM stored_events WHERE rowid = ?", (position,))
+            row = c.fetchone()
+            return Snapshot(
+                schema_version=SCHEMA_VERSION,
+                position=position,
+                recorded_at=orjson.loads(row[0])["timestamp"] if row else None,
+                actors=ACTORS.all(c),
+                talks=TALKS.documents(c, slug),
+                timeline=[
+                    timeline_entry(entry)
+                    for entry in TIMELINE.current_rows(c, slug=slug)
+                ],
+            )
 
     def stored_after(
         self, position: int, limit: int

@@ -136,6 +136,15 @@ class TalksDocuments:
         return [cast(TalksRow, dict(row)) for row in c.fetchall()]
 
     @staticmethod
+    def documents(c: SQLiteCursor, slug: str | None = None) -> list[TalksView]:
+        """The view of talks ``slug``, or of every talks in the order opened."""
+        where, params = ("WHERE slug = ?", (slug,)) if slug else ("", ())
+        c.execute(
+            f"SELECT document FROM talks_view {where} ORDER BY opened_at, slug", params
+        )
+        return [load(row[0]) for row in c.fetchall()]
+
+    @staticmethod
     def _load(c: SQLiteCursor, talks_id: str) -> TalksView | None:
         c.execute("SELECT document FROM talks_view WHERE talks_id = ?", (talks_id,))
         row = c.fetchone()

@@ -19,6 +19,7 @@ from eventsourcing.sqlite import SQLiteCursor
 
 from projections.entries import Amended, Applied, NewEntry, main_text
 from projections.records import EventRecord
+from projections.snapshot import TimelineEntry
 
 Batch = Sequence[Applied]
 
@@ -319,3 +320,26 @@ def _entry_row(row: Any) -> EntryRow:
     entry["fields"] = orjson.loads(entry["fields"])
     entry["retracted"] = bool(entry["retracted"])
     return cast(EntryRow, entry)
+
+
+def timeline_entry(row: EntryRow) -> TimelineEntry:
+    """A current version as the snapshot lists it."""
+    fields: dict[str, Any] = row["fields"]
+    if row["kind"] == "talks":
+        actors = list(fields["parties"])
+    else:
+        actors = [fields["actor"]] if fields.get("actor") else []
+    return TimelineEntry(
+        talks=row["slug"],
+        kind=row["kind"],
+        ref=row["ref"],
+        entry_id=row["entry_id"],
+        date=row["valid_text"],
+        lower=row["valid_lower"],
+        upper=row["valid_upper"],
+        text=row["text"],
+        actors=actors,
+        sources=list(fields.get("sources") or []),
+        recorded_at=row["recorded_at"],
+        recorded_by=row["recorded_by"],
+    )

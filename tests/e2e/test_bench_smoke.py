@@ -18,6 +18,8 @@ ROOT = Path(__file__).parents[2]
         ("bench_rebuild", ["rebuild of every view", "peak RSS", "reference"]),
         ("bench_queries", ["in-process show", "in-process events --actor",
                            "in-process search", "develop into", "vs a new talks"]),
+        ("bench_transfer", ["export jsonl", "export html", "export ical",
+                            "import jsonl into an empty store", "reference"]),
     ],
 )  # fmt: skip
 def test_benchmark_smoke_prints_its_figures(script: str, figures: list[str]) -> None:

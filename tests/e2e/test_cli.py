@@ -144,13 +144,16 @@ def test_export_has_the_agenda_motivations_and_priorities(demo: Result) -> None:
         assert heading in lines
     title = ARTICLE.read_text(encoding="utf-8").splitlines()[1]
     assert title.startswith("China and Ukraine Forge Diplomatic Dialogue")
-    assert lines[0] == f"# {title}"
+    assert lines[0].startswith("*Snapshot of the record at store position ")
+    assert lines[2] == f"# {title}"
 
 
 def test_export_invents_no_date(demo: Result) -> None:
     exported = ok("export", DEMO).stdout
     assert "- **Date:** not recorded" in exported.splitlines()
-    assert not re.search(r"\b(19|20)\d\d-\d\d", exported.split("\n---\n")[0])
+    header, brief = exported.split("\n---\n")[0].split("\n", 1)
+    assert header.startswith("*Snapshot of the record at store position ")
+    assert not re.search(r"\b(19|20)\d\d-\d\d", brief)
     view = as_json("show", DEMO)
     assert view["on"] is None
     assert [stance["on"] for stance in view["stances"]] == [None, None]
@@ -335,7 +338,7 @@ def test_amending_the_talks_changes_every_view_of_them(demo: Result) -> None:
        "--reason", "Headline was the article's")  # fmt: skip
     assert as_json("talks", "list")[0]["title"] == "Beijing round"
     exported = ok("export", DEMO).stdout.splitlines()
-    assert exported[0] == "# Beijing round"
+    assert exported[2] == "# Beijing round"  # after the snapshot line
     assert "- **Date:** 2024-05" in exported
 
     ok("amend", DEMO, "talks", "--on", "", "--reason", "Date unknown after all")

@@ -135,9 +135,9 @@ def main() -> None:
     cli(prog_name="timeline")
 
 
-from timeline.cli import read, record, views  # noqa: E402  (commands register)
+from timeline.cli import read, record, transfer, views  # noqa: E402  (they register)
 
-__all__ = ["cli", "main", "read", "record", "views"]
+__all__ = ["cli", "main", "read", "record", "transfer", "views"]
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,8 +1,6 @@
-"""Commands that read: views, history, exports, the demo and the store's path."""
+"""Commands that read: views, history, the demo and the store's path."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import click
 
@@ -100,44 +98,6 @@ def history(state: State, /, slug: str, as_json: bool) -> None:
         from timeline.cli import render
 
         render.history_table(entries)
-
-
-@cli.command()
-@click.argument("slug")
-@click.option(
-    "--format",
-    "format_",
-    type=click.Choice(["markdown"]),
-    default="markdown",
-    show_default=True,
-    help="Output format.",
-)
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to FILE instead of stdout.",
-)
-@pass_state
-def export(state: State, /, slug: str, format_: str, output: Path | None) -> None:
-    """Export talks SLUG as a brief.
-
-    \b
-    Example:
-      timeline export beijing-talks --format markdown -o brief.md
-    """
-    from timeline.exporters import FORMATS
-
-    document = FORMATS[format_](state.queries.talks_view(slug))
-    if output is None:
-        click.echo(document, nl=False)
-        return
-    try:
-        output.write_text(document, encoding="utf-8")
-    except OSError as error:
-        message = f"cannot write {str(output)!r}: {error.strerror}"
-        raise click.ClickException(message) from None
-    info(f"Wrote {output}.")
 
 
 @cli.command()

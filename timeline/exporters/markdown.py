@@ -1,7 +1,8 @@
-"""The brief: a talks view as Markdown a colleague can read.
+"""The brief: each talks of a snapshot as Markdown a colleague can read.
 
-Table cells are the recorded text, verbatim; only ``|`` and line breaks are
-escaped, as Markdown tables require.
+A first line names the snapshot (store position and its record time); then
+one brief per talks. Table cells are the recorded text, verbatim; only ``|``
+and line breaks are escaped, as Markdown tables require.
 """
 
 from __future__ import annotations
@@ -9,10 +10,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from events import is_country_code
+from projections.snapshot import Snapshot
 from projections.talks import Recommendation, TalksView, current, standing
 
 
-def render_markdown(view: TalksView) -> str:
+def render_markdown(snapshot: Snapshot) -> str:
+    header = (
+        f"*Snapshot of the record at store position {snapshot['position']}, "
+        f"recorded {snapshot['recorded_at'] or 'never (empty store)'}.*\n"
+    )
+    return "\n".join([header, *(brief(view) for view in snapshot["talks"])])
+
+
+def brief(view: TalksView) -> str:
+    """One talks as Markdown: its facts, then a section per kind of entry."""
     parties = ", ".join(f"{p['name']} ({p['code']})" for p in view["parties"])
     lines = [
         f"# {view['title']}",

@@ -1,0 +1,56 @@
+"""A snapshot: the views read at one store position, whole, for export.
+
+Every export format renders a snapshot, so the same store gives the same
+bytes, and each output names the position (and its record time) it reflects.
+"""
+
+from __future__ import annotations
+
+from typing_extensions import TypedDict  # pydantic reads it on Python 3.11
+
+from projections.actors import ActorView
+from projections.talks import TalksView
+
+SCHEMA_VERSION = 1
+"""Version of the snapshot's JSON shape; it changes whenever the shape does."""
+
+
+class TimelineEntry(TypedDict):
+    """One entry of the timeline across talks: the talks themselves, a stance
+    or a development, as it stands now."""
+
+    talks: str
+    """Slug of the talks the entry belongs to."""
+    kind: str
+    """``talks``, ``stance`` or ``development``."""
+    ref: str
+    """How commands name the entry: ``stance:CHN``, ``development:3``."""
+    entry_id: int
+    """Store position of the event that recorded the entry."""
+    date: str | None
+    """The valid date as recorded (``2024``, ``2024-07``, ``2024-07-23``)."""
+    lower: str | None
+    """First day the date can mean (ISO 8601)."""
+    upper: str | None
+    """Last day the date can mean (ISO 8601)."""
+    text: str
+    actors: list[str]
+    """Codes of the actors the entry concerns (the parties, for talks)."""
+    sources: list[str]
+    recorded_at: str
+    recorded_by: str
+
+
+class Snapshot(TypedDict):
+    """Every talks (or one), the actors and the timeline at one position."""
+
+    schema_version: int
+    position: int
+    """Store position of the last event the snapshot reflects (0: empty)."""
+    recorded_at: str | None
+    """Record time of the event at ``position`` (RFC 3339, UTC)."""
+    actors: list[ActorView]
+    talks: list[TalksView]
+    """In the order opened."""
+    timeline: list[TimelineEntry]
+    """Dated entries by their first day, then undated ones, in recorded order."""

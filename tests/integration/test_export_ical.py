@@ -1,0 +1,235 @@
+"""The ical export of a snapshot read from a real store, parsed back with the
+icalendar package and checked event by event."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from icalendar import Calendar, Event
+
+from projections.snapshot import Snapshot, TimelineEntry
+from tests.support import ok
+from timeline.application import Timeline
+from timeline.casefile import demo_case, record_case
+from timeline.exporters.ical import render_ical
+
+SLUG = "geneva"
+VIENNA = "vienna"
+VIENNA_TITLE = "Vienna round, second; of two"
+ESCAPED = "Talks resume, again; both sides\nagree \\ for now"
+SOURCES = [
+    "ftp://example.org/x",
+    "Wire, report",
+    "http://example.org/a",
+    "https://example.org/b",
+]
+
+
+def record(app: Timeline) -> None:
+    """Talks dated to a month and to a day; developments dated to a year, a
+    month and days; stances; and the undated demo talks."""
+    app.open_talks(SLUG, "Geneva round", "Geneva", ["UKR", "RUS"], on="2024-07")
+    app.open_talks(VIENNA, VIENNA_TITLE, "Vienna", ["UKR", "TUR"], on="2024-08-05",
+                   sources=["Agency note", "https://example.org/vienna"])  # fmt: skip
+    app.record_development(SLUG, "2024-07-23", ESCAPED, SOURCES)
+    app.record_development(SLUG, "2024", 'Truce "holds"\nsecond line')
+    app.record_development(SLUG, "2024-09", "Talks stall")
+    app.record_development(SLUG, "2024-02-29", "Leap day: Genève — 停火")
+    app.record_stance(SLUG, "UKR", "Firm", ["Security"], on="2024-07-20")
+    app.record_stance(SLUG, "RUS", "Hesitant", on="2024-12-31")
+    record_case(app, demo_case())
+
+
+@pytest.fixture
+def snapshot(app: Timeline) -> Snapshot:
+    record(app)
+    return app.queries.snapshot()
+
+
+def parse(text: str) -> Calendar:
+    calendar = Calendar.from_ical(text)
+    assert isinstance(calendar, Calendar)
+    return calendar
+
+
+def events(calendar: Calendar) -> dict[str, Event]:
+    found = [c for c in calendar.walk("VEVENT") if isinstance(c, Event)]
+    by_uid = {str(event["UID"]): event for event in found}
+    assert len(by_uid) == len(found), "UIDs must be unique"
+    return by_uid
+
+
+def uid(entry: TimelineEntry) -> str:
+    return f"entry-{entry['entry_id']}@diplomatic-timeline"
+
+
+def on_a_day(snapshot: Snapshot) -> list[TimelineEntry]:
+    return [e for e in snapshot["timeline"] if e["date"] and e["date"].count("-") == 2]
+
+
+def x(calendar: Calendar, name: str) -> str:
+    """An ``X-`` property's value (all of them hold plain ASCII, nothing escaped)."""
+    value: Any = calendar[name]
+    return str(value)
+
+
+def test_each_day_dated_entry_is_an_all_day_event(snapshot: Snapshot) -> None:
+    found = events(parse(render_ical(snapshot)))
+    titles = {view["slug"]: view["title"] for view in snapshot["talks"]}
+
+    entries = on_a_day(snapshot)
+    assert len(entries) == 5
+    assert set(found) == {uid(entry) for entry in entries}
+    for entry in entries:
+        event = found[uid(entry)]
+        day = date.fromisoformat(entry["date"] or "")
+        assert event.decoded("DTSTART") == day
+        assert not isinstance(event.decoded("DTSTART"), datetime)
+        assert event.decoded("DTEND") == day + timedelta(days=1)
+        assert event["DTSTART"].params.get("VALUE") == "DATE"
+        stamp = datetime.fromisoformat(entry["recorded_at"]).replace(microsecond=0)
+        assert event.decoded("DTSTAMP") == stamp
+        assert event.decoded("DTSTAMP").tzinfo is not None
+        assert event.decoded("DTSTAMP").utcoffset() == timedelta(0)
+        summary = titles[entry["talks"]] if entry["kind"] == "talks" else entry["text"]
+        assert str(event["SUMMARY"]) == summary
+        assert event.categories == [entry["kind"]]
+        description = str(event["DESCRIPTION"])
+        assert f"Talks: {titles[entry['talks']]} ({entry['talks']})" in description
+        assert f"Kind: {entry['kind']}" in description
+        assert f"Entry: {entry['ref']}" in description
+        if entry["actors"]:
+            assert f"Actors: {', '.join(entry['actors'])}" in description
+        else:
+            assert "Actors:" not in description
+        for source in entry["sources"]:
+            assert f"Source: {source}" in description
+
+
+def test_a_leap_day_and_a_years_last_day_end_on_the_next_day(
+    snapshot: Snapshot,
+) -> None:
+    text = render_ical(snapshot)
+
+    assert "DTSTART;VALUE=DATE:20240229\r\nDTEND;VALUE=DATE:20240301\r\n" in text
+    assert "DTSTART;VALUE=DATE:20241231\r\nDTEND;VALUE=DATE:20250101\r\n" in text
+
+
+def test_month_year_and_undated_entries_are_skipped_and_counted(
+    snapshot: Snapshot,
+) -> None:
+    calendar = parse(render_ical(snapshot))
+    found = events(calendar)
+
+    imprecise = [e for e in snapshot["timeline"] if e["date"] and e not in
+                 on_a_day(snapshot)]  # fmt: skip
+    undated = [e for e in snapshot["timeline"] if e["date"] is None]
+    assert sorted(e["date"] or "" for e in imprecise) == ["2024", "2024-07", "2024-09"]
+    assert len(undated) == 3
+    assert not {uid(e) for e in imprecise + undated} & set(found)
+    assert x(calendar, "X-TIMELINE-SKIPPED-IMPRECISE") == "3"
+    assert x(calendar, "X-TIMELINE-SKIPPED-UNDATED") == "3"
+    assert "3 dated only to a month or a year and 3 undated" in x(
+        calendar, "X-WR-CALDESC"
+    )
+
+
+def test_the_calendar_names_the_snapshot(snapshot: Snapshot) -> None:
+    calendar = parse(render_ical(snapshot))
+
+    assert str(calendar["VERSION"]) == "2.0"
+    assert str(calendar["PRODID"]) == "-//diplomatic-timeline//EN"
+    position = str(snapshot["position"])
+    assert x(calendar, "X-WR-CALNAME").endswith(f"store position {position}")
+    assert x(calendar, "X-TIMELINE-POSITION") == position
+    assert x(calendar, "X-TIMELINE-RECORDED-AT") == snapshot["recorded_at"]
+
+
+def test_the_output_is_a_valid_calendar(snapshot: Snapshot) -> None:
+    text = render_ical(snapshot)
+    calendar = parse(text)
+
+    assert text.startswith("BEGIN:VCALENDAR\r\n")
+    assert text.endswith("END:VCALENDAR\r\n")
+    assert "\n" not in text.replace("\r\n", "")
+    lines = text.split("\r\n")[:-1]
+    assert all(len(line.encode()) <= 75 for line in lines)  # folded, in octets
+    assert not calendar.errors
+    for component in calendar.walk():
+        assert not component.errors, component.errors
+    for name in ("VERSION", "PRODID"):
+        assert name in calendar
+    for event in events(calendar).values():
+        for name in ("UID", "DTSTAMP", "DTSTART", "DTEND", "SUMMARY"):
+            assert name in event
+        assert event.decoded("DTEND") > event.decoded("DTSTART")
+
+
+def test_commas_semicolons_and_line_breaks_round_trip(snapshot: Snapshot) -> None:
+    text = render_ical(snapshot)
+    development = next(e for e in snapshot["timeline"] if e["text"] == ESCAPED)
+    vienna = next(e for e in snapshot["timeline"] if e["talks"] == VIENNA)
+
+    found = events(parse(text))
+
+    assert "SUMMARY:Talks resume\\, again\\; both sides\\nagree \\\\ for now" in text
+    assert str(found[uid(development)]["SUMMARY"]) == ESCAPED
+    assert str(found[uid(vienna)]["SUMMARY"]) == VIENNA_TITLE
+    assert "Source: Wire, report" in str(found[uid(development)]["DESCRIPTION"])
+    assert str(found[uid(vienna)]["LOCATION"]) == "Vienna"
+
+
+def test_url_is_the_first_http_source(snapshot: Snapshot) -> None:
+    found = events(parse(render_ical(snapshot)))
+    by_ref = {(e["talks"], e["ref"]): found[uid(e)] for e in on_a_day(snapshot)}
+
+    assert str(by_ref[SLUG, "development:1"]["URL"]) == "http://example.org/a"
+    assert str(by_ref[VIENNA, "talks"]["URL"]) == "https://example.org/vienna"
+    assert "URL" not in by_ref[SLUG, "stance:UKR"]
+
+
+def test_an_amended_entry_keeps_its_uid(app: Timeline) -> None:
+    record(app)
+    before = app.queries.snapshot()
+    app.amend(SLUG, "development:4", {"text": "Leap day, corrected"}, "typo")
+    snapshot = app.queries.snapshot()
+    entry = next(e for e in snapshot["timeline"] if e["ref"] == "development:4")
+    assert entry in on_a_day(snapshot)
+    (earlier,) = [e for e in before["timeline"] if e["entry_id"] == entry["entry_id"]]
+    assert entry["recorded_at"] > earlier["recorded_at"]
+
+    event = events(parse(render_ical(snapshot)))[uid(entry)]
+
+    assert str(event["SUMMARY"]) == "Leap day, corrected"
+    stamp = datetime.fromisoformat(entry["recorded_at"]).replace(microsecond=0)
+    assert event.decoded("DTSTAMP") == stamp
+
+
+def test_same_snapshot_same_bytes(app: Timeline) -> None:
+    record(app)
+
+    first = render_ical(app.queries.snapshot())
+
+    assert render_ical(app.queries.snapshot()) == first
+    stamps = [e.decoded("DTSTAMP") for e in events(parse(first)).values()]
+    assert all(stamp < datetime.now(UTC) for stamp in stamps)
+
+
+def test_an_empty_store_gives_an_empty_calendar(app: Timeline) -> None:
+    calendar = parse(render_ical(app.queries.snapshot()))
+
+    assert not events(calendar)
+    assert x(calendar, "X-TIMELINE-POSITION") == "0"
+    assert "X-TIMELINE-RECORDED-AT" not in calendar
+
+
+def test_the_command_writes_the_text_unchanged(app: Timeline, tmp_path: Path) -> None:
+    record(app)
+    output = tmp_path / "timeline.ics"
+
+    ok("export", "--format", "ical", "-o", str(output))
+
+    assert output.read_bytes() == render_ical(app.queries.snapshot()).encode()

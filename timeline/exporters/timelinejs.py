@@ -1,0 +1,177 @@
+"""The snapshot as the JSON document Knight Lab's TimelineJS3 reads.
+
+The document has a title slide and one event per dated timeline entry::
+
+    {"title": {"text": {...}, "unique_id": "timeline-title"},
+     "events": [{"start_date": {"year": "2024", "month": "7"},
+                 "display_date": "2024-07", "text": {...}, "group": "...",
+                 "unique_id": "entry-1"}, ...]}
+
+Dates are only as precise as recorded: ``2024`` gives a ``start_date`` with a
+year alone, never a made-up month or day, and ``display_date`` shows the date
+text itself. There is no ``end_date``: an imprecise date is one day that is
+not known exactly, not a span (and an end date at the start date's precision
+would equal it, which TimelineJS drops as redundant). Undated entries cannot
+be placed on a time axis, so they are left out; the title slide says how
+many.
+
+TimelineJS treats ``headline`` and ``text`` as HTML, so every recorded text is
+escaped; sources become links only when they are http(s) URLs. ``group``
+goes through one more decoding step in TimelineJS (its markup is stripped to
+text, and that text is then inserted as HTML), so it is escaped twice.
+
+Events keep the snapshot's timeline order and keys a fixed order, so the same
+snapshot always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+from typing import Any
+from urllib.parse import urlsplit
+
+from projections.snapshot import Snapshot, TimelineEntry
+
+JSON = dict[str, Any]
+
+HEADLINE_LIMIT = 140
+"""Longest headline, in characters; a longer text is cut at a word boundary
+and given whole in the slide's text."""
+
+DATE_PARTS = ("year", "month", "day")
+
+
+def render_timelinejs(snapshot: Snapshot) -> str:
+    titles = {view["slug"]: view["title"] for view in snapshot["talks"]}
+    names = actor_names(snapshot)
+    dated = [entry for entry in snapshot["timeline"] if entry["date"]]
+    document = {
+        "title": title_slide(snapshot, undated=len(snapshot["timeline"]) - len(dated)),
+        "events": [event(entry, titles, names) for entry in dated],
+    }
+    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+
+
+def title_slide(snapshot: Snapshot, undated: int) -> JSON:
+    """The slide before the first event: what the snapshot is and reflects."""
+    talks = snapshot["talks"]
+    headline = talks[0]["title"] if len(talks) == 1 else "Diplomatic timeline"
+    recorded = snapshot["recorded_at"] or "never (empty store)"
+    lines = [
+        f"Snapshot of the record at store position {snapshot['position']}, "
+        f"recorded {recorded}."
+    ]
+    if undated:
+        lines.append(
+            f"{undated} undated {'entry is' if undated == 1 else 'entries are'} "
+            "not shown: without a date they cannot be placed on the timeline."
+        )
+    return {
+        "text": {
+            "headline": escape(headline),
+            "text": "".join(f"<p>{escape(line)}</p>" for line in lines),
+        },
+        "unique_id": "timeline-title",
+    }
+
+
+def event(entry: TimelineEntry, titles: dict[str, str], names: dict[str, str]) -> JSON:
+    """One dated timeline entry as a TimelineJS event (slide)."""
+    date = entry["date"]
+    assert date is not None, "undated entries are left out"
+    talks_title = titles.get(entry["talks"], entry["talks"])
+    full = talks_title if entry["kind"] == "talks" else entry["text"]
+    headline = shorten(full)
+    return {
+        "start_date": date_parts(date),
+        "display_date": date,
+        "text": {
+            "headline": escape(headline),
+            "text": details(
+                entry, talks_title, names, full if headline != full else None
+            ),
+        },
+        "group": escape(escape(talks_title)),
+        "unique_id": f"entry-{entry['entry_id']}",
+    }
+
+
+def date_parts(date: str) -> dict[str, str]:
+    """``2024-07`` -> ``{"year": "2024", "month": "7"}``: only the parts given."""
+    return {
+        name: str(int(part))
+        for name, part in zip(DATE_PARTS, date.split("-"), strict=False)
+    }
+
+
+def shorten(text: str) -> str:
+    """The text on one line, cut at a word boundary if it is too long."""
+    line = " ".join(text.split())
+    if len(line) <= HEADLINE_LIMIT:
+        return line
+    cut = line[: HEADLINE_LIMIT - 1].rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.") + "…"
+
+
+def details(
+    entry: TimelineEntry,
+    talks_title: str,
+    names: dict[str, str],
+    full_text: str | None,
+) -> str:
+    """The slide's HTML text: the entry's facts, every recorded text escaped."""
+    paragraphs = [escape(full_text)] if full_text else []
+    paragraphs += [
+        _fact("Talks", escape(talks_title)),
+        _fact("Kind", escape(entry["kind"])),
+    ]
+    if entry["actors"]:
+        actors = ", ".join(_actor(code, names) for code in entry["actors"])
+        paragraphs.append(_fact("Actors", actors))
+    if entry["sources"]:
+        sources = "; ".join(source_html(source) for source in entry["sources"])
+        paragraphs.append(_fact("Sources", sources))
+    paragraphs.append(
+        _fact(
+            "Recorded",
+            f"{escape(entry['recorded_at'])} by {escape(entry['recorded_by'])} "
+            f"({escape(entry['ref'])}, store position {entry['entry_id']})",
+        )
+    )
+    return "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
+
+
+def source_html(source: str) -> str:
+    """A link for an http(s) URL; any other source as escaped text.
+
+    The link shows the URL without its scheme: TimelineJS turns every
+    ``http(s)://`` in a slide's text into a link of its own, even inside one.
+    """
+    url = source.strip()
+    parts = urlsplit(url)
+    if parts.scheme.lower() in ("http", "https") and parts.netloc:
+        shown = url.split("://", 1)[1]
+        return f'<a href="{escape(url)}">{escape(shown)}</a>'
+    return escape(source)
+
+
+def actor_names(snapshot: Snapshot) -> dict[str, str]:
+    """Display names of the actors the snapshot knows, by code."""
+    names = {actor["key"]: actor["name"] for actor in snapshot["actors"]}
+    for view in snapshot["talks"]:
+        names.update((party["code"], party["name"]) for party in view["parties"])
+        for stance in view["stances"]:
+            names[stance["actor"]] = stance["actor_name"]
+    return names
+
+
+def _actor(code: str, names: dict[str, str]) -> str:
+    name = names.get(code)
+    if not name or name == code:
+        return escape(code)
+    return f"{escape(name)} ({escape(code)})"
+
+
+def _fact(label: str, html: str) -> str:
+    return f"<strong>{escape(label)}:</strong> {html}"
