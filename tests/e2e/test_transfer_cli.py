@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from importlib.resources import files
@@ -200,6 +202,25 @@ def test_export_twice_and_to_a_file_gives_the_same_bytes(
     if format_ == "csv":
         assert b"\r\n" in first  # RFC 4180 line ends, kept in the file too
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_an_exported_file_gets_the_usual_permissions(
+    dated: Path, tmp_path: Path
+) -> None:
+    """Written through a private temporary file, but readable as any new file
+    is under the umask; a file that existed keeps its own mode."""
+    umask = os.umask(0o022)
+    try:
+        fresh = tmp_path / "brief.md"
+        ok("export", "-o", str(fresh))
+        assert stat.S_IMODE(fresh.stat().st_mode) == 0o644
+        kept = tmp_path / "kept.md"
+        kept.write_text("old")
+        kept.chmod(0o600)
+        ok("export", "-o", str(kept))
+        assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    finally:
+        os.umask(umask)
 
 
 @pytest.mark.parametrize("format_", ["markdown", "jsonl"])

@@ -197,6 +197,7 @@ def _write(chunks: Iterable[str], output: Path | None) -> None:
         with os.fdopen(fd, "wb") as stream:
             for chunk in chunks:
                 stream.write(chunk.encode())
+        os.chmod(temporary, _file_mode(output))
         os.replace(temporary, output)
         temporary = None
     except OSError as error:
@@ -205,3 +206,13 @@ def _write(chunks: Iterable[str], output: Path | None) -> None:
     finally:
         if temporary is not None:
             Path(temporary).unlink(missing_ok=True)
+
+
+def _file_mode(path: Path) -> int:
+    """The mode a new file gets from the umask (an existing one keeps its own):
+    the temporary file it is written through is private until then."""
+    if path.exists():
+        return path.stat().st_mode & 0o7777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
