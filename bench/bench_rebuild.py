@@ -66,10 +66,6 @@ def follow(path: str, events: int) -> None:
             pass  # a projection that keeps nothing but its position
 
     leader = open_timeline(Settings(db_path=Path(path), author="bench"))
-    with leader.views.datastore.transaction(commit=True) as c:
-        # The library tracks a follower by its leader's name, "timeline", which
-        # is also the name of one of our views: start the follower from zero.
-        c.execute("DELETE FROM tracking WHERE application_name = ?", (leader.name,))
     follower = LibraryFollower(env={
         "PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path,
     })  # fmt: skip

@@ -51,14 +51,10 @@ def rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, 
 
 
 def tracked(path: Path) -> dict[str, int]:
-    """Every view's tracking row (the library's '__migration__' row left out)."""
-    return dict(
-        rows(
-            path,
-            "SELECT application_name, notification_id FROM tracking"
-            " WHERE application_name != '__migration__'",
-        )
-    )
+    """Every view's tracking row ("view:NAME"), by view name."""
+    found = rows(path, "SELECT application_name, notification_id FROM tracking")
+    return {name.removeprefix("view:"): position for name, position in found
+            if name.startswith("view:")}  # fmt: skip
 
 
 def everywhere(position: int) -> dict[str, int]:

@@ -63,6 +63,16 @@ class ViewStatus(TypedDict):
 # the position its batch was read after (a first batch only if the view has
 # no row), so two catching-up processes can never apply an event twice, and
 # a batch read before a reset cannot land in the emptied view.
+TRACKING = "view:"
+"""Prefix of a view's name in the ``tracking`` table. The library's own
+followers track under their leader's name ("timeline"): without it, one
+following this application in the same file would share a view's row."""
+LEGACY_TRACKING = """
+UPDATE tracking SET application_name = :prefix || application_name
+WHERE application_name IN (SELECT value FROM json_each(:names)) AND NOT EXISTS (
+    SELECT 1 FROM tracking t
+    WHERE t.application_name = :prefix || tracking.application_name
+)"""
 START_TRACKING = """
 INSERT INTO tracking (application_name, notification_id) VALUES (:name, :stop)
 ON CONFLICT (application_name) DO NOTHING
@@ -118,6 +128,10 @@ class SQLiteViews(SQLiteTrackingRecorder):
         with self._immediate() as c:  # read and write as one: no lost race
             c.execute(CREATE_VIEW_SCHEMAS)
             c.execute(CREATE_VIEW_REPLAYS)
+            c.execute(  # rows of stores written before views had the prefix
+                LEGACY_TRACKING,
+                {"prefix": TRACKING, "names": orjson.dumps(self.names()).decode()},
+            )
             c.execute("SELECT name, fingerprint FROM view_schemas")
             stored = {row[0]: row[1] for row in c.fetchall()}
             tracked = self._positions(c)
@@ -196,7 +210,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
     def _track(c: SQLiteCursor, name: str, start: int, stop: int) -> None:
         c.execute(
             ADVANCE_TRACKING if start else START_TRACKING,
-            {"name": name, "start": start, "stop": stop},
+            {"name": TRACKING + name, "start": start, "stop": stop},
         )
         if c.fetchone() is None:
             raise IntegrityError(f"view {name!r} moved past {start}")
@@ -322,7 +336,10 @@ class SQLiteViews(SQLiteTrackingRecorder):
     @staticmethod
     def _reset(c: SQLiteCursor, projection: SQLiteProjection) -> None:
         SQLiteViews._run(c, [*projection.drop(), *projection.create()])
-        c.execute("DELETE FROM tracking WHERE application_name = ?", (projection.name,))
+        c.execute(
+            "DELETE FROM tracking WHERE application_name = ?",
+            (TRACKING + projection.name,),
+        )
         c.execute("DELETE FROM view_replays WHERE name = ?", (projection.name,))
 
     @staticmethod
@@ -342,7 +359,12 @@ class SQLiteViews(SQLiteTrackingRecorder):
 
     @staticmethod
     def _positions(c: SQLiteCursor) -> dict[str, int]:
-        c.execute("SELECT application_name, notification_id FROM tracking")
+        """Each view's position, by view name."""
+        c.execute(
+            "SELECT substr(application_name, ?), notification_id FROM tracking"
+            " WHERE application_name LIKE ?",
+            (len(TRACKING) + 1, TRACKING + "%"),
+        )
         return {row[0]: row[1] for row in c.fetchall()}
 
 

@@ -76,7 +76,9 @@ def test_every_view_has_its_tables_and_one_tracking_row(
     app.queries.talks_list()
 
     found = rows(db_path, "SELECT application_name FROM tracking ORDER BY 1")
-    assert [name for (name,) in found] == sorted([*NAMES, "__migration__"])
+    assert [name for (name,) in found] == sorted(
+        ["__migration__", *(f"view:{name}" for name in NAMES)]
+    )
     assert tracked(db_path) == everywhere(max_rowid(db_path)) == everywhere(1)
     assert app.views.positions() == everywhere(1)
 

@@ -225,7 +225,7 @@ def drop_view(path: Path, name: str) -> None:
     execute(
         path,
         *(f"DROP TABLE {table}" for table in tables),
-        f"DELETE FROM tracking WHERE application_name = '{name}'",
+        f"DELETE FROM tracking WHERE application_name = 'view:{name}'",
     )
 
 
@@ -650,3 +650,63 @@ def test_search_returns_at_most_twenty_hits(app: Timeline) -> None:
         app.record_development(SLUG, "2024-08", f"Round {number} of talks")
     assert len(app.queries.search("round")) == 20
     assert len(app.queries.search("round", SLUG)) == 20
+
+
+def test_views_track_under_their_own_names_beside_a_library_follower(
+    db_path: Path,
+) -> None:
+    """The library tracks a follower under its leader's name ("timeline", the
+    name of a view too); views track as "view:NAME", so a library follower of
+    this application in the same file neither moves nor is moved by them."""
+    from eventsourcing.system import ProcessApplication
+
+    seen: list[int] = []
+
+    class Follower(ProcessApplication[Any]):
+        construct_transcoder = Timeline.construct_transcoder
+        construct_mapper = Timeline.construct_mapper
+
+        def policy(self, domain_event: Any, processing_event: Any) -> None:
+            seen.append(processing_event.tracking.notification_id)
+
+    app = open_timeline(Settings(db_path=db_path, author="tester"))
+    try:
+        record_case(app)
+        app.catch_up()
+        top = head(db_path)
+        follower = Follower(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                                 "SQLITE_DBNAME": str(db_path)})  # fmt: skip
+        follower.follow(app.name, app.notification_log)
+        follower.pull_and_process(app.name)
+        assert seen == list(range(1, top + 1))  # every event, from the first
+        assert follower.recorder.max_tracking_id(app.name) == top
+        assert tracked(db_path) == everywhere(top)
+        assert app.views.positions() == everywhere(top)
+        follower.close()
+    finally:
+        app.close()
+
+
+def test_a_store_tracked_before_the_prefix_keeps_its_positions(db_path: Path) -> None:
+    first = open_timeline(Settings(db_path=db_path, author="tester"))
+    try:
+        record_case(first)
+        first.catch_up()
+    finally:
+        first.close()
+    before = dump_all(db_path)
+    top = head(db_path)
+    execute(
+        db_path,
+        "UPDATE tracking SET application_name = substr(application_name, 6)"
+        " WHERE application_name LIKE 'view:%'",
+    )
+    assert tracked(db_path) == {}
+
+    app = open_timeline(Settings(db_path=db_path, author="tester"))
+    try:
+        assert tracked(db_path) == everywhere(top)  # renamed, not replayed
+        assert app.views.lag() == 0
+        assert dump_all(db_path) == before
+    finally:
+        app.close()
