@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, TypedDict, cast
+from typing import Any, NamedTuple, TypedDict, cast
 
 import orjson
 from eventsourcing.sqlite import SQLiteCursor
@@ -111,17 +111,14 @@ class VersionedEntries:
         return self._query_indexes()
 
     def apply(self, c: SQLiteCursor, batch: Batch, replaying: bool = False) -> None:
-        rows: list[tuple[EntryRow, str]] = []  # each with its fields as JSON
+        rows: list[Version] = []
 
         def flush() -> None:  # before reading rows this batch may have added
-            c.executemany(
-                INSERT.format(table=self.table), [_values(*row) for row in rows]
-            )
+            c.executemany(INSERT.format(table=self.table), [r.values for r in rows])
             c.executemany(
                 f"INSERT INTO {self.table}_actors VALUES (?, ?, ?, ?, ?, NULL)",
-                [(actor, r["slug"], r["sort_key"], r["entry_id"], r["version_from"])
-                 for r, _ in rows for actor in _actors(r["kind"], r["fields"])],
-            )  # fmt: skip
+                [actor for r in rows for actor in r.actors],
+            )
             rows.clear()
 
         for item in batch:
@@ -135,13 +132,10 @@ class VersionedEntries:
             if change is None or change.kind not in self.kinds:
                 continue
             if isinstance(change, NewEntry):
-                row = _row(
-                    entry_id=item.position, version_from=item.position,
-                    talks_id=item.talks_id, slug=self._slug(c, item.talks_id),
-                    kind=change.kind, ref=change.ref, fields=change.fields,
-                    retracted=False, e=e,
-                )  # fmt: skip
-                rows.append((row, item.fields_json))
+                slug = self._slug(c, item.talks_id)
+                rows.append(_version(item.position, item.position, item.talks_id, slug,
+                                     change.kind, change.ref, change.fields,
+                                     item.fields_json, False, e))  # fmt: skip
                 continue
             flush()
             current = self._current(c, item.talks_id, change.ref)
@@ -156,9 +150,11 @@ class VersionedEntries:
             fields = dict(current["fields"])
             if isinstance(change, Amended):
                 fields.update(change.changes)
-            amended = isinstance(change, Amended)
-            version = _version(current, item.position, e, fields, amended)
-            rows.append((version, orjson.dumps(fields).decode()))
+            rows.append(_version(
+                current["entry_id"], item.position, current["talks_id"],
+                current["slug"], current["kind"], current["ref"], fields,
+                orjson.dumps(fields).decode(), not isinstance(change, Amended), e,
+            ))  # fmt: skip
         flush()
 
     # -- queries ----------------------------------------------------------------
@@ -235,48 +231,32 @@ INSERT = (
 )
 
 
-def _values(row: EntryRow, fields_json: str) -> tuple[Any, ...]:
-    return (
-        row["entry_id"], row["version_from"], row["version_to"],
-        row["talks_id"], row["slug"], row["kind"], row["ref"],
-        row["valid_text"], row["valid_lower"], row["valid_upper"], row["sort_key"],
-        row["text"], fields_json, int(row["retracted"]), row["recorded_at"],
-        row["recorded_by"],
-    )  # fmt: skip
+class Version(NamedTuple):
+    """One version of an entry, as the rows that store it."""
+
+    values: tuple[Any, ...]
+    """Its row of the entry table, in the order of :data:`COLUMNS`."""
+    actors: list[tuple[Any, ...]]
+    """Its rows of the ``*_actors`` table."""
 
 
-def _row(
-    *,
-    entry_id: int,
-    version_from: int,
-    talks_id: str,
-    slug: str,
-    kind: str,
-    ref: str,
-    fields: dict[str, Any],
-    retracted: bool,
+def _version(
+    entry_id: int, version_from: int, talks_id: str, slug: str, kind: str,
+    ref: str, fields: dict[str, Any], fields_json: str, retracted: bool,
     e: EventRecord,
-) -> EntryRow:
+) -> Version:  # fmt: skip
+    """The rows of a version (built as tuples: a replay makes millions)."""
     on = fields.get("on")
-    valid = _bounds(on) if on else None
-    return EntryRow(
-        entry_id=entry_id,
-        version_from=version_from,
-        version_to=None,
-        talks_id=talks_id,
-        slug=slug,
-        kind=kind,
-        ref=ref,
-        valid_text=on or None,
-        valid_lower=valid[0] if valid else None,
-        valid_upper=valid[1] if valid else None,
-        sort_key=valid[0] if valid else UNDATED,
-        text=main_text(kind, fields),
-        fields=fields,
-        retracted=retracted,
-        recorded_at=e.recorded_at,
-        recorded_by=e.recorded_by,
-    )
+    lower, upper = _bounds(on) if on else (None, None)
+    sort_key = lower or UNDATED
+    values = (
+        entry_id, version_from, None, talks_id, slug, kind, ref, on or None, lower,
+        upper, sort_key, main_text(kind, fields), fields_json, int(retracted),
+        e.recorded_at, e.recorded_by,
+    )  # fmt: skip
+    actors = [(actor, slug, sort_key, entry_id, version_from)
+              for actor in _actors(kind, fields)]  # fmt: skip
+    return Version(values, actors)
 
 
 @lru_cache(maxsize=4096)
@@ -286,26 +266,6 @@ def _bounds(text: str) -> tuple[str, str]:
 
     date = PartialDate.parse(text)
     return date.lower.isoformat(), date.upper.isoformat()
-
-
-def _version(
-    current: EntryRow,
-    position: int,
-    e: EventRecord,
-    fields: dict[str, Any],
-    amended: bool,
-) -> EntryRow:
-    return _row(
-        entry_id=current["entry_id"],
-        version_from=position,
-        talks_id=current["talks_id"],
-        slug=current["slug"],
-        kind=current["kind"],
-        ref=current["ref"],
-        fields=fields,
-        retracted=not amended,
-        e=e,
-    )
 
 
 def _actors(kind: str, fields: dict[str, Any]) -> list[str]:
