@@ -275,13 +275,17 @@ def _fields(event: Any) -> dict[str, Any]:
 
 
 def _actor_codes(event: Any) -> list[str]:
+    """The actors an event names (as the CLI's commands check them)."""
     if isinstance(event, Talks.Opened):
         return list(event.parties)
+    if isinstance(event, Talks.StanceRecorded | Talks.MotivationRecorded):
+        return [event.actor]
+    if isinstance(event, Talks.RecommendationAdded):
+        return [event.audience] if event.audience else []
     if isinstance(event, Talks.EntryAmended):
         audience = event.model_dump(mode="json")["changes"].get("audience")
         return [audience] if audience else []
-    code = getattr(event, "actor", None) or getattr(event, "audience", None)
-    return [code] if code else []
+    return []
 
 
 def _registered(app: Timeline) -> Iterator[str]:
