@@ -59,10 +59,6 @@ class ViewStatus(TypedDict):
     lag: int
 
 
-# Compare-and-set on the library's tracking table: a view advances only from
-# the position its batch was read after (a first batch only if the view has
-# no row), so two catching-up processes can never apply an event twice, and
-# a batch read before a reset cannot land in the emptied view.
 TRACKING = "view:"
 """Prefix of a view's name in the ``tracking`` table. The library's own
 followers track under their leader's name ("timeline"): without it, one
@@ -73,6 +69,10 @@ WHERE application_name IN (SELECT value FROM json_each(:names)) AND NOT EXISTS (
     SELECT 1 FROM tracking t
     WHERE t.application_name = :prefix || tracking.application_name
 )"""
+# Compare-and-set on the library's tracking table: a view advances only from
+# the position its batch was read after (a first batch only if the view has
+# no row), so two catching-up processes can never apply an event twice, and
+# a batch read before a reset cannot land in the emptied view.
 START_TRACKING = """
 INSERT INTO tracking (application_name, notification_id) VALUES (:name, :stop)
 ON CONFLICT (application_name) DO NOTHING
