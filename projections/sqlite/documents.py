@@ -24,7 +24,17 @@ class TalksRow(TypedDict):
     version: int
 
 
-class ActorRegistry:
+class _Documents:
+    """A view of whole documents: no index to defer while it replays."""
+
+    def replay_started(self) -> list[str]:
+        return []
+
+    def replay_finished(self) -> list[str]:
+        return []
+
+
+class ActorRegistry(_Documents):
     """``actors_view``: every registered non-state actor."""
 
     name = "actors"
@@ -38,12 +48,6 @@ class ActorRegistry:
 
     def drop(self) -> list[str]:
         return ["DROP TABLE IF EXISTS actors_view"]
-
-    def replay_started(self) -> list[str]:
-        return []
-
-    def replay_finished(self) -> list[str]:
-        return []
 
     def apply(self, c: SQLiteCursor, batch: Batch, replaying: bool = False) -> None:
         rows = [
@@ -64,7 +68,7 @@ class ActorRegistry:
         return row[0] if row else None
 
 
-class TalksDocuments:
+class TalksDocuments(_Documents):
     """``talks_view``: the current view of each talks as one JSON document.
 
     Actor names come from ``actors_view``; the actors projection is applied
@@ -83,12 +87,6 @@ class TalksDocuments:
 
     def drop(self) -> list[str]:
         return ["DROP TABLE IF EXISTS talks_view"]
-
-    def replay_started(self) -> list[str]:
-        return []
-
-    def replay_finished(self) -> list[str]:
-        return []
 
     def apply(self, c: SQLiteCursor, batch: Batch, replaying: bool = False) -> None:
         from events import country_name, is_country_code

@@ -68,6 +68,17 @@ def fts_is_consistent(path: Path) -> None:
     )
 
 
+def recorded_store(path: Path, caught_up: bool = True) -> None:
+    """A store at ``path`` with the case recorded (and its views caught up)."""
+    app = open_timeline(Settings(db_path=path, author="tester"))
+    try:
+        record_case(app)
+        if caught_up:
+            app.catch_up()
+    finally:
+        app.close()
+
+
 def record_case(app: Timeline) -> None:
     """Two talks with stances, a scenario, developments, an amendment, a retraction."""
     app.register_actor("mediators", "Mediators", "group")
@@ -239,12 +250,7 @@ def change_schema(path: Path, name: str) -> None:
 def test_a_new_view_catches_up_from_zero_alone(
     db_path: Path, name: str, how: Callable[[Path, str], None]
 ) -> None:
-    first = open_timeline(Settings(db_path=db_path, author="tester"))
-    try:
-        record_case(first)
-        first.catch_up()
-    finally:
-        first.close()
+    recorded_store(db_path)
     before = dump_all(db_path)
     top = head(db_path)
     others = [n for n in NAMES if n != name]
@@ -299,13 +305,7 @@ def test_processes_opening_a_store_at_once_all_succeed(
     one transaction that holds the write lock from its start, so they queue
     for the lock instead of failing with "database is locked".
     """
-    first = open_timeline(Settings(db_path=db_path, author="tester"))
-    try:
-        record_case(first)
-        if how is not None:
-            first.catch_up()
-    finally:
-        first.close()
+    recorded_store(db_path, caught_up=how is not None)
     if how is not None:
         how(db_path, "search")
     go = tmp_path / "go"
@@ -688,12 +688,7 @@ def test_views_track_under_their_own_names_beside_a_library_follower(
 
 
 def test_a_store_tracked_before_the_prefix_keeps_its_positions(db_path: Path) -> None:
-    first = open_timeline(Settings(db_path=db_path, author="tester"))
-    try:
-        record_case(first)
-        first.catch_up()
-    finally:
-        first.close()
+    recorded_store(db_path)
     before = dump_all(db_path)
     top = head(db_path)
     execute(
