@@ -27,11 +27,16 @@ MAIN_FIELD = {
     "development": "text",
 }
 
-# Fields whose text is searchable, in the order they are joined.
-TEXT_FIELDS = (
-    "title", "location", "summary", "detail", "position", "interests", "text",
-    "outcome", "impact", "sources",
-)  # fmt: skip
+# Fields whose text is searchable, by kind of entry, in the order they are joined.
+TEXT_FIELDS = {
+    "talks": ("title", "location", "summary", "sources"),
+    "agenda": ("title", "detail"),
+    "stance": ("position", "interests"),
+    "motive": ("text",),
+    "scenario": ("outcome", "impact"),
+    "recommendation": ("title", "detail", "outcome"),
+    "development": ("text", "sources"),
+}
 
 _KINDS = {
     "TalksOpened": "talks",
@@ -102,10 +107,10 @@ def main_text(kind: str, fields: dict[str, Any]) -> str:
     return str(fields.get(MAIN_FIELD[kind]) or "")
 
 
-def searchable_text(fields: dict[str, Any]) -> str:
+def searchable_text(kind: str, fields: dict[str, Any]) -> str:
     """Every text an entry holds, one per line, for the full-text index."""
     parts: list[str] = []
-    for name in TEXT_FIELDS:
+    for name in TEXT_FIELDS[kind]:
         value = fields.get(name)
         if isinstance(value, list):
             parts.extend(str(item) for item in value)

@@ -149,7 +149,7 @@ class SearchIndex:
         return (
             item.position, item.talks_id, self.slugs[item.talks_id], item.change.kind,
             item.change.ref, entry_id, fields_json or orjson.dumps(fields).decode(),
-            searchable_text(fields),
+            searchable_text(item.change.kind, fields),
         )  # fmt: skip
 
     @staticmethod

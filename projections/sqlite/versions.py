@@ -64,20 +64,19 @@ class VersionedEntries:
         t = self.table
         return [
             f"CREATE TABLE IF NOT EXISTS {t} ("
-            " entry_id INTEGER NOT NULL, version_from INTEGER NOT NULL,"
+            " version_from INTEGER PRIMARY KEY, entry_id INTEGER NOT NULL,"
             " version_to INTEGER, talks_id TEXT NOT NULL, slug TEXT NOT NULL,"
             " kind TEXT NOT NULL, ref TEXT NOT NULL, valid_text TEXT,"
             " valid_lower TEXT, valid_upper TEXT, sort_key TEXT NOT NULL,"
             " text TEXT NOT NULL, fields TEXT NOT NULL, retracted INTEGER NOT NULL,"
-            " recorded_at TEXT NOT NULL, recorded_by TEXT NOT NULL,"
-            " PRIMARY KEY (entry_id, version_from))",
+            " recorded_at TEXT NOT NULL, recorded_by TEXT NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS {t}_current_ref"
             f" ON {t} (talks_id, ref, entry_id) WHERE version_to IS NULL",
             # The actors each version of an entry concerns, in timeline order.
             f"CREATE TABLE IF NOT EXISTS {t}_actors ("
             " actor TEXT NOT NULL, slug TEXT NOT NULL, sort_key TEXT NOT NULL,"
             " entry_id INTEGER NOT NULL, version_from INTEGER NOT NULL,"
-            " version_to INTEGER, PRIMARY KEY (entry_id, version_from, actor))",
+            " version_to INTEGER, PRIMARY KEY (version_from, actor)) WITHOUT ROWID",
             f"CREATE TABLE IF NOT EXISTS {t}_talks ("
             " talks_id TEXT PRIMARY KEY, slug TEXT NOT NULL UNIQUE)",
             *self._query_indexes(),
@@ -143,9 +142,8 @@ class VersionedEntries:
                 continue  # the entry's kind is kept, but it came before this table
             for table in (self.table, f"{self.table}_actors"):
                 c.execute(  # by primary key (of both tables)
-                    f"UPDATE {table} SET version_to = ?"
-                    " WHERE entry_id = ? AND version_from = ?",
-                    (item.position, current["entry_id"], current["version_from"]),
+                    f"UPDATE {table} SET version_to = ? WHERE version_from = ?",
+                    (item.position, current["version_from"]),
                 )
             fields = dict(current["fields"])
             if isinstance(change, Amended):
@@ -180,7 +178,7 @@ class VersionedEntries:
         if actor:
             sql = (
                 f"SELECT t.* FROM {t}_actors a JOIN {t} t"
-                " ON t.entry_id = a.entry_id AND t.version_from = a.version_from"
+                " ON t.version_from = a.version_from"
                 " WHERE a.version_to IS NULL AND a.actor = ?"
             )
             params.append(actor)
