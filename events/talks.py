@@ -20,6 +20,7 @@ from events.base import (
     stable_id,
 )
 from events.errors import AlreadyExists, AlreadyRetracted, InvalidInput, NotFound
+from events.likelihood import Likelihood, as_likelihood
 from events.values import (
     PartialDate,
     as_actor_code,
@@ -34,12 +35,16 @@ RETRACTED = "retracted"
 
 KEYED_KINDS = ("agenda", "scenario", "recommendation", "development")
 ACTOR_KINDS = ("stance", "motive")
+# Entries a later one of the same reference supersedes: an actor's stance or
+# motivation, a scenario's likelihood assessment.
+REPEATED_KINDS = (*ACTOR_KINDS, "assessment")
 REF_KINDS = (
     "talks",
     "agenda",
     "stance",
     "motive",
     "scenario",
+    "assessment",
     "recommendation",
     "development",
 )
@@ -49,15 +54,17 @@ AMENDABLE: dict[str, dict[str, str]] = {
     # "date" (valid date, may be cleared), "required_date", "texts" (a list),
     # "actor" (an actor code, may be cleared)
     "talks": {"title": "text", "location": "text", "summary": "optional", "on": "date"},
-    "agenda": {"title": "text", "detail": "optional"},
+    "agenda": {"title": "text", "detail": "optional", "on": "date"},
     "stance": {"position": "text", "interests": "texts", "on": "date"},
-    "motive": {"text": "text"},
-    "scenario": {"outcome": "text", "impact": "text"},
+    "motive": {"text": "text", "on": "date"},
+    "scenario": {"outcome": "text", "impact": "text", "on": "date"},
+    "assessment": {"likelihood": "likelihood", "note": "optional", "on": "date"},
     "recommendation": {
         "title": "text",
         "outcome": "optional",
         "detail": "optional",
         "audience": "actor",
+        "on": "date",
     },
     "development": {"text": "text", "on": "required_date"},
 }
@@ -109,6 +116,13 @@ class Talks(RecordedAggregate):
         key: str
         title: str
         detail: str | None
+        on: ValidDate | None
+
+        class_version: ClassVar[int] = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["on"] = None  # version 1 had no valid date
 
         def apply(self, talks: Talks) -> None:
             talks.entries[f"agenda:{self.key}"] = ACTIVE
@@ -127,6 +141,13 @@ class Talks(RecordedAggregate):
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "MotivationRecorded"
         actor: str
         text: str
+        on: ValidDate | None
+
+        class_version: ClassVar[int] = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["on"] = None  # version 1 had no valid date
 
         def apply(self, talks: Talks) -> None:
             talks.count_actor_entry(f"motive:{self.actor}", +1)
@@ -136,9 +157,28 @@ class Talks(RecordedAggregate):
         key: str
         outcome: str
         impact: str
+        on: ValidDate | None
+
+        class_version: ClassVar[int] = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["on"] = None  # version 1 had no valid date
 
         def apply(self, talks: Talks) -> None:
             talks.entries[f"scenario:{self.key}"] = ACTIVE
+
+    class ScenarioAssessed(RecordedAggregate.Event):
+        """How likely scenario ``key`` is, in ICD 203 terms; a later one supersedes."""
+
+        TOPIC: ClassVar[str] = TOPIC_PREFIX + "ScenarioAssessed"
+        key: str
+        likelihood: Likelihood
+        note: str | None
+        on: ValidDate | None
+
+        def apply(self, talks: Talks) -> None:
+            talks.count_actor_entry(f"assessment:{self.key}", +1)
 
     class RecommendationAdded(RecordedAggregate.Event):
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "RecommendationAdded"
@@ -147,6 +187,13 @@ class Talks(RecordedAggregate):
         outcome: str | None
         detail: str | None
         audience: str | None
+        on: ValidDate | None
+
+        class_version: ClassVar[int] = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["on"] = None  # version 1 had no valid date
 
         def apply(self, talks: Talks) -> None:
             talks.entries[f"recommendation:{self.key}"] = ACTIVE
@@ -185,7 +232,8 @@ class Talks(RecordedAggregate):
         # The state commands validate against; set by the events' apply().
         self.slug = ""
         self.entries: dict[str, str] = {}  # "agenda:KEY" -> active or retracted
-        self.actor_entries: dict[str, int] = {}  # "stance:CHN" -> how many stand
+        # "stance:CHN", "assessment:KEY" -> how many of them stand
+        self.actor_entries: dict[str, int] = {}
         self.developments = 0
 
     @staticmethod
@@ -225,7 +273,13 @@ class Talks(RecordedAggregate):
     # -- commands: validate, then trigger -------------------------------------
 
     def add_agenda_item(
-        self, key: str, title: str, detail: str | None, recorded_by: str
+        self,
+        key: str,
+        title: str,
+        detail: str | None,
+        recorded_by: str,
+        *,
+        on: PartialDate | None = None,
     ) -> None:
         self._claim_key("agenda", key)
         self.trigger_event(
@@ -233,6 +287,7 @@ class Talks(RecordedAggregate):
             key=key,
             title=required_text(title, "title"),
             detail=optional_text(detail),
+            on=on,
             recorded_by=recorded_by,
         )
 
@@ -253,16 +308,25 @@ class Talks(RecordedAggregate):
             recorded_by=recorded_by,
         )
 
-    def record_motivation(self, actor: str, text: str, recorded_by: str) -> None:
+    def record_motivation(
+        self, actor: str, text: str, recorded_by: str, *, on: PartialDate | None = None
+    ) -> None:
         self.trigger_event(
             self.MotivationRecorded,
             actor=as_actor_code(actor),
             text=required_text(text, "motivation"),
+            on=on,
             recorded_by=recorded_by,
         )
 
     def add_scenario(
-        self, key: str, outcome: str, impact: str, recorded_by: str
+        self,
+        key: str,
+        outcome: str,
+        impact: str,
+        recorded_by: str,
+        *,
+        on: PartialDate | None = None,
     ) -> None:
         self._claim_key("scenario", key)
         self.trigger_event(
@@ -270,6 +334,25 @@ class Talks(RecordedAggregate):
             key=key,
             outcome=required_text(outcome, "outcome"),
             impact=required_text(impact, "potential impact"),
+            on=on,
+            recorded_by=recorded_by,
+        )
+
+    def assess_scenario(
+        self,
+        key: str,
+        likelihood: str,
+        note: str | None,
+        on: PartialDate | None,
+        recorded_by: str,
+    ) -> None:
+        self._require_active(f"scenario:{as_slug(key)}")
+        self.trigger_event(
+            self.ScenarioAssessed,
+            key=key,
+            likelihood=as_likelihood(likelihood),
+            note=optional_text(note),
+            on=on,
             recorded_by=recorded_by,
         )
 
@@ -281,6 +364,8 @@ class Talks(RecordedAggregate):
         detail: str | None,
         audience: str | None,
         recorded_by: str,
+        *,
+        on: PartialDate | None = None,
     ) -> None:
         self._claim_key("recommendation", key)
         self.trigger_event(
@@ -290,6 +375,7 @@ class Talks(RecordedAggregate):
             outcome=optional_text(outcome),
             detail=optional_text(detail),
             audience=as_actor_code(audience) if audience else None,
+            on=on,
             recorded_by=recorded_by,
         )
 
@@ -346,7 +432,7 @@ class Talks(RecordedAggregate):
 
     def _require_active(self, ref: str) -> None:
         kind, _ = parse_ref(ref)
-        if kind in ACTOR_KINDS:
+        if kind in REPEATED_KINDS:
             if ref not in self.actor_entries:
                 raise NotFound(f"no {ref} in talks {self.slug!r}")
             if self.actor_entries[ref] == 0:
@@ -377,6 +463,8 @@ def _amended(kind: str, name: str, value: Any) -> Change:
         return None
     if rule == "actor":
         return as_actor_code(str(value)) if value else None
+    if rule == "likelihood":
+        return as_likelihood(str(value))
     return optional_text(value)
 
 

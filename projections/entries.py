@@ -23,6 +23,7 @@ MAIN_FIELD = {
     "stance": "position",
     "motive": "text",
     "scenario": "outcome",
+    "assessment": "likelihood",
     "recommendation": "title",
     "development": "text",
 }
@@ -34,6 +35,7 @@ TEXT_FIELDS = {
     "stance": ("position", "interests"),
     "motive": ("text",),
     "scenario": ("outcome", "impact"),
+    "assessment": ("likelihood", "note"),
     "recommendation": ("title", "detail", "outcome"),
     "development": ("text", "sources"),
 }
@@ -44,6 +46,7 @@ _KINDS = {
     "StanceRecorded": "stance",
     "MotivationRecorded": "motive",
     "ScenarioAdded": "scenario",
+    "ScenarioAssessed": "assessment",
     "RecommendationAdded": "recommendation",
     "DevelopmentRecorded": "development",
 }

@@ -13,6 +13,14 @@ if TYPE_CHECKING:
     from events.base import DomainEvent
 
 
+def fixed_time(recorded_at: str) -> str:
+    """A stored record time with microseconds, so that all sort as text:
+    ``2024-07-23T10:00:00Z`` (whole seconds) -> ``2024-07-23T10:00:00.000000Z``."""
+    if len(recorded_at) == 20:
+        return recorded_at[:-1] + ".000000Z"
+    return recorded_at
+
+
 class EventRecord(NamedTuple):
     position: int
     """Position of the event in the whole store (its notification id)."""
@@ -23,7 +31,7 @@ class EventRecord(NamedTuple):
     type: str
     """Stable name of the event type: ``StanceRecorded``."""
     recorded_at: str
-    """When it was recorded, RFC 3339 UTC, as the store keeps it."""
+    """When it was recorded, RFC 3339 UTC with microseconds: it sorts as text."""
     recorded_by: str
     data: dict[str, Any]
     """The event's own fields, as JSON data."""
@@ -39,7 +47,7 @@ class EventRecord(NamedTuple):
     ) -> EventRecord:
         """From the stored state of an event (already upcast to its version);
         takes ``state`` over."""
-        recorded_at = state.pop("timestamp")
+        recorded_at = fixed_time(state.pop("timestamp"))
         recorded_by = state.pop("recorded_by", "")
         state.pop("originator_topic", None)
         return cls(position, originator_id, version, type_name, recorded_at,

@@ -11,7 +11,7 @@ from typing_extensions import TypedDict  # pydantic reads it on Python 3.11
 from projections.actors import ActorView
 from projections.talks import TalksView
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Version of the snapshot's JSON shape; it changes whenever the shape does."""
 
 
@@ -22,7 +22,8 @@ class TimelineEntry(TypedDict):
     talks: str
     """Slug of the talks the entry belongs to."""
     kind: str
-    """``talks``, ``stance`` or ``development``."""
+    """``talks``, ``agenda``, ``stance``, ``motive``, ``scenario``,
+    ``assessment``, ``recommendation`` or ``development``."""
     ref: str
     """How commands name the entry: ``stance:CHN``, ``development:3``."""
     entry_id: int
@@ -49,6 +50,8 @@ class Snapshot(TypedDict):
     """Store position of the last event the snapshot reflects (0: empty)."""
     recorded_at: str | None
     """Record time of the event at ``position`` (RFC 3339, UTC)."""
+    as_of: str | None
+    """The record time asked for: the views as they stood then (None: now)."""
     actors: list[ActorView]
     talks: list[TalksView]
     """In the order opened."""

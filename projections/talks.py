@@ -55,6 +55,7 @@ class AgendaItem(Entry):
     key: str
     title: str
     detail: str | None
+    on: str | None
 
 
 class Stance(Entry):
@@ -69,12 +70,24 @@ class Motivation(Entry):
     actor: str
     actor_name: str
     text: str
+    on: str | None
+
+
+class Assessment(Entry):
+    """How likely a scenario is, in ICD 203 terms: ``likely`` (55-80%)."""
+
+    likelihood: str
+    note: str | None
+    on: str | None
 
 
 class Scenario(Entry):
     key: str
     outcome: str
     impact: str
+    on: str | None
+    assessments: list[Assessment]
+    """Every assessment in the order recorded; the latest that stands holds."""
 
 
 class Recommendation(Entry):
@@ -84,6 +97,7 @@ class Recommendation(Entry):
     detail: str | None
     audience: str | None
     audience_name: str | None
+    on: str | None
 
 
 class Development(Entry):
@@ -117,12 +131,18 @@ class TalksView(TypedDict):
 
 
 E = TypeVar("E", Stance, Motivation)
-S = TypeVar("S", AgendaItem, Scenario, Recommendation, Development)
+S = TypeVar("S", AgendaItem, Scenario, Assessment, Recommendation, Development)
 
 
 def standing(entries: list[S]) -> list[S]:
     """The entries that are not retracted, in recorded order."""
     return [entry for entry in entries if not entry["retracted"]]
+
+
+def latest(assessments: list[Assessment]) -> Assessment | None:
+    """The assessment that holds: the latest recorded that stands."""
+    standing = [a for a in assessments if not a["retracted"]]
+    return standing[-1] if standing else None
 
 
 def current(entries: list[E]) -> list[E]:
@@ -174,6 +194,42 @@ def evolve(view: TalksView | None, record: EventRecord, names: ActorNames) -> Ta
     return view
 
 
+def at_date(view: TalksView, day: str) -> TalksView:
+    """The view of the world on ``day`` (ISO), as known now.
+
+    Entries dated after that day are left out; undated ones stay, as nothing
+    places them later. Of an actor's stances or motivations, and of a
+    scenario's assessments, the one in force is then the latest dated
+    (undated ones count as older; among equals, the latest recorded).
+    """
+
+    def by_day(entries: list[Any]) -> list[Any]:
+        kept = [e for e in entries if e["on"] is None or _first_day(e["on"]) <= day]
+        return sorted(kept, key=lambda e: (_first_day(e["on"]) if e["on"] else "",
+                                           e["store_position"]))  # fmt: skip
+
+    def in_time(entries: list[Any]) -> list[Any]:
+        return [e for e in entries if e["on"] is None or _first_day(e["on"]) <= day]
+
+    result = cast(TalksView, dict(view))
+    result["agenda"] = in_time(view["agenda"])
+    result["stances"] = by_day(view["stances"])
+    result["motivations"] = by_day(view["motivations"])
+    result["scenarios"] = [
+        cast(Scenario, {**s, "assessments": by_day(s["assessments"])})
+        for s in in_time(view["scenarios"])
+    ]
+    result["recommendations"] = in_time(view["recommendations"])
+    result["developments"] = in_time(view["developments"])
+    return result
+
+
+def _first_day(on: str) -> str:
+    from events.values import PartialDate
+
+    return PartialDate.parse(on).lower.isoformat()
+
+
 def rebuild(records: Iterable[EventRecord], names: ActorNames) -> TalksView | None:
     """Fold a whole history of one talks, from nothing."""
     view: TalksView | None = None
@@ -187,7 +243,9 @@ def rebuild(records: Iterable[EventRecord], names: ActorNames) -> TalksView | No
 
 def _agenda_item_added(view: TalksView, d: Data, entry: Entry, _: ActorNames) -> None:
     view["agenda"].append(
-        AgendaItem(**entry, key=d["key"], title=d["title"], detail=d["detail"])
+        AgendaItem(
+            **entry, key=d["key"], title=d["title"], detail=d["detail"], on=d["on"]
+        )
     )
 
 
@@ -209,14 +267,32 @@ def _motivation_recorded(
 ) -> None:
     view["motivations"].append(
         Motivation(
-            **entry, actor=d["actor"], actor_name=names(d["actor"]), text=d["text"]
+            **entry,
+            actor=d["actor"],
+            actor_name=names(d["actor"]),
+            text=d["text"],
+            on=d["on"],
         )
     )
 
 
 def _scenario_added(view: TalksView, d: Data, entry: Entry, _: ActorNames) -> None:
     view["scenarios"].append(
-        Scenario(**entry, key=d["key"], outcome=d["outcome"], impact=d["impact"])
+        Scenario(
+            **entry,
+            key=d["key"],
+            outcome=d["outcome"],
+            impact=d["impact"],
+            on=d["on"],
+            assessments=[],
+        )
+    )
+
+
+def _scenario_assessed(view: TalksView, d: Data, entry: Entry, _: ActorNames) -> None:
+    scenario = next(s for s in view["scenarios"] if s["key"] == d["key"])
+    scenario["assessments"].append(
+        Assessment(**entry, likelihood=d["likelihood"], note=d["note"], on=d["on"])
     )
 
 
@@ -232,6 +308,7 @@ def _recommendation_added(
             detail=d["detail"],
             audience=d["audience"],
             audience_name=names(d["audience"]) if d["audience"] else None,
+            on=d["on"],
         )
     )
 
@@ -294,6 +371,9 @@ def _target(view: TalksView, ref: str) -> dict[str, Any]:
     kind, _, key = ref.partition(":")
     if kind == "talks":
         return cast(dict[str, Any], view)
+    if kind == "assessment":
+        scenario = next(s for s in view["scenarios"] if s["key"] == key)
+        return cast(dict[str, Any], latest(scenario["assessments"]))
     entries: list[dict[str, Any]] = cast(Any, view)[_COLLECTIONS[kind]]
     if kind in ("stance", "motive"):
         return next(
@@ -319,6 +399,7 @@ _APPLY: dict[str, Callable[[TalksView, Data, Entry, ActorNames], None]] = {
     "StanceRecorded": _stance_recorded,
     "MotivationRecorded": _motivation_recorded,
     "ScenarioAdded": _scenario_added,
+    "ScenarioAssessed": _scenario_assessed,
     "RecommendationAdded": _recommendation_added,
     "DevelopmentRecorded": _development_recorded,
     "EntryAmended": _entry_amended,

@@ -66,7 +66,9 @@ class Timeline(Application[UUID]):
         self.mapper: PydanticMapper
         self.author = author
         self.views = cast(SQLiteViews, self.factory.tracking_recorder(views_class))
-        self.queries = Queries(self.views, lambda _: self.catch_up())
+        self.queries = Queries(
+            self.views, lambda _: self.catch_up(), self.talks_records
+        )
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # Only the settings decide where events go: a stray PERSISTENCE_MODULE
@@ -129,9 +131,13 @@ class Timeline(Application[UUID]):
         self._save_new(talks, what=f"talks {slug!r}")
 
     def add_agenda_item(
-        self, slug: str, key: str, title: str, detail: str | None = None
-    ) -> None:
-        self._update(slug, lambda t: t.add_agenda_item(key, title, detail, self.author))
+        self, slug: str, key: str, title: str, detail: str | None = None,
+        on: str | None = None,
+    ) -> None:  # fmt: skip
+        date = optional_date(on)
+        self._update(
+            slug, lambda t: t.add_agenda_item(key, title, detail, self.author, on=date)
+        )
 
     def record_stance(
         self,
@@ -149,12 +155,32 @@ class Timeline(Application[UUID]):
             ),
         )
 
-    def record_motivation(self, slug: str, actor: str, text: str) -> None:
+    def record_motivation(
+        self, slug: str, actor: str, text: str, on: str | None = None
+    ) -> None:
         self._require_actors([actor])
-        self._update(slug, lambda t: t.record_motivation(actor, text, self.author))
+        date = optional_date(on)
+        self._update(
+            slug, lambda t: t.record_motivation(actor, text, self.author, on=date)
+        )
 
-    def add_scenario(self, slug: str, key: str, outcome: str, impact: str) -> None:
-        self._update(slug, lambda t: t.add_scenario(key, outcome, impact, self.author))
+    def add_scenario(
+        self, slug: str, key: str, outcome: str, impact: str, on: str | None = None
+    ) -> None:
+        date = optional_date(on)
+        self._update(
+            slug, lambda t: t.add_scenario(key, outcome, impact, self.author, on=date)
+        )
+
+    def assess_scenario(
+        self, slug: str, key: str, likelihood: str, note: str | None = None,
+        on: str | None = None,
+    ) -> None:  # fmt: skip
+        date = optional_date(on)
+        self._update(
+            slug,
+            lambda t: t.assess_scenario(key, likelihood, note, date, self.author),
+        )
 
     def add_recommendation(
         self,
@@ -164,12 +190,14 @@ class Timeline(Application[UUID]):
         outcome: str | None = None,
         detail: str | None = None,
         audience: str | None = None,
+        on: str | None = None,
     ) -> None:
         self._require_actors([audience] if audience else [])
+        date = optional_date(on)
         self._update(
             slug,
             lambda t: t.add_recommendation(
-                key, title, outcome, detail, audience, self.author
+                key, title, outcome, detail, audience, self.author, on=date
             ),
         )
 
@@ -210,11 +238,18 @@ class Timeline(Application[UUID]):
         self.views.reset(list(names))
         return self.catch_up(progress)
 
-    def history(self, slug: str) -> list[HistoryEntry]:
-        notifications = self.views.stream(talks_id(slug))
-        if not notifications:
+    def talks_records(self, slug: str) -> list[EventRecord]:
+        """Every stored event of talks ``slug``, as the views read events."""
+        return [self.mapper.to_record(n) for n in self.views.stream(talks_id(slug))]
+
+    def history(self, slug: str, as_of: str | None = None) -> list[HistoryEntry]:
+        """Every event of talks ``slug`` (recorded by ``as_of``), in order."""
+        records = self.talks_records(slug)
+        if not records:
             raise no_talks(slug)
-        return [_history_entry(self.mapper.to_record(n)) for n in notifications]
+        return [
+            _history_entry(r) for r in records if not as_of or r.recorded_at <= as_of
+        ]
 
     def event_count(self) -> int:
         return self.recorder.max_notification_id() or 0

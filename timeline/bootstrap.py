@@ -13,7 +13,7 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
 from events.errors import StoreError
 from projections.sqlite import SQLiteViews
-from timeline.queries import Queries
+from timeline.queries import Queries, Records
 from timeline.settings import Settings
 
 if TYPE_CHECKING:
@@ -35,18 +35,21 @@ def open_timeline(settings: Settings) -> Timeline:
         return Timeline(env=env, author=settings.author, views_class=SQLiteViews)
 
 
-def open_queries(settings: Settings, catch_up: Callable[[int], object]) -> Queries:
+def open_queries(
+    settings: Settings, catch_up: Callable[[int], object], records: Records
+) -> Queries:
     """Open the views alone: a query that finds them current loads nothing more.
 
     ``catch_up(lag)`` is called (and may open the full application) only when
-    the store holds ``lag`` events the views have not applied yet.
+    the store holds ``lag`` events the views have not applied yet; ``records``
+    only when a talks must be folded again from its events (``show --as-of``).
     """
     with _store_errors(settings.db_path):
         datastore = SQLiteDatastore(str(settings.db_path), lock_timeout=LOCK_TIMEOUT)
         SQLiteApplicationRecorder(datastore).create_table()
         views = SQLiteViews(datastore)
         views.create_table()
-        return Queries(views, catch_up)
+        return Queries(views, catch_up, records)
 
 
 @contextmanager

@@ -34,6 +34,7 @@ class CaseAgendaItem(_Strict):
     key: str | None = None
     title: str
     detail: str | None = None
+    on: str | None = None
 
 
 class CaseStance(_Strict):
@@ -46,12 +47,21 @@ class CaseStance(_Strict):
 class CaseMotivation(_Strict):
     actor: str
     text: str
+    on: str | None = None
+
+
+class CaseAssessment(_Strict):
+    likelihood: str
+    note: str | None = None
+    on: str | None = None
 
 
 class CaseScenario(_Strict):
     key: str | None = None
     outcome: str
     impact: str
+    on: str | None = None
+    assessments: list[CaseAssessment] = Field(default_factory=list)
 
 
 class CaseRecommendation(_Strict):
@@ -62,6 +72,7 @@ class CaseRecommendation(_Strict):
     outcome: str | None = None
     detail: str | None = None
     audience: str | None = Field(default=None, alias="for")
+    on: str | None = None
 
 
 class CaseDevelopment(_Strict):
@@ -171,8 +182,9 @@ def record_case(app: Timeline, case: Case) -> bool:
     )
     for item in spec.agenda:
         talks.add_agenda_item(
-            item.key or slugify(item.title), item.title, item.detail, by
-        )
+            item.key or slugify(item.title), item.title, item.detail, by,
+            on=optional_date(item.on),
+        )  # fmt: skip
     for stance in spec.stances:
         talks.record_stance(
             stance.actor,
@@ -182,14 +194,19 @@ def record_case(app: Timeline, case: Case) -> bool:
             by,
         )
     for motive in spec.motivations:
-        talks.record_motivation(motive.actor, motive.text, by)
-    for scenario in spec.scenarios:
-        talks.add_scenario(
-            scenario.key or slugify(scenario.outcome),
-            scenario.outcome,
-            scenario.impact,
-            by,
+        talks.record_motivation(
+            motive.actor, motive.text, by, on=optional_date(motive.on)
         )
+    for scenario in spec.scenarios:
+        key = scenario.key or slugify(scenario.outcome)
+        talks.add_scenario(
+            key, scenario.outcome, scenario.impact, by, on=optional_date(scenario.on)
+        )
+        for assessment in scenario.assessments:
+            talks.assess_scenario(
+                key, assessment.likelihood, assessment.note,
+                optional_date(assessment.on), by,
+            )  # fmt: skip
     for rec in spec.recommendations:
         talks.add_recommendation(
             rec.key or slugify(rec.title),
@@ -198,6 +215,7 @@ def record_case(app: Timeline, case: Case) -> bool:
             rec.detail,
             rec.audience,
             by,
+            on=optional_date(rec.on),
         )
     for development in spec.developments:
         talks.record_development(

@@ -8,26 +8,90 @@ current view needs neither pydantic nor the event models.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
+from datetime import UTC, datetime
 
 from events.errors import InvalidInput, NotFound
 from projections.actors import ActorView
-from projections.snapshot import Snapshot
-from projections.sqlite import EntryRow, SearchHit, SQLiteViews, TalksRow, ViewStatus
+from projections.changes import Change, change_of
+from projections.records import EventRecord
+from projections.snapshot import SCHEMA_VERSION, Snapshot
+from projections.sqlite import (
+    NOW,
+    EntryRow,
+    SearchHit,
+    SQLiteViews,
+    State,
+    TalksRow,
+    ViewStatus,
+)
 from projections.sqlite.search import match_expression
-from projections.talks import TalksView
+from projections.sqlite.versions import timeline_entry
+from projections.talks import TalksView, at_date, rebuild
+from timeline.clocks import record_time, stored_time, valid_date
+
+Records = Callable[[str], list[EventRecord]]
+"""Every stored event of talks SLUG, as plain data (loads the event models)."""
 
 
 class Queries:
-    def __init__(self, views: SQLiteViews, catch_up: Callable[[int], object]) -> None:
+    def __init__(
+        self,
+        views: SQLiteViews,
+        catch_up: Callable[[int], object],
+        records: Records,
+    ) -> None:
         self.views = views
         self._catch_up = catch_up
+        self._records = records
 
-    def talks_view(self, slug: str) -> TalksView:
+    def state(
+        self,
+        *,
+        as_of: str | None = None,
+        at: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+    ) -> State:
+        """The clocks a query reads by, from the user's text, checked."""
+        lower = valid_date(since, "--since").lower.isoformat() if since else None
+        upper = valid_date(until, "--until").upper.isoformat() if until else None
+        if lower and upper and lower > upper:
+            raise InvalidInput(f"--since {since} is after --until {until}")
+        return State(
+            as_of=self.record_time(as_of, "--as-of") if as_of else None,
+            at=valid_date(at, "--at").upper.isoformat() if at else None,
+            since=lower,
+            until=upper,
+        )
+
+    def record_time(self, text: str, option: str, *, before_start: bool = False) -> str:
+        """A record time the store can answer for: not in the future, and
+        (unless ``before_start``) not before the first entry was recorded."""
+        self.refresh()
+        now = datetime.now(UTC)
+        moment = record_time(text, option, now)
+        if moment > stored_time(now):
+            raise InvalidInput(f"{option} {text} is in the future")
+        first = self.views.first_recorded()
+        if not before_start and (first is None or moment < first):
+            began = f"began at {first}" if first else "is empty"
+            raise InvalidInput(f"{option} {text} is before the record: it {began}")
+        return moment
+
+    def talks_view(self, slug: str, state: State = NOW) -> TalksView:
+        """The view of talks ``slug``; as of a record time, as it stood then:
+        a talks changed since is folded again from its events up to then."""
         self.refresh()
         view = self.views.talks(slug)
         if view is None:
             raise no_talks(slug)
-        return view
+        if state.as_of and self.views.recorded_at(view["last_position"]) > state.as_of:
+            records = [r for r in self._records(slug) if r.recorded_at <= state.as_of]
+            view = rebuild(records, self.views.actor_name)
+            if view is None:
+                raise NotFound(f"talks {slug!r} were not recorded yet at {state.as_of}")
+        return at_date(view, state.at) if state.at else view
 
     def talks_list(self) -> list[TalksRow]:
         self.refresh()
@@ -38,11 +102,33 @@ class Queries:
         return self.views.actors()
 
     def timeline(
-        self, *, slug: str | None = None, actor: str | None = None,
-        kind: str | None = None, limit: int | None = None,
+        self, state: State = NOW, *, slug: str | None = None,
+        actor: str | None = None, kind: str | None = None, limit: int | None = None,
     ) -> list[EntryRow]:  # fmt: skip
         self._require_talks(slug)
-        return self.views.timeline(slug=slug, actor=actor, kind=kind, limit=limit)
+        return self.views.timeline(
+            state, slug=slug, actor=actor, kind=kind, limit=limit
+        )
+
+    def stances(
+        self, slug: str, actor: str | None = None, state: State = NOW
+    ) -> list[EntryRow]:
+        """Every stance recorded in talks ``slug`` (of ``actor``), with its
+        valid and record time, retracted ones flagged."""
+        self._require_talks(slug)
+        return self.views.stances(slug, actor, state)
+
+    def changes(self, slug: str, since: str, until: str | None = None) -> list[Change]:
+        """What changed in talks ``slug`` after record time ``since`` and by
+        ``until`` (default: now), in the order recorded."""
+        self._require_talks(slug)
+        after = self.record_time(since, "--from", before_start=True)
+        upto = self.record_time(until, "--to", before_start=True) if until else (
+            stored_time(datetime.now(UTC))
+        )  # fmt: skip
+        if after > upto:
+            raise InvalidInput(f"--from {since} is after --to {until}")
+        return [change_of(v, b) for v, b in self.views.changes(slug, after, upto)]
 
     def search(self, query: str, slug: str | None = None) -> list[SearchHit]:
         if not match_expression(query):
@@ -50,10 +136,28 @@ class Queries:
         self._require_talks(slug)
         return self.views.search(query, slug)
 
-    def snapshot(self, slug: str | None = None) -> Snapshot:
-        """Talks ``slug`` (or every talks) as the views hold them now, whole."""
+    def snapshot(self, slug: str | None = None, state: State = NOW) -> Snapshot:
+        """Talks ``slug`` (or every talks) as the views hold them now, whole;
+        or as they stood at record time ``state.as_of``."""
         self._require_talks(slug)
-        return self.views.snapshot(slug)
+        if not state.as_of:
+            return self.views.snapshot(slug)
+        talks = []
+        for row in self.views.talks_list():  # in the order opened
+            if slug in (None, row["slug"]):
+                with suppress(NotFound):  # a talks opened later is left out
+                    talks.append(self.talks_view(row["slug"], state))
+        if slug and not talks:
+            raise NotFound(f"talks {slug!r} were not recorded yet at {state.as_of}")
+        return Snapshot(
+            schema_version=SCHEMA_VERSION,
+            position=max((view["last_position"] for view in talks), default=0),
+            recorded_at=state.as_of,
+            as_of=state.as_of,
+            actors=[a for a in self.views.actors() if a["recorded_at"] <= state.as_of],
+            talks=talks,
+            timeline=[timeline_entry(e) for e in self.views.timeline(state, slug=slug)],
+        )
 
     def status(self) -> list[ViewStatus]:
         return self.views.status()

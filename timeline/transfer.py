@@ -34,6 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from events import Actor, ConcurrencyConflict, InvalidInput, Talks, TimelineError
 from events.base import AggregateSnapshot, RecordedAggregate
 from events.talks import talks_id
+from projections.records import fixed_time
 
 if TYPE_CHECKING:
     from timeline.application import Timeline
@@ -71,9 +72,12 @@ class LoggedEvent(BaseModel):
         )
 
 
-def event_log(app: Timeline, slug: str | None = None) -> Iterator[str]:
+def event_log(
+    app: Timeline, slug: str | None = None, as_of: str | None = None
+) -> Iterator[str]:
     """Every stored event as a line of JSON, in the order stored: of the whole
-    store, or of talks ``slug`` and every registered actor."""
+    store, or of talks ``slug`` and every registered actor; with ``as_of``,
+    only those recorded by then."""
     wanted = str(talks_id(slug)) if slug else None
     position = 0
     while rows := app.views.stored_after(position, 10_000):
@@ -83,6 +87,8 @@ def event_log(app: Timeline, slug: str | None = None) -> Iterator[str]:
                 continue
             data = orjson.loads(state)
             recorded_at, recorded_by = data.pop("timestamp"), data.pop("recorded_by")
+            if as_of and fixed_time(recorded_at) > as_of:
+                continue
             yield orjson.dumps({
                 "position": position, "id": f"{aggregate}/{version}",
                 "aggregate_id": aggregate, "version": version,
@@ -238,19 +244,23 @@ def _reissue(aggregate: RecordedAggregate | None, event: Any) -> RecordedAggrega
     talks = aggregate
     commands: dict[type, Callable[[], object]] = {
         Talks.AgendaItemAdded: lambda: talks.add_agenda_item(
-            event.key, event.title, event.detail, by
+            event.key, event.title, event.detail, by, on=event.on
         ),
         Talks.StanceRecorded: lambda: talks.record_stance(
             event.actor, event.position, event.interests, event.on, by
         ),
         Talks.MotivationRecorded: lambda: talks.record_motivation(
-            event.actor, event.text, by
+            event.actor, event.text, by, on=event.on
         ),
         Talks.ScenarioAdded: lambda: talks.add_scenario(
-            event.key, event.outcome, event.impact, by
+            event.key, event.outcome, event.impact, by, on=event.on
+        ),
+        Talks.ScenarioAssessed: lambda: talks.assess_scenario(
+            event.key, event.likelihood, event.note, event.on, by
         ),
         Talks.RecommendationAdded: lambda: talks.add_recommendation(
-            event.key, event.title, event.outcome, event.detail, event.audience, by
+            event.key, event.title, event.outcome, event.detail, event.audience, by,
+            on=event.on,
         ),
         Talks.DevelopmentRecorded: lambda: talks.record_development(
             event.on, event.text, event.sources, by

@@ -22,19 +22,29 @@ from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
 from events.errors import NotFound
 from projections.actors import ActorView
-from projections.entries import Applied
+from projections.entries import MAIN_FIELD, Applied
 from projections.records import EventRecord
 from projections.snapshot import SCHEMA_VERSION, Snapshot
 from projections.sqlite.documents import ActorRegistry, TalksDocuments, TalksRow
 from projections.sqlite.search import SearchHit, SearchIndex
-from projections.sqlite.versions import EntryRow, VersionedEntries, timeline_entry
+from projections.sqlite.versions import (
+    NOW,
+    EntryRow,
+    State,
+    VersionedEntries,
+    timeline_entry,
+)
 from projections.talks import TalksView
 
-__all__ = ["EntryRow", "SQLiteViews", "SearchHit", "TalksRow", "ViewStatus"]
+__all__ = [
+    "NOW", "EntryRow", "SQLiteViews", "SearchHit", "State", "TalksRow", "ViewStatus",
+]  # fmt: skip
 
 
 class SQLiteProjection(Protocol):
     name: str
+    revision: int
+    """Raised when the view's rows change shape while its tables do not."""
 
     def create(self) -> list[str]:
         """Every table and index of the view."""
@@ -101,9 +111,9 @@ WHERE originator_id = ? ORDER BY originator_version"""
 
 ACTORS = ActorRegistry()
 TALKS = TalksDocuments()
-TIMELINE = VersionedEntries("timeline", frozenset({"talks", "stance", "development"}))
+TIMELINE = VersionedEntries("timeline", frozenset(MAIN_FIELD))  # every kind
 STANCES = VersionedEntries("stances", frozenset({"stance"}))
-SCENARIOS = VersionedEntries("scenarios", frozenset({"scenario"}))
+SCENARIOS = VersionedEntries("scenarios", frozenset({"scenario", "assessment"}))
 SEARCH = SearchIndex()
 
 
@@ -250,22 +260,35 @@ class SQLiteViews(SQLiteTrackingRecorder):
             return ACTORS.all(c)
 
     def timeline(
-        self, *, slug: str | None = None, actor: str | None = None,
-        kind: str | None = None, limit: int | None = None,
+        self, state: State = NOW, *, slug: str | None = None,
+        actor: str | None = None, kind: str | None = None, limit: int | None = None,
     ) -> list[EntryRow]:  # fmt: skip
         with self.datastore.transaction(commit=False) as c:
-            return TIMELINE.current_rows(
-                c, slug=slug, actor=actor, kind=kind, limit=limit
+            return TIMELINE.rows(
+                c, state, slug=slug, actor=actor, kind=kind, limit=limit
             )
 
-    def stances(self, slug: str, actor: str | None = None) -> list[EntryRow]:
+    def stances(
+        self, slug: str, actor: str | None = None, state: State = NOW
+    ) -> list[EntryRow]:
+        """Every stance of talks ``slug`` that stood (retracted ones flagged)."""
         with self.datastore.transaction(commit=False) as c:
-            return STANCES.current_rows(c, slug=slug, actor=actor,
-                                        include_retracted=True)  # fmt: skip
+            return STANCES.rows(c, state, slug=slug, actor=actor,
+                                include_retracted=True)  # fmt: skip
 
     def scenarios(self, slug: str) -> list[EntryRow]:
         with self.datastore.transaction(commit=False) as c:
-            return SCENARIOS.current_rows(c, slug=slug)
+            return SCENARIOS.rows(c, slug=slug)
+
+    def changes(
+        self, slug: str, after: str, until: str
+    ) -> list[tuple[EntryRow, EntryRow | None]]:
+        with self.datastore.transaction(commit=False) as c:
+            return TIMELINE.changes(c, slug, after, until)
+
+    def first_recorded(self) -> str | None:
+        with self.datastore.transaction(commit=False) as c:
+            return TIMELINE.first_recorded(c)
 
     def search(self, query: str, slug: str | None = None) -> list[SearchHit]:
         with self.datastore.transaction(commit=False) as c:
@@ -282,13 +305,26 @@ class SQLiteViews(SQLiteTrackingRecorder):
                 schema_version=SCHEMA_VERSION,
                 position=position,
                 recorded_at=orjson.loads(row[0])["timestamp"] if row else None,
+                as_of=None,
                 actors=ACTORS.all(c),
                 talks=TALKS.documents(c, slug),
                 timeline=[
                     timeline_entry(entry)
-                    for entry in TIMELINE.current_rows(c, slug=slug)
+                    for entry in TIMELINE.rows(c, slug=slug)
                 ],
             )
+
+    def recorded_at(self, position: int) -> str:
+        """When the event at ``position`` was recorded, as the views keep it."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT state FROM stored_events WHERE rowid = ?", (position,))
+            row = c.fetchone()
+        return EventRecord.from_state(0, "", 0, "", orjson.loads(row[0])).recorded_at
+
+    def actor_name(self, code: str) -> str:
+        """The display name of an actor code, as the talks view shows it."""
+        with self.datastore.transaction(commit=False) as c:
+            return TalksDocuments.actor_name(c, code)
 
     def stored_after(
         self, position: int, limit: int
@@ -373,5 +409,6 @@ class SQLiteViews(SQLiteTrackingRecorder):
 
 
 def _fingerprint(projection: SQLiteProjection) -> str:
-    """Changes whenever the view's tables do."""
-    return hashlib.sha256("\n".join(projection.create()).encode()).hexdigest()[:16]
+    """Changes whenever the view's tables (or its revision) do."""
+    text = "\n".join([*projection.create(), f"revision {projection.revision}"])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

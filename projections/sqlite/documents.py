@@ -27,6 +27,8 @@ class TalksRow(TypedDict):
 class _Documents:
     """A view of whole documents: no index to defer while it replays."""
 
+    revision = 1
+
     def replay_started(self) -> list[str]:
         return []
 
@@ -76,6 +78,7 @@ class TalksDocuments(_Documents):
     """
 
     name = "talks"
+    revision = 2  # scenarios hold their assessments; every entry may be dated
 
     def create(self) -> list[str]:
         return [
@@ -89,12 +92,8 @@ class TalksDocuments(_Documents):
         return ["DROP TABLE IF EXISTS talks_view"]
 
     def apply(self, c: SQLiteCursor, batch: Batch, replaying: bool = False) -> None:
-        from events import country_name, is_country_code
-
         def names(code: str) -> str:
-            if is_country_code(code):
-                return country_name(code)
-            return ActorRegistry.name_of(c, code) or code
+            return self.actor_name(c, code)
 
         talks: dict[str, TalksView] = {}
         for item in batch:
@@ -113,6 +112,15 @@ class TalksDocuments(_Documents):
                 for i, v in talks.items()
             ],
         )  # fmt: skip
+
+    @staticmethod
+    def actor_name(c: SQLiteCursor, code: str) -> str:
+        """A state's name from ISO 3166; anyone else's from the registry."""
+        from events import country_name, is_country_code
+
+        if is_country_code(code):
+            return country_name(code)
+        return ActorRegistry.name_of(c, code) or code
 
     @staticmethod
     def one(c: SQLiteCursor, slug: str) -> TalksView | None:

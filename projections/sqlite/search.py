@@ -61,6 +61,7 @@ class SearchHit(TypedDict):
 
 class SearchIndex:
     name = "search"
+    revision = 1
 
     def create(self) -> list[str]:
         return [

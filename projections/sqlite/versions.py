@@ -2,10 +2,12 @@
 
 Each row is one version of one entry. ``version_from`` is the store position
 of the event that made the version, ``version_to`` that of the event that
-superseded it (NULL while it is current). The current view is
-``version_to IS NULL``; the view as of position P is
-``version_from <= P AND (version_to IS NULL OR version_to > P)``. Nothing is
-ever updated but ``version_to``, and nothing is deleted.
+superseded it (NULL while it is current); ``recorded_at`` and
+``superseded_at`` are the record times of those two events. The current view
+is ``version_to IS NULL``; the view as it stood at record time T is
+``recorded_at <= T AND (superseded_at IS NULL OR superseded_at > T)``, an
+indexed lookup, never a replay. Nothing is ever updated but ``version_to``
+and ``superseded_at``, and nothing is deleted.
 """
 
 from __future__ import annotations
@@ -26,9 +28,30 @@ Batch = Sequence[Applied]
 COLUMNS = (
     "entry_id, version_from, version_to, talks_id, slug, kind, ref, "
     "valid_text, valid_lower, valid_upper, sort_key, text, fields, retracted, "
-    "recorded_at, recorded_by"
+    "recorded_at, recorded_by, reason, superseded_at"
 )
 UNDATED = "~"  # sort key of undated entries: after every date, as "~" > "9"
+REPEATED_KINDS = ("stance", "motive", "assessment")
+"""Kinds of which the latest of the same reference holds (an actor's stance)."""
+
+
+class State(NamedTuple):
+    """Which versions a query reads: as they stand now, or as they stood at
+    record time ``as_of``; with ``at``, the world as of that valid day."""
+
+    as_of: str | None = None
+    """RFC 3339 UTC with microseconds, as the rows keep record times."""
+    at: str | None = None
+    """An ISO day: entries dated later are left out; of an actor's stances
+    (a scenario's assessments) the one in force then is kept."""
+    since: str | None = None
+    """An ISO day: only entries dated on or after it (undated ones are left out)."""
+    until: str | None = None
+    """An ISO day: only entries dated on or before it (undated ones are left out)."""
+
+
+NOW = State()
+"""The views as they stand now."""
 
 
 class EntryRow(TypedDict):
@@ -49,10 +72,15 @@ class EntryRow(TypedDict):
     retracted: bool
     recorded_at: str
     recorded_by: str
+    reason: str | None
+    """Why an amendment or a retraction made this version."""
+    superseded_at: str | None
 
 
 class VersionedEntries:
     """Every version of the entries of some kinds, with the actors they concern."""
+
+    revision = 1
 
     def __init__(self, name: str, kinds: frozenset[str]) -> None:
         self.name = name
@@ -69,9 +97,9 @@ class VersionedEntries:
             " kind TEXT NOT NULL, ref TEXT NOT NULL, valid_text TEXT,"
             " valid_lower TEXT, valid_upper TEXT, sort_key TEXT NOT NULL,"
             " text TEXT NOT NULL, fields TEXT NOT NULL, retracted INTEGER NOT NULL,"
-            " recorded_at TEXT NOT NULL, recorded_by TEXT NOT NULL)",
-            f"CREATE INDEX IF NOT EXISTS {t}_current_ref"
-            f" ON {t} (talks_id, ref, entry_id) WHERE version_to IS NULL",
+            " recorded_at TEXT NOT NULL, recorded_by TEXT NOT NULL, reason TEXT,"
+            " superseded_at TEXT)",
+            f"CREATE INDEX IF NOT EXISTS {t}_ref ON {t} (talks_id, ref, entry_id)",
             # The actors each version of an entry concerns, in timeline order.
             f"CREATE TABLE IF NOT EXISTS {t}_actors ("
             " actor TEXT NOT NULL, slug TEXT NOT NULL, sort_key TEXT NOT NULL,"
@@ -83,17 +111,18 @@ class VersionedEntries:
         ]
 
     def _query_indexes(self) -> list[str]:
-        """Indexes in timeline order over the current versions, for queries."""
-        t, current = self.table, "WHERE version_to IS NULL"
+        """Indexes in timeline order over every version, for queries now and
+        as of any record time (superseded versions are few: amendments and
+        retractions), and by record time, for diffs."""
+        t = self.table
         return [
-            f"CREATE INDEX IF NOT EXISTS {t}_current_order"
-            f" ON {t} (sort_key, entry_id) {current}",
-            f"CREATE INDEX IF NOT EXISTS {t}_current_slug"
-            f" ON {t} (slug, sort_key, entry_id) {current}",
-            f"CREATE INDEX IF NOT EXISTS {t}_actors_current"
-            f" ON {t}_actors (actor, sort_key, entry_id) {current}",
-            f"CREATE INDEX IF NOT EXISTS {t}_actors_current_slug"
-            f" ON {t}_actors (actor, slug, sort_key, entry_id) {current}",
+            f"CREATE INDEX IF NOT EXISTS {t}_order ON {t} (sort_key, entry_id)",
+            f"CREATE INDEX IF NOT EXISTS {t}_slug ON {t} (slug, sort_key, entry_id)",
+            f"CREATE INDEX IF NOT EXISTS {t}_recorded ON {t} (recorded_at)",
+            f"CREATE INDEX IF NOT EXISTS {t}_actors_order"
+            f" ON {t}_actors (actor, sort_key, entry_id)",
+            f"CREATE INDEX IF NOT EXISTS {t}_actors_slug"
+            f" ON {t}_actors (actor, slug, sort_key, entry_id)",
         ]
 
     def drop(self) -> list[str]:
@@ -102,8 +131,7 @@ class VersionedEntries:
 
     def replay_started(self) -> list[str]:
         return [f"DROP INDEX IF EXISTS {self.table}{suffix}" for suffix in (
-            "_current_order", "_current_slug", "_actors_current",
-            "_actors_current_slug",
+            "_order", "_slug", "_recorded", "_actors_order", "_actors_slug",
         )]  # fmt: skip
 
     def replay_finished(self) -> list[str]:
@@ -140,11 +168,15 @@ class VersionedEntries:
             current = self._current(c, item.talks_id, change.ref)
             if current is None:
                 continue  # the entry's kind is kept, but it came before this table
-            for table in (self.table, f"{self.table}_actors"):
-                c.execute(  # by primary key (of both tables)
-                    f"UPDATE {table} SET version_to = ? WHERE version_from = ?",
-                    (item.position, current["version_from"]),
-                )
+            c.execute(  # by primary key (of both tables)
+                f"UPDATE {self.table} SET version_to = ?, superseded_at = ?"
+                " WHERE version_from = ?",
+                (item.position, e.recorded_at, current["version_from"]),
+            )
+            c.execute(
+                f"UPDATE {self.table}_actors SET version_to = ? WHERE version_from = ?",
+                (item.position, current["version_from"]),
+            )
             fields = dict(current["fields"])
             if isinstance(change, Amended):
                 fields.update(change.changes)
@@ -157,9 +189,10 @@ class VersionedEntries:
 
     # -- queries ----------------------------------------------------------------
 
-    def current_rows(
+    def rows(
         self,
         c: SQLiteCursor,
+        state: State = NOW,
         *,
         slug: str | None = None,
         actor: str | None = None,
@@ -167,39 +200,94 @@ class VersionedEntries:
         include_retracted: bool = False,
         limit: int | None = None,
     ) -> list[EntryRow]:
-        """Current versions in timeline order: dated ones by their first day,
-        undated ones last, each group in the order recorded.
+        """Versions standing in ``state``, in timeline order: dated ones by
+        their first day, undated ones last, each group in the order recorded.
 
         Every combination of filters walks an index in that order, so a
         ``limit`` stops the scan early however large the store.
         """
         t = self.table
-        params: list[Any] = []
+        params: dict[str, Any] = {**state._asdict(), "actor": actor, "slug": slug,
+                                  "kind": kind, "limit": limit}  # fmt: skip
         if actor:
             sql = (
                 f"SELECT t.* FROM {t}_actors a JOIN {t} t"
-                " ON t.version_from = a.version_from"
-                " WHERE a.version_to IS NULL AND a.actor = ?"
+                " ON t.version_from = a.version_from WHERE a.actor = :actor"
             )
-            params.append(actor)
-            order, prefix = " ORDER BY a.sort_key, a.entry_id", "a."
+            prefix = "a."
         else:
-            sql = f"SELECT t.* FROM {t} t WHERE t.version_to IS NULL"
-            order, prefix = " ORDER BY t.sort_key, t.entry_id", "t."
+            sql, prefix = f"SELECT t.* FROM {t} t WHERE 1", "t."
+        sql += f" AND {_standing('t', state)}"
         if slug:
-            sql += f" AND {prefix}slug = ?"
-            params.append(slug)
+            sql += f" AND {prefix}slug = :slug"
         if not include_retracted:
             sql += " AND t.retracted = 0"
         if kind:
-            sql += " AND t.kind = ?"
-            params.append(kind)
-        sql += order
+            sql += " AND t.kind = :kind"
+        if state.since:
+            sql += " AND t.valid_upper >= :since"
+        if state.until:
+            sql += " AND t.valid_lower <= :until"
+        if state.at:
+            sql += " AND (t.valid_lower IS NULL OR t.valid_lower <= :at)"
+            sql += f" AND {self._in_force(state)}"
+        sql += f" ORDER BY {prefix}sort_key, {prefix}entry_id"
         if limit:
-            sql += " LIMIT ?"
-            params.append(limit)
+            sql += " LIMIT :limit"
         c.execute(sql, params)
         return [_entry_row(row) for row in c.fetchall()]
+
+    def _in_force(self, state: State) -> str:
+        """Of an actor's stances (a scenario's assessments) not dated after
+        ``at``, only the one in force then holds: the latest dated, undated ones
+        counting as older, and among equals the latest recorded. Entries of
+        other kinds all hold."""
+        return (
+            f"(t.kind NOT IN {REPEATED_KINDS} OR NOT EXISTS ("
+            f" SELECT 1 FROM {self.table} n WHERE n.talks_id = t.talks_id"
+            f" AND n.ref = t.ref AND {_standing('n', state)} AND n.retracted = 0"
+            " AND (n.valid_lower IS NULL OR n.valid_lower <= :at)"
+            " AND (COALESCE(n.valid_lower, ''), n.entry_id)"
+            " > (COALESCE(t.valid_lower, ''), t.entry_id)))"
+        )
+
+    def changes(
+        self, c: SQLiteCursor, slug: str, after: str, until: str
+    ) -> list[tuple[EntryRow, EntryRow | None]]:
+        """Each version of an entry of talks ``slug`` recorded after ``after``
+        and by ``until`` (record times), in the order recorded, with the version
+        it superseded: for a new stance (assessment), the one that stood before."""
+        t = self.table
+        c.execute(
+            f"SELECT * FROM {t} WHERE recorded_at > ? AND recorded_at <= ?"
+            " AND slug = ? ORDER BY version_from",
+            (after, until, slug),
+        )
+        found = [_entry_row(row) for row in c.fetchall()]
+        return [(row, self._before(c, row)) for row in found]
+
+    def _before(self, c: SQLiteCursor, row: EntryRow) -> EntryRow | None:
+        """The version that stood for ``row``'s reference just before it."""
+        if row["version_from"] != row["entry_id"]:  # an amendment or retraction
+            where, params = "entry_id = ? AND version_to = ?", [row["entry_id"]]
+        elif row["kind"] in REPEATED_KINDS:
+            where = ("entry_id < ? AND version_from < ? AND retracted = 0"
+                     " AND (version_to IS NULL OR version_to > ?)")  # fmt: skip
+            params = [row["entry_id"], row["version_from"]]
+        else:
+            return None
+        c.execute(
+            f"SELECT * FROM {self.table} WHERE talks_id = ? AND ref = ? AND {where}"
+            " ORDER BY entry_id DESC LIMIT 1",
+            [row["talks_id"], row["ref"], *params, row["version_from"]],
+        )
+        found = c.fetchone()
+        return _entry_row(found) if found else None
+
+    def first_recorded(self, c: SQLiteCursor) -> str | None:
+        """The record time of the earliest entry: when the record began."""
+        c.execute(f"SELECT MIN(recorded_at) FROM {self.table}")
+        return cast(str | None, c.fetchone()[0])
 
     # -- helpers ------------------------------------------------------------------
 
@@ -225,7 +313,7 @@ class VersionedEntries:
 
 INSERT = (
     "INSERT INTO {table} (" + COLUMNS + ") VALUES"
-    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)"
 )
 
 
@@ -236,6 +324,16 @@ class Version(NamedTuple):
     """Its row of the entry table, in the order of :data:`COLUMNS`."""
     actors: list[tuple[Any, ...]]
     """Its rows of the ``*_actors`` table."""
+
+
+def _standing(alias: str, state: State) -> str:
+    """SQL: the version of an entry that stood now, or at ``state.as_of``."""
+    if state.as_of is None:
+        return f"{alias}.version_to IS NULL"
+    return (
+        f"{alias}.recorded_at <= :as_of"
+        f" AND ({alias}.superseded_at IS NULL OR {alias}.superseded_at > :as_of)"
+    )
 
 
 def _version(
@@ -250,7 +348,7 @@ def _version(
     values = (
         entry_id, version_from, None, talks_id, slug, kind, ref, on or None, lower,
         upper, sort_key, main_text(kind, fields), fields_json, int(retracted),
-        e.recorded_at, e.recorded_by,
+        e.recorded_at, e.recorded_by, e.data.get("reason"),
     )  # fmt: skip
     actors = [(actor, slug, sort_key, entry_id, version_from)
               for actor in _actors(kind, fields)]  # fmt: skip

@@ -125,7 +125,7 @@ def test_json_export_is_the_snapshot_of_the_views(dated: Path) -> None:
     assert list(snapshot) == [
         "schema_version", "position", "recorded_at", "actors", "talks", "timeline",
     ]  # fmt: skip
-    assert snapshot["schema_version"] == 1
+    assert snapshot["schema_version"] == 2
     assert snapshot["position"] == stored_count(dated) == log[-1]["position"]
     assert snapshot["recorded_at"] == log[-1]["recorded_at"]
     assert snapshot["talks"] == [as_json("show", DEMO)]

@@ -210,9 +210,15 @@ def test_search_syntax_is_taken_as_words(demo: Path, query: str) -> None:
 
 def test_events_json(demo: Path) -> None:
     rows_ = as_json("events")
-    assert [(r["kind"], r["ref"]) for r in rows_] == [
-        ("talks", "talks"), ("stance", "stance:CHN"), ("stance", "stance:UKR"),
+    assert [(r["kind"], r["ref"]) for r in rows_][:6] == [
+        ("talks", "talks"), ("agenda", "agenda:humanitarian-aid"),
+        ("agenda", "agenda:economic-cooperation"),
+        ("agenda", "agenda:regional-security"),
+        ("stance", "stance:CHN"), ("stance", "stance:UKR"),
     ]  # fmt: skip
+    assert {r["kind"] for r in rows_} == {
+        "talks", "agenda", "stance", "motive", "scenario", "recommendation",
+    }  # every kind of entry; the demo's are all undated: in the order recorded
     assert all(r["slug"] == DEMO and r["version_to"] is None for r in rows_)
     assert rows_[0]["text"].startswith("China and Ukraine Forge")
     assert rows_[0]["fields"]["parties"] == ["CHN", "UKR"]
@@ -228,9 +234,10 @@ def test_events_table(demo: Path) -> None:
 def test_events_of_an_actor(demo: Path) -> None:
     ok("stance", "record", DEMO, "western-nations", "--position", "Supportive")
     refs = [r["ref"] for r in as_json("events", "--actor", "CHN")]
-    assert refs == ["talks", "stance:CHN"]  # a party to the talks, and its stance
+    # a party to the talks, its stance and its motivation
+    assert refs == ["talks", "stance:CHN", "motive:CHN"]
     refs = [r["ref"] for r in as_json("events", "--actor", "western-nations")]
-    assert refs == ["stance:western-nations"]
+    assert refs == ["motive:western-nations", "stance:western-nations"]
     assert as_json("events", "--actor", "RUS") == []
 
 
@@ -253,7 +260,8 @@ def test_events_of_a_kind_in_valid_time_order(demo: Path) -> None:
 
 def test_events_leave_out_retracted_entries(demo: Path) -> None:
     ok("retract", DEMO, "stance:UKR", "--reason", "Not said")
-    assert [r["ref"] for r in as_json("events")] == ["talks", "stance:CHN"]
+    refs = [r["ref"] for r in as_json("events", "--kind", "stance")]
+    assert refs == ["stance:CHN"]
 
 
 def test_events_of_unknown_talks_is_an_error(demo: Path) -> None:
@@ -262,13 +270,21 @@ def test_events_of_unknown_talks_is_an_error(demo: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("kind", ["agenda", "scenario"])
-def test_events_of_a_kind_not_on_the_timeline_is_a_usage_error(
-    demo: Path, kind: str
-) -> None:
+@pytest.mark.parametrize("kind", ["agendas", "event", ""])
+def test_events_of_an_unknown_kind_is_a_usage_error(demo: Path, kind: str) -> None:
     result = run("events", "--kind", kind)
     assert result.exit_code == 2
     assert "Error:" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("kind", "count"),
+    [("agenda", 3), ("motive", 3), ("scenario", 3), ("recommendation", 6)],
+)
+def test_every_kind_of_entry_is_on_the_timeline(
+    demo: Path, kind: str, count: int
+) -> None:
+    assert len(as_json("events", "--kind", kind)) == count
 
 
 # -- help --------------------------------------------------------------------------

@@ -443,26 +443,29 @@ def test_timeline_orders_by_the_first_day_a_date_can_mean_undated_last(
     app.record_development(SLUG, "2024-07-01", "Opened")  # ties with the talks
     app.open_talks(OTHER, "Vienna Talks", "Vienna", ["UKR"])  # undated
     app.record_development(OTHER, "2023-12", "Announced")
-    app.add_scenario(SLUG, "truce", "Truce", "Calm")  # not a timeline kind
+    app.add_scenario(SLUG, "truce", "Truce", "Calm")  # undated: recorded last
+    app.add_agenda_item(OTHER, "aid", "Aid", on="2024-02")
 
     timeline = app.queries.timeline()
     assert [(r["slug"], r["ref"], r["valid_text"]) for r in timeline] == [
         (OTHER, "development:1", "2023-12"),
         (SLUG, "development:1", "2024"),
+        (OTHER, "agenda:aid", "2024-02"),
         (SLUG, "stance:CHN", "2024-03-05"),
         (SLUG, "talks", "2024-07"),
         (SLUG, "development:2", "2024-07-01"),
         (SLUG, "stance:UKR", None),
         (OTHER, "talks", None),
+        (SLUG, "scenario:truce", None),
     ]
     year = timeline[1]
     assert (year["valid_lower"], year["valid_upper"]) == ("2024-01-01", "2024-12-31")
-    month = timeline[3]
+    month = timeline[4]
     assert (month["valid_lower"], month["valid_upper"]) == ("2024-07-01", "2024-07-31")
     assert [r["text"] for r in timeline[:2]] == ["Announced", "Talks planned"]
 
     assert [r["ref"] for r in app.queries.timeline(slug=OTHER)] == [
-        "development:1", "talks",
+        "development:1", "agenda:aid", "talks",
     ]  # fmt: skip
     assert [r["ref"] for r in app.queries.timeline(kind="development")] == [
         "development:1", "development:1", "development:2",

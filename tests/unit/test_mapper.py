@@ -30,11 +30,12 @@ def every_talks_event() -> list[Any]:
         parties=["CHN", "UKR"], on=PartialDate.parse("2024-07"), summary=None,
         sources=["Xinhua"], recorded_by=BY,
     )  # fmt: skip
-    talks.add_agenda_item("aid", "Aid", "Food", BY)
+    talks.add_agenda_item("aid", "Aid", "Food", BY, on=PartialDate.parse("2024-07"))
     talks.record_stance("CHN", "Ceasefire", ["trade"], PartialDate.parse("2024"), BY)
     talks.record_stance("UKR", "Withdrawal", [], None, BY)
     talks.record_motivation("UKR", "Security", BY)
     talks.add_scenario("truce", "Truce", "Calm", BY)
+    talks.assess_scenario("truce", "very likely", "Both sides", None, BY)
     talks.add_recommendation("talk", "Talk", "Peace", None, "CHN", BY)
     talks.record_development(PartialDate.parse("2024-08-01"), "Truce", ["AP"], BY)
     talks.amend("stance:CHN", {"interests": ["a", "b"], "on": ""}, "r", BY)
@@ -57,7 +58,7 @@ def test_every_event_class_is_covered() -> None:
         if isinstance(value, type) and getattr(value, "TOPIC", "")
     }
     assert classes == expected
-    assert len(expected) == 10
+    assert len(expected) == 11
 
 
 @pytest.mark.parametrize("event", every_event(), ids=lambda e: type(e).__name__)
@@ -205,3 +206,31 @@ def test_current_version_is_stored_with_its_class_version() -> None:
     assert stored.topic == Ratified.TOPIC
     assert orjson.loads(stored.state)["class_version"] == 3
     assert mapper.to_domain_event(stored) == event
+
+
+@pytest.mark.parametrize(
+    ("name", "fields"),
+    [
+        ("AgendaItemAdded", {"key": "aid", "title": "Aid", "detail": None}),
+        ("MotivationRecorded", {"actor": "UKR", "text": "Security"}),
+        ("ScenarioAdded", {"key": "truce", "outcome": "Truce", "impact": "Calm"}),
+        ("RecommendationAdded", {"key": "talk", "title": "Talk", "outcome": None,
+                                 "detail": None, "audience": None}),
+    ],
+)  # fmt: skip
+def test_entries_stored_before_valid_dates_read_as_undated(
+    mapper: PydanticMapper, name: str, fields: dict[str, Any]
+) -> None:
+    """Version 1 of these events had no ``on``: read back, they are undated."""
+    cls = getattr(Talks, name)
+    state = {"timestamp": "2024-07-01T00:00:00Z", "recorded_by": BY, **fields}
+    stored = StoredEvent(
+        originator_id=uuid4(), originator_version=2, topic=cls.TOPIC,
+        state=mapper._seal(orjson.dumps(state)),
+    )  # fmt: skip
+    event = mapper.to_domain_event(stored)
+    assert type(event) is cls
+    assert event.on is None
+    record = mapper.record_of(1, str(stored.originator_id), 2, cls.TOPIC, stored.state)
+    assert record.data["on"] is None
+    assert mapper.to_stored_event(event).state != stored.state  # now with its version

@@ -56,6 +56,8 @@ VALUES: dict[str, list[Any]] = {
     "impact": ["Impact", "", "Other"],
     "on": ["2024", "2024-07-23", "", "2024-13", "2025-01"],
     "audience": ["CHN", "un", "", "western-nations"],
+    "likelihood": ["likely", "Very unlikely", "probable", "almost-certain"],
+    "note": ["Note", ""],
     "bogus": ["x"],
 }
 
@@ -73,8 +75,20 @@ changes = st.tuples(
     st.sampled_from(["", "", "", "bogus", "", "nothing", "", ""]),
 )
 
+DATES = ["", "2024-07", "2023", "2024-13"]
 commands = st.one_of(
-    st.tuples(st.just("agenda"), st.sampled_from(KEYS), st.sampled_from(TEXTS)),
+    st.tuples(
+        st.just("agenda"),
+        st.sampled_from(KEYS),
+        st.sampled_from(TEXTS),
+        st.sampled_from(DATES),
+    ),
+    st.tuples(
+        st.just("assess"),
+        st.sampled_from(KEYS),
+        st.sampled_from(VALUES["likelihood"]),
+        st.sampled_from(DATES),
+    ),
     st.tuples(st.just("scenario"), st.sampled_from(KEYS), st.sampled_from(TEXTS)),
     st.tuples(
         st.just("recommendation"), st.sampled_from(KEYS), st.sampled_from([*ACTORS, ""])
@@ -156,9 +170,12 @@ def resolve_changes(
 def run(app: Timeline, command: Command, known: list[str]) -> str | None:
     """Run one command; return the ref of the entry it recorded, if any."""
     match command:
-        case ("agenda", key, title):
-            app.add_agenda_item(SLUG, key, title)
+        case ("agenda", key, title, on):
+            app.add_agenda_item(SLUG, key, title, on=on or None)
             return f"agenda:{key}"
+        case ("assess", key, likelihood, on):
+            app.assess_scenario(SLUG, key, likelihood, "Note", on=on or None)
+            return f"assessment:{key}"
         case ("scenario", key, outcome):
             app.add_scenario(SLUG, key, outcome, "Impact")
             return f"scenario:{key}"
@@ -325,6 +342,11 @@ def entries(view: TalksView) -> dict[str, set[tuple[str, int, str]]]:
             (f"{kind}:{entry[key]}", entry["store_position"], entry[text])
             for entry in standing(view[collection])  # type: ignore[literal-required]
         }
+    found["assessment"] = {
+        (f"assessment:{s['key']}", a["store_position"], a["likelihood"])
+        for s in view["scenarios"]
+        for a in standing(s["assessments"])
+    }
     return found
 
 
@@ -336,8 +358,8 @@ def check_entries(app: Timeline, view: TalksView) -> None:
     def triples(rows: list[Any]) -> set[tuple[str, int, str]]:
         return {(r["ref"], r["entry_id"], r["text"]) for r in rows}
 
-    assert triples(app.views.timeline(slug=slug)) == (
-        standing_now["talks"] | standing_now["stance"] | standing_now["development"]
+    assert triples(app.views.timeline(slug=slug)) == set().union(
+        *standing_now.values()
     )
     dates = {(r["ref"], r["entry_id"]): r["valid_text"]
              for r in app.views.timeline(slug=slug)}  # fmt: skip
@@ -348,13 +370,17 @@ def check_entries(app: Timeline, view: TalksView) -> None:
     for development in standing(view["developments"]):
         key = (f"development:{development['number']}", development["store_position"])
         assert dates[key] == development["on"]
+    for item in standing(view["agenda"]):
+        assert dates[(f"agenda:{item['key']}", item["store_position"])] == item["on"]
 
     stances = app.views.stances(slug)
     assert triples([r for r in stances if not r["retracted"]]) == standing_now["stance"]
     assert {r["entry_id"] for r in stances if r["retracted"]} == {
         s["store_position"] for s in view["stances"] if s["retracted"]
     }
-    assert triples(app.views.scenarios(slug)) == standing_now["scenario"]
+    assert triples(app.views.scenarios(slug)) == (
+        standing_now["scenario"] | standing_now["assessment"]
+    )
 
     with app.views.datastore.transaction(commit=False) as c:
         c.execute("SELECT ref, entry_id FROM search_entries WHERE slug = ?", (slug,))

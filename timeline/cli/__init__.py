@@ -52,7 +52,11 @@ class State:
         """The views, for reading; the application loads only if they lag."""
         from timeline.bootstrap import open_queries
 
-        return open_queries(self.settings, catch_up=self.catch_up)
+        return open_queries(
+            self.settings,
+            catch_up=self.catch_up,
+            records=lambda slug: self.app.talks_records(slug),
+        )
 
     def catch_up(self, lag: int) -> None:
         """Apply new events to the views, with a progress bar when there are many."""
@@ -118,6 +122,22 @@ def json_option(func: F) -> F:
     return click.option(
         "--json", "as_json", is_flag=True, help="Print one JSON document on stdout."
     )(func)
+
+
+def as_of_option(func: F) -> F:
+    return click.option(
+        "--as-of", metavar="TIME",
+        help="As it was recorded by TIME (record time): ISO 8601, such as "
+        "2024-03-01T12:00Z; a bare date means the end of that day (UTC).",
+    )(func)  # fmt: skip
+
+
+def at_option(func: F) -> F:
+    return click.option(
+        "--at", metavar="DATE",
+        help="The world on DATE (valid time, as known now): entries dated "
+        "later are left out; stances and assessments are those in force then.",
+    )(func)  # fmt: skip
 
 
 def echo_json(data: Any) -> None:

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import click
 
-from timeline.cli import State, cli, echo_json, info, json_option
-from timeline.cli.record import actor, talks
+from timeline.cli import (
+    State,
+    as_of_option,
+    at_option,
+    cli,
+    echo_json,
+    info,
+    json_option,
+)
+from timeline.cli.record import actor, scenario, stance, talks
 
 pass_state = click.make_pass_decorator(State)
 
@@ -55,9 +63,14 @@ def actor_list(state: State, /, as_json: bool) -> None:
     help="Show the latest N entries of each table.",
 )  # fmt: skip
 @click.option("--all", "all_rows", is_flag=True, help="Show every entry.")
+@as_of_option
+@at_option
 @json_option
 @pass_state
-def show(state: State, /, slug: str, rows: int, all_rows: bool, as_json: bool) -> None:
+def show(
+    state: State, /, slug: str, rows: int, all_rows: bool, as_of: str | None,
+    at: str | None, as_json: bool,
+) -> None:  # fmt: skip
     """Show the current view of talks SLUG.
 
     Parties, agenda, stances, motivations, scenarios, recommendations and
@@ -65,13 +78,17 @@ def show(state: State, /, slug: str, rows: int, all_rows: bool, as_json: bool) -
     amendments apply, retracted entries are left out (see `history`).
     Each table shows its latest --rows entries and says how many it left
     out. With --json, every entry is included, retracted ones flagged.
+    --as-of shows the view as it was recorded then, before any later
+    amendment or retraction; --at shows the world on a date, as known now.
 
     \b
     Examples:
       timeline show beijing-talks
       timeline show beijing-talks --all
+      timeline show beijing-talks --as-of 2024-03-01 --at 2024-02
     """
-    view = state.queries.talks_view(slug)
+    queries = state.queries
+    view = queries.talks_view(slug, queries.state(as_of=as_of, at=at))
     if as_json:
         echo_json(view)
     else:
@@ -82,16 +99,21 @@ def show(state: State, /, slug: str, rows: int, all_rows: bool, as_json: bool) -
 
 @cli.command()
 @click.argument("slug")
+@as_of_option
 @json_option
 @pass_state
-def history(state: State, /, slug: str, as_json: bool) -> None:
+def history(state: State, /, slug: str, as_of: str | None, as_json: bool) -> None:
     """List every stored event of talks SLUG, in the order recorded.
 
+    Amendments and retractions show with their reason and who recorded them.
+
     \b
-    Example:
+    Examples:
       timeline history beijing-talks --json
+      timeline history beijing-talks --as-of 2024-03-01
     """
-    entries = state.app.history(slug)
+    moment = state.queries.record_time(as_of, "--as-of") if as_of else None
+    entries = state.app.history(slug, moment)
     if as_json:
         echo_json(entries)
     else:
@@ -142,3 +164,65 @@ def db_path(state: State, /) -> None:
       TIMELINE_DB=/tmp/t.sqlite timeline db path
     """
     click.echo(str(state.settings.db_path))
+
+
+@stance.command("history")
+@click.argument("slug")
+@click.argument("actor", required=False)
+@as_of_option
+@json_option
+@pass_state
+def stance_history(
+    state: State, /, slug: str, actor: str | None, as_of: str | None, as_json: bool
+) -> None:
+    """List every stance recorded in talks SLUG (of ACTOR), as it stands.
+
+    Each with its valid date (when it was held) and its record time (when
+    it was recorded), amended text as it now reads, retracted ones flagged;
+    the stance in force is the latest that stands.
+
+    \b
+    Examples:
+      timeline stance history beijing-talks CHN
+      timeline stance history beijing-talks --as-of 2024-03-01 --json
+    """
+    queries = state.queries
+    rows = queries.stances(slug, actor, queries.state(as_of=as_of))
+    if as_json:
+        echo_json(rows)
+    else:
+        from timeline.cli import render
+
+        render.stances_table(rows)
+
+
+@scenario.command("list")
+@click.argument("slug")
+@as_of_option
+@at_option
+@json_option
+@pass_state
+def scenario_list(
+    state: State, /, slug: str, as_of: str | None, at: str | None, as_json: bool
+) -> None:
+    """List the outcome scenarios of talks SLUG with their likelihood.
+
+    Each scenario shows its latest assessment that stands, in ICD 203
+    terms with their probability ranges, and every assessment before it.
+
+    \b
+    Examples:
+      timeline scenario list beijing-talks
+      timeline scenario list beijing-talks --as-of 2024-03-01 --json
+    """
+    from projections.talks import standing
+
+    queries = state.queries
+    view = queries.talks_view(slug, queries.state(as_of=as_of, at=at))
+    scenarios = standing(view["scenarios"])
+    if as_json:
+        echo_json(scenarios)
+    else:
+        from timeline.cli import render
+
+        render.scenarios_table(scenarios)

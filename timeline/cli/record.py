@@ -10,9 +10,11 @@ from timeline.cli import State, cli, info
 
 pass_state = click.make_pass_decorator(State)
 
-ON = click.option(
-    "--on", metavar="DATE", help="When, in the world: YYYY, YYYY-MM or YYYY-MM-DD."
+DATES = (
+    "YYYY, YYYY-MM or YYYY-MM-DD, ~ approximate (2024-07~), ? uncertain "
+    "(2024-07?), or an interval (2024-07-23/2024-07-26)"
 )
+ON = click.option("--on", metavar="DATE", help=f"When, in the world: {DATES}.")
 SOURCES = click.option(
     "--source",
     "sources",
@@ -79,17 +81,16 @@ def agenda() -> None:
 @click.argument("key")
 @click.option("--title", required=True, help="Title of the agenda item.")
 @click.option("--detail", help="One-line description.")
+@ON
 @pass_state
-def agenda_add(
-    state: State, slug: str, key: str, title: str, detail: str | None
-) -> None:
+def agenda_add(state: State, /, slug: str, key: str, **fields: Any) -> None:
     """Add agenda item KEY to talks SLUG.
 
     \b
     Example:
       timeline agenda add beijing-talks humanitarian-aid --title "Humanitarian Aid"
     """
-    state.app.add_agenda_item(slug, key, title, detail)
+    state.app.add_agenda_item(slug, key, **fields)
     info(f"Added agenda:{key} to {slug}.")
 
 
@@ -139,15 +140,18 @@ def motive() -> None:
 @click.argument("slug")
 @click.argument("actor")
 @click.argument("text")
+@ON
 @pass_state
-def motive_record(state: State, /, slug: str, actor: str, text: str) -> None:
+def motive_record(
+    state: State, /, slug: str, actor: str, text: str, on: str | None
+) -> None:
     """Record ACTOR's motivation in talks SLUG.
 
     \b
     Example:
       timeline motive record beijing-talks western-nations "Pressuring China ..."
     """
-    state.app.record_motivation(slug, actor, text)
+    state.app.record_motivation(slug, actor, text, on)
     info(f"Recorded motive:{actor} in {slug}.")
 
 
@@ -167,10 +171,9 @@ def scenario() -> None:
 @click.argument("key")
 @click.option("--outcome", required=True, help="The outcome.")
 @click.option("--impact", required=True, help="Its potential impact.")
+@ON
 @pass_state
-def scenario_add(
-    state: State, /, slug: str, key: str, outcome: str, impact: str
-) -> None:
+def scenario_add(state: State, /, slug: str, key: str, **fields: Any) -> None:
     """Add outcome scenario KEY to talks SLUG.
 
     \b
@@ -178,8 +181,36 @@ def scenario_add(
       timeline scenario add beijing-talks neutral-stance \\
         --outcome "Neutral Stance" --impact "Risk of escalating regional conflicts"
     """
-    state.app.add_scenario(slug, key, outcome, impact)
+    state.app.add_scenario(slug, key, **fields)
     info(f"Added scenario:{key} to {slug}.")
+
+
+@scenario.command("assess")
+@click.argument("slug")
+@click.argument("key")
+@click.option(
+    "--likelihood", required=True, metavar="TERM",
+    help="An ICD 203 term: almost no chance, very unlikely, unlikely, roughly "
+    "even chance, likely, very likely, almost certain.",
+)  # fmt: skip
+@click.option("--note", help="The grounds for the assessment.")
+@ON
+@pass_state
+def scenario_assess(state: State, /, slug: str, key: str, **fields: Any) -> None:
+    """Assess how likely scenario KEY of talks SLUG is; a later one supersedes it.
+
+    The terms are those of ICD 203, each standing for a range: almost no
+    chance (1-5%), very unlikely (5-20%), unlikely (20-45%), roughly even
+    chance (45-55%), likely (55-80%), very likely (80-95%), almost certain
+    (95-99%).
+
+    \b
+    Example:
+      timeline scenario assess beijing-talks neutral-stance --likelihood likely \\
+        --note "Both sides avoid commitments" --on 2024-07
+    """
+    state.app.assess_scenario(slug, key, **fields)
+    info(f"Recorded assessment:{key} in {slug}.")
 
 
 @cli.group()
@@ -200,6 +231,7 @@ def recommend() -> None:
 @click.option("--outcome", help="Its expected outcome.")
 @click.option("--detail", help="A longer description.")
 @click.option("--for", "audience", metavar="ACTOR", help="Whom it is for.")
+@ON
 @pass_state
 def recommend_add(state: State, /, slug: str, key: str, **fields: Any) -> None:
     """Add recommendation KEY to talks SLUG.

@@ -10,7 +10,9 @@ from rich.table import Table
 from rich.text import Text
 
 from projections import ActorView, TalksView, current, standing
+from projections.changes import Change
 from projections.sqlite import EntryRow, SearchHit, TalksRow, ViewStatus
+from projections.talks import Assessment, Scenario, latest
 
 if TYPE_CHECKING:
     from timeline.application import HistoryEntry
@@ -73,23 +75,30 @@ def talks_view(view: TalksView, rows: int | None = None) -> None:
         console.print(f"Source: {source}", highlight=False, markup=False)
     if view["summary"]:
         console.print(view["summary"], highlight=False, markup=False)
+    scenarios = standing(view["scenarios"])
     tables: list[tuple[str, tuple[str, ...], list[tuple[Any, ...]]]] = [
-        ("Agenda", ("Key", "Title", "Detail"),
-         [(i["key"], i["title"], i["detail"]) for i in standing(view["agenda"])]),
+        ("Agenda", ("Key", "Title", "Detail", "Date"),
+         [(i["key"], i["title"], i["detail"], i["on"])
+          for i in standing(view["agenda"])]),
         ("Stances", ("Actor", "Position", "Key interests", "Date"),
          [(s["actor_name"], s["position"], ", ".join(s["interests"]), s["on"])
           for s in current(view["stances"])]),
-        ("Motivations", ("Actor", "Motivation"),
-         [(m["actor_name"], m["text"]) for m in current(view["motivations"])]),
-        ("Outcome scenarios", ("Key", "Outcome", "Potential impact"),
-         [(s["key"], s["outcome"], s["impact"]) for s in standing(view["scenarios"])]),
-        ("Recommendations", ("Key", "Recommendation", "Outcome", "Detail", "For"),
-         [(r["key"], r["title"], r["outcome"], r["detail"], r["audience_name"])
+        ("Motivations", ("Actor", "Motivation", "Date"),
+         [(m["actor_name"], m["text"], m["on"]) for m in current(view["motivations"])]),
+        ("Outcome scenarios", ("Key", "Outcome", "Potential impact", "Likelihood",
+                               "Date"),
+         [(s["key"], s["outcome"], s["impact"], _likelihood(s), s["on"])
+          for s in scenarios]),
+        ("Recommendations",
+         ("Key", "Recommendation", "Outcome", "Detail", "For", "Date"),
+         [(r["key"], r["title"], r["outcome"], r["detail"], r["audience_name"], r["on"])
           for r in standing(view["recommendations"])]),
         ("Developments", ("#", "Date", "Development", "Sources"),
          [(d["number"], d["on"], d["text"], "; ".join(d["sources"]))
           for d in standing(view["developments"])]),
     ]  # fmt: skip
+    tables = [_without_empty(*table, optional={"Date", "Likelihood"})
+              for table in tables]  # fmt: skip
     for title, header, entries in tables:
         if not entries:
             continue
@@ -105,6 +114,108 @@ def talks_view(view: TalksView, rows: int | None = None) -> None:
         style="dim",
         highlight=False,
         markup=False,
+    )
+
+
+def _likelihood(scenario: Scenario) -> str | None:
+    from events.likelihood import describe
+
+    assessment = latest(scenario["assessments"])
+    return describe(assessment["likelihood"]) if assessment else None
+
+
+def _without_empty(
+    title: str, header: tuple[str, ...], rows: list[tuple[Any, ...]], optional: set[str]
+) -> tuple[str, tuple[str, ...], list[tuple[Any, ...]]]:
+    """Leave out the optional columns no row fills (the demo has no dates)."""
+    keep = [i for i, name in enumerate(header)
+            if name not in optional or any(row[i] for row in rows)]  # fmt: skip
+    return (title, tuple(header[i] for i in keep),
+            [tuple(row[i] for i in keep) for row in rows])  # fmt: skip
+
+
+def stances_table(rows: list[EntryRow]) -> None:
+    if not rows:
+        console.print("No stance recorded.")
+        return
+    console.print(
+        _table(
+            "Stances",
+            ("Actor", "Position", "Key interests", "Date", "Recorded at", "By",
+             "Status"),
+            (
+                (
+                    r["fields"]["actor"], r["text"],
+                    ", ".join(r["fields"]["interests"]), r["valid_text"],
+                    r["recorded_at"][:19], r["recorded_by"],
+                    f"retracted: {r['reason']}" if r["retracted"] else (
+                        f"amended: {r['reason']}" if r["reason"] else ""
+                    ),
+                )
+                for r in rows
+            ),
+        )
+    )  # fmt: skip
+
+
+def scenarios_table(scenarios: list[Scenario]) -> None:
+    from events.likelihood import describe
+
+    if not scenarios:
+        console.print("No outcome scenario recorded.")
+        return
+    console.print(
+        _table(
+            "Outcome scenarios",
+            ("Key", "Outcome", "Likelihood", "Assessed", "Note", "Recorded at"),
+            (
+                (
+                    s["key"] if i == 0 else "", s["outcome"] if i == 0 else "",
+                    describe(a["likelihood"]) if a else "not assessed",
+                    a["on"] if a else "", a["note"] if a else "",
+                    (a["recorded_at"][:19] + (" (earlier)" if i else "")) if a else "",
+                )
+                for s in scenarios
+                for i, a in enumerate(_assessments(s))
+            ),
+        )
+    )  # fmt: skip
+
+
+def _assessments(scenario: Scenario) -> list[Assessment | None]:
+    """The one that holds first, then the earlier ones that stand, latest first."""
+    found: list[Assessment | None] = list(reversed(standing(scenario["assessments"])))
+    return found or [None]
+
+
+def changes_table(changes: list[Change]) -> None:
+    if not changes:
+        console.print("Nothing changed between those times.")
+        return
+    console.print(
+        _table(
+            "Changes",
+            ("Recorded at", "Change", "Entry", "Now", "Before", "Reason", "By"),
+            (
+                (
+                    c["recorded_at"][:19], c["change"], c["ref"],
+                    "" if c["change"] == "retracted" else _changed(c, "after"),
+                    c["before"] if c["change"] == "retracted"
+                    else _changed(c, "before"),
+                    c["reason"], c["recorded_by"],
+                )
+                for c in changes
+            ),
+        )
+    )  # fmt: skip
+
+
+def _changed(change: Change, side: str) -> str:
+    if change["change"] == "added":
+        return change["text"] if side == "after" else ""
+    return "; ".join(
+        f"{name}: {value[side]}"  # type: ignore[literal-required]
+        for name, value in change["fields"].items()
     )
 
 
@@ -142,20 +253,24 @@ def timeline_table(rows: list[EntryRow]) -> None:
     console.print(
         _table(
             "Timeline",
-            ("Date", "Talks", "Kind", "Entry", "Text", "Recorded by"),
+            ("Date", "Talks", "Entry", "Text", "Actors", "Recorded"),
             (
                 (
-                    r["valid_text"] or "undated",
-                    r["slug"],
-                    r["kind"],
-                    r["ref"],
-                    r["text"],
-                    r["recorded_by"],
+                    r["valid_text"] or "undated", r["slug"], r["ref"], r["text"],
+                    ", ".join(_actors(r)), r["recorded_at"][:16],
                 )
                 for r in rows
             ),
         )
-    )
+    )  # fmt: skip
+
+
+def _actors(row: EntryRow) -> list[str]:
+    fields = row["fields"]
+    if row["kind"] == "talks":
+        return list(fields["parties"])
+    actor = fields.get("actor") or fields.get("audience")
+    return [actor] if actor else []
 
 
 def search_table(hits: list[SearchHit]) -> None:

@@ -6,7 +6,20 @@ import sys
 
 import click
 
-from timeline.cli import State, cli, echo_json, info, json_option
+from timeline.cli import (
+    State,
+    as_of_option,
+    at_option,
+    cli,
+    echo_json,
+    info,
+    json_option,
+)
+
+KINDS = (
+    "talks", "agenda", "stance", "motive", "scenario", "assessment",
+    "recommendation", "development",
+)  # fmt: skip
 
 pass_state = click.make_pass_decorator(State)
 
@@ -14,32 +27,41 @@ pass_state = click.make_pass_decorator(State)
 @cli.command()
 @click.option("--talks", "slug", metavar="SLUG", help="Only these talks.")
 @click.option("--actor", metavar="ACTOR", help="Only entries concerning this actor.")
-@click.option(
-    "--kind",
-    type=click.Choice(["talks", "stance", "development"]),
-    help="Only this kind of entry.",
-)
+@click.option("--kind", type=click.Choice(KINDS), help="Only this kind of entry.")
+@click.option("--since", metavar="DATE",
+              help="Only entries dated on or after DATE (valid time).")
+@click.option("--until", metavar="DATE",
+              help="Only entries dated on or before DATE (valid time).")
+@as_of_option
+@at_option
 @click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True,
-              help="At most this many entries; 0 for all.")  # fmt: skip
+              help="At most this many entries; 0 for all.")
 @json_option
 @pass_state
 def events(
     state: State, /, slug: str | None, actor: str | None, kind: str | None,
+    since: str | None, until: str | None, as_of: str | None, at: str | None,
     limit: int, as_json: bool,
 ) -> None:  # fmt: skip
     """List what happened across all talks, in the order it happened.
 
-    Talks, stances and developments, dated ones in valid-time order (by the
-    earliest day their date can mean), undated ones last in the order
-    recorded. Retracted entries are left out; amended ones show as they
-    stand now.
+    Every entry (talks, agenda items, stances, motivations, scenarios and
+    their assessments, recommendations, developments), dated ones in
+    valid-time order (by the earliest day their date can mean), undated ones
+    last in the order recorded; each with its talks, actors, sources and
+    record time. Retracted entries are left out; amended ones show as they
+    stand now. --since and --until keep dated entries only.
 
     \b
-    Example:
+    Examples:
       timeline events --actor CHN
       timeline events --talks beijing-talks --kind development --limit 0 --json
+      timeline events --since 2024-07 --until 2024-09
+      timeline events --as-of 2024-03-01 --at 2024-02
     """
-    rows = state.queries.timeline(slug=slug, actor=actor, kind=kind, limit=limit)
+    queries = state.queries
+    clocks = queries.state(as_of=as_of, at=at, since=since, until=until)
+    rows = queries.timeline(clocks, slug=slug, actor=actor, kind=kind, limit=limit)
     if as_json:
         echo_json(rows)
     else:
@@ -129,3 +151,35 @@ def projections_rebuild(state: State, /, names: tuple[str, ...], as_json: bool) 
         echo_json({"rebuilt": chosen, "events": replayed, "views": app.views.status()})
     else:
         info(f"Rebuilt {', '.join(chosen)} from {replayed:,} events.")
+
+
+@cli.command()
+@click.argument("slug")
+@click.option("--from", "since", required=True, metavar="TIME",
+              help="Changes recorded after TIME (record time, ISO 8601 or a date).")
+@click.option("--to", "until", metavar="TIME",
+              help="...and by TIME (record time).  [default: now]")
+@json_option
+@pass_state
+def diff(
+    state: State, /, slug: str, since: str, until: str | None, as_json: bool
+) -> None:  # fmt: skip
+    """List what changed in talks SLUG between two record times.
+
+    Entries added, amended (with the fields before and after) and retracted
+    (with the reason), and stances, motivations and scenario likelihoods that
+    replaced the ones standing before; in the order recorded. A bare date
+    means the end of that day (UTC).
+
+    \b
+    Examples:
+      timeline diff beijing-talks --from 2024-03-01
+      timeline diff beijing-talks --from 2024-03-01 --to 2024-06-30T12:00Z --json
+    """
+    changes = state.queries.changes(slug, since, until)
+    if as_json:
+        echo_json(changes)
+    else:
+        from timeline.cli import render
+
+        render.changes_table(changes)

@@ -1,0 +1,53 @@
+"""Likelihood of an outcome, in the terms of ICD 203 (Analytic Standards).
+
+US Intelligence Community Directive 203 fixes seven expressions of
+likelihood and the probability range each stands for, so that "likely" means
+the same to every reader of every assessment.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, cast, get_args
+
+from events.errors import InvalidInput
+
+Likelihood = Literal[
+    "almost no chance",
+    "very unlikely",
+    "unlikely",
+    "roughly even chance",
+    "likely",
+    "very likely",
+    "almost certain",
+]
+
+TERMS: tuple[Likelihood, ...] = get_args(Likelihood)
+
+RANGES: dict[Likelihood, tuple[int, int]] = {
+    "almost no chance": (1, 5),
+    "very unlikely": (5, 20),
+    "unlikely": (20, 45),
+    "roughly even chance": (45, 55),
+    "likely": (55, 80),
+    "very likely": (80, 95),
+    "almost certain": (95, 99),
+}
+"""Each term's probability range in percent, as ICD 203 gives it."""
+
+
+def as_likelihood(value: str) -> Likelihood:
+    """One of the ICD 203 terms; case, hyphens and underscores do not matter."""
+    term = " ".join(value.replace("-", " ").replace("_", " ").lower().split())
+    for known in TERMS:
+        if term == known:
+            return known
+    raise InvalidInput(
+        f"likelihood {value!r} must be one of the ICD 203 terms: "
+        + ", ".join(f"{t} ({RANGES[t][0]}-{RANGES[t][1]}%)" for t in TERMS)
+    )
+
+
+def describe(term: str) -> str:
+    """``likely (55-80%)``: a term of :data:`TERMS` with its range."""
+    low, high = RANGES[cast(Likelihood, term)]
+    return f"{term} ({low}-{high}%)"

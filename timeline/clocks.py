@@ -1,0 +1,51 @@
+"""The two clocks as users write them on the command line.
+
+Record time (``--as-of``, ``--from``, ``--to``) is when something was
+recorded: an ISO 8601 time, or a bare date meaning the end of that day (UTC).
+Valid time (``--at``, ``--since``, ``--until``) is when something happened in
+the world: a date of any precision the record accepts (``2024``,
+``2024-07``, ``2024-07-23``). Both are turned into the text the views keep,
+which sorts as it compares.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, time
+
+from events.errors import InvalidInput
+from events.values import PartialDate
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def record_time(text: str, option: str, now: datetime) -> str:
+    """``text`` as RFC 3339 UTC with microseconds; a bare date is the end of
+    that day (UTC), or now if that day is today."""
+    value = text.strip()
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(
+            f"{option} {text!r} must be an ISO 8601 time such as "
+            "2024-03-01T12:00:00Z, or a date such as 2024-03-01"
+        ) from None
+    if _DAY.fullmatch(value):
+        moment = datetime.combine(moment.date(), time.max, UTC)
+        if moment.date() == now.date():
+            moment = now  # today: as far as the record goes
+    elif moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # a time without a zone is UTC
+    return stored_time(moment.astimezone(UTC))
+
+
+def stored_time(moment: datetime) -> str:
+    """How the views keep record times: ``2024-03-01T12:00:00.000000Z``."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def valid_date(text: str, option: str) -> PartialDate:
+    try:
+        return PartialDate.parse(text)
+    except InvalidInput as error:
+        raise InvalidInput(f"{option}: {error}") from None
