@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING
 
 import click
 
-from timeline.cli import PROGRESS_FROM, State, cli, echo_json, info, json_option
+from timeline.cli import (
+    PROGRESS_FROM,
+    State,
+    as_of_option,
+    cli,
+    echo_json,
+    info,
+    json_option,
+)
 
 if TYPE_CHECKING:
     from timeline.transfer import Imported
@@ -31,10 +39,12 @@ EXPORT_FORMATS = ["markdown", "json", "jsonl", "csv", "html", "timelinejs", "ica
     "-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
     help="Write to FILE instead of stdout.",
 )  # fmt: skip
+@as_of_option
 @pass_state
 def export(
-    state: State, /, slug: str | None, format_: str, output: Path | None
-) -> None:
+    state: State, /, slug: str | None, format_: str, output: Path | None,
+    as_of: str | None,
+) -> None:  # fmt: skip
     """Export talks SLUG, or every talks, as a snapshot.
 
     A snapshot is the views read whole at one store position, which every
@@ -43,24 +53,29 @@ def export(
     (the event log itself, one stored event per line: the lossless backup,
     read back by `timeline import`), csv (one row per dated entry), html (one
     self-contained page with a visual timeline), timelinejs (the JSON
-    TimelineJS3 reads), ical (day-dated entries as all-day events).
+    TimelineJS3 reads), ical (day-dated entries as all-day events). With
+    --as-of, the snapshot is the record as it stood then (jsonl: the events
+    recorded by then).
 
     \b
     Examples:
       timeline export beijing-talks --format markdown -o brief.md
       timeline export --format html -o timeline.html
       timeline export --format jsonl -o backup.jsonl
+      timeline export beijing-talks --format json --as-of 2024-03-01
     """
+    clocks = state.queries.state(as_of=as_of)
     if format_ == "jsonl":
         from timeline.transfer import event_log
 
-        if slug:
-            state.queries.talks_view(slug)  # an unknown talks is an error
-        _write((line + "\n" for line in event_log(state.app, slug)), output)
+        if slug:  # an unknown talks (or one not recorded yet) is an error
+            state.queries.talks_view(slug, clocks)
+        log = event_log(state.app, slug, clocks.as_of)
+        _write((line + "\n" for line in log), output)
     else:
         from timeline.exporters import exporter
 
-        _write([exporter(format_)(state.queries.snapshot(slug))], output)
+        _write([exporter(format_)(state.queries.snapshot(slug, clocks))], output)
     if output is not None:
         info(f"Wrote {output}.")
 
