@@ -123,7 +123,8 @@ def test_json_export_is_the_snapshot_of_the_views(dated: Path) -> None:
     log = log_of(ok("export", "--format", "jsonl").stdout)
 
     assert list(snapshot) == [
-        "schema_version", "position", "recorded_at", "actors", "talks", "timeline",
+        "schema_version", "position", "recorded_at", "as_of", "actors", "talks",
+        "timeline",
     ]  # fmt: skip
     assert snapshot["schema_version"] == 2
     assert snapshot["position"] == stored_count(dated) == log[-1]["position"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -272,6 +273,81 @@ def test_every_dated_entry_is_one_mark_placed_by_its_date(both: Snapshot) -> Non
         assert f"{entry['date']} · Geneva round" in title.text()
         assert entry["text"] in title.text()
     assert {"2023", "2024", "2025"} <= {t.text() for t in svg.all("text", "year")}
+
+
+def record_rome(app: Timeline) -> None:
+    """Talks over days; developments over an interval, at qualified dates."""
+    app.open_talks(
+        "rome", "Rome round", "Rome", ["UKR", "RUS"], on="2024-07-23/2024-07-26"
+    )
+    app.record_development("rome", "2024-07", "July")
+    app.record_development("rome", "2024-07~", "About July")
+    app.record_development("rome", "2024-07-23", "The first day")
+    app.record_development("rome", "2024-07-23?", "Perhaps the first day")
+    app.record_development("rome", "2024-03/2024-05~", "Spring, roughly")
+
+
+def test_an_interval_is_a_bar_from_its_first_day_to_its_last(app: Timeline) -> None:
+    record_rome(app)
+    dom = parse(render_html(app.queries.snapshot()))
+    (svg,) = dom.all("svg")
+
+    talks, month = mark(svg, "2024-07-23/2024-07-26"), mark(svg, "2024-07")
+    day = mark(svg, "2024-07-23")
+    assert talks.tag == "rect"
+    assert "range" in talks.classes()
+    left, right, _, _ = box(talks)
+    month_left, month_right, _, _ = box(month)
+    day_width = (month_right - month_left) / 31
+    assert month_left < left < float(day.attrs["cx"]) < right < month_right
+    assert left == pytest.approx(month_left + 22 * day_width, abs=0.2)
+    assert right - left == pytest.approx(4 * day_width, abs=0.2)  # 23 to 26 July
+    spring = box(mark(svg, "2024-03/2024-05~"))
+    assert spring[1] < month_left  # March to May: before July
+    assert spring[1] - spring[0] == pytest.approx(
+        (date(2024, 6, 1) - date(2024, 3, 1)).days * day_width, abs=0.3
+    )
+    (title,) = talks.all("title")
+    assert title.text().startswith("2024-07-23/2024-07-26 · Rome round\n")
+
+
+def test_a_qualified_date_is_drawn_as_its_date_and_shown_as_recorded(
+    app: Timeline,
+) -> None:
+    record_rome(app)
+    dom = parse(render_html(app.queries.snapshot()))
+    (svg,) = dom.all("svg")
+
+    about, july = mark(svg, "2024-07~"), mark(svg, "2024-07")
+    perhaps, first = mark(svg, "2024-07-23?"), mark(svg, "2024-07-23")
+    assert about.tag == "rect"
+    assert box(about)[:2] == box(july)[:2]  # the same month, in another lane
+    assert perhaps.tag == "circle"
+    assert perhaps.attrs["cx"] == first.attrs["cx"]
+    (title,) = about.all("title")
+    assert title.text() == "2024-07~ · Rome round\nDevelopment: About July"
+    (title,) = perhaps.all("title")
+    assert title.text().startswith("2024-07-23? · Rome round\n")
+    texts = cells(dom)
+    for shown in (
+        "2024-07~",
+        "2024-07-23?",
+        "2024-03/2024-05~",
+        "2024-07-23/2024-07-26",
+    ):
+        assert shown in texts  # the table under the drawing, the developments
+    (key,) = [li.text() for li in dom.all("li") if li.text().startswith("Bar:")]
+    assert key == (
+        "Bar: a month, a year or an interval; dot: a day. A date followed by ~ "
+        "is approximate, by ? uncertain, by % both. Hover a mark for its entry."
+    )
+
+
+def test_the_key_names_only_the_forms_drawn(both: Snapshot) -> None:
+    dom = parse(render_html(both))
+
+    (key,) = [li.text() for li in dom.all("li") if li.text().startswith("Bar:")]
+    assert key == "Bar: a month or a year; dot: a day. Hover a mark for its entry."
 
 
 def test_marks_of_a_talks_do_not_overlap(app: Timeline) -> None:

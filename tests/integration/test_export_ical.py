@@ -128,11 +128,11 @@ def test_month_year_and_undated_entries_are_skipped_and_counted(
                  on_a_day(snapshot)]  # fmt: skip
     undated = [e for e in snapshot["timeline"] if e["date"] is None]
     assert sorted(e["date"] or "" for e in imprecise) == ["2024", "2024-07", "2024-09"]
-    assert len(undated) == 3
+    assert len(undated) == 18  # every undated entry of the demo, and more
     assert not {uid(e) for e in imprecise + undated} & set(found)
     assert x(calendar, "X-TIMELINE-SKIPPED-IMPRECISE") == "3"
-    assert x(calendar, "X-TIMELINE-SKIPPED-UNDATED") == "3"
-    assert "3 dated only to a month or a year and 3 undated" in x(
+    assert x(calendar, "X-TIMELINE-SKIPPED-UNDATED") == "18"
+    assert "3 dated only to a month or a year and 18 undated" in x(
         calendar, "X-WR-CALDESC"
     )
 
@@ -233,3 +233,100 @@ def test_the_command_writes_the_text_unchanged(app: Timeline, tmp_path: Path) ->
     ok("export", "--format", "ical", "-o", str(output))
 
     assert output.read_bytes() == render_ical(app.queries.snapshot()).encode()
+
+
+# -- intervals, approximate and uncertain dates ----------------------------------
+
+ROME = "rome"
+EXACT = {
+    # text -> (first day, the day after the last): DTEND is exclusive
+    "Rome round": (date(2024, 7, 23), date(2024, 7, 27)),
+    "Across a month end": (date(2024, 7, 28), date(2024, 8, 3)),
+    "Across a year end": (date(2024, 12, 30), date(2025, 1, 2)),
+    "One day as an interval": (date(2024, 11, 5), date(2024, 11, 6)),
+    "A plain day": (date(2024, 9, 1), date(2024, 9, 2)),
+}
+SKIPPED = {
+    "Approximate day": "2024-07-23~",
+    "Uncertain day": "2024-07-24?",
+    "Approximate and uncertain day": "2024-07-25%",
+    "Ends in a month": "2024-07-30/2024-08",
+    "Starts approximately": "2024-08-01~/2024-08-03",
+    "Ends uncertainly": "2024-08-01/2024-08-03?",
+    "A month": "2024-10",
+}
+
+
+def record_spans(app: Timeline) -> None:
+    """Talks over days, developments over days or at qualified dates."""
+    app.open_talks(
+        ROME, "Rome round", "Rome", ["UKR", "RUS"], on="2024-07-23/2024-07-26"
+    )
+    app.record_development(ROME, "2024-07-28/2024-08-02", "Across a month end")
+    app.record_development(ROME, "2024-12-30/2025-01-01", "Across a year end")
+    app.record_development(ROME, "2024-11-05/2024-11-05", "One day as an interval")
+    app.record_development(ROME, "2024-09-01", "A plain day")
+    for text, on in SKIPPED.items():
+        app.record_development(ROME, on, text)
+
+
+def _by_summary(calendar: Calendar) -> dict[str, Event]:
+    return {str(event["SUMMARY"]): event for event in events(calendar).values()}
+
+
+def test_an_interval_of_days_is_an_all_day_event_over_them(app: Timeline) -> None:
+    record_spans(app)
+    text = render_ical(app.queries.snapshot())
+
+    found = _by_summary(parse(text))
+
+    assert set(found) == set(EXACT)
+    for summary, (first, after_last) in EXACT.items():
+        event = found[summary]
+        assert event.decoded("DTSTART") == first
+        assert event.decoded("DTEND") == after_last
+        assert not isinstance(event.decoded("DTSTART"), datetime)
+        assert not isinstance(event.decoded("DTEND"), datetime)
+        assert event["DTSTART"].params.get("VALUE") == "DATE"
+        assert event["DTEND"].params.get("VALUE") == "DATE"
+    assert "DTSTART;VALUE=DATE:20240723\r\nDTEND;VALUE=DATE:20240727\r\n" in text
+    assert "Date: 2024-07-28/2024-08-02" in str(
+        found["Across a month end"]["DESCRIPTION"]
+    )
+
+
+def test_approximate_uncertain_and_imprecise_dates_are_skipped_and_counted(
+    app: Timeline,
+) -> None:
+    record_spans(app)
+    snapshot = app.queries.snapshot()
+    calendar = parse(render_ical(snapshot))
+
+    summaries = {str(event["SUMMARY"]) for event in events(calendar).values()}
+    skipped = [e for e in snapshot["timeline"] if e["text"] in SKIPPED]
+
+    assert sorted(e["date"] or "" for e in skipped) == sorted(SKIPPED.values())
+    assert not summaries & set(SKIPPED)
+    assert x(calendar, "X-TIMELINE-SKIPPED-IMPRECISE") == str(len(SKIPPED))
+    assert x(calendar, "X-TIMELINE-SKIPPED-UNDATED") == "0"
+    caption = x(calendar, "X-WR-CALDESC").replace("\\,", ",")  # as text again
+    assert (
+        "Only entries dated to certain days (a day or an interval of days)" in caption
+    )
+    assert (
+        f"{len(SKIPPED)} dated only to a month or a year, or approximately or "
+        "uncertainly, and 0 undated are left out."
+    ) in caption
+
+
+def test_a_calendar_of_intervals_is_valid(app: Timeline) -> None:
+    record_spans(app)
+    text = render_ical(app.queries.snapshot())
+    calendar = parse(text)
+
+    assert not calendar.errors
+    for component in calendar.walk():
+        assert not component.errors, component.errors
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    for event in events(calendar).values():
+        assert event.decoded("DTEND") > event.decoded("DTSTART")

@@ -91,6 +91,45 @@ def test_dates_are_only_as_precise_as_recorded(snapshot: Snapshot) -> None:
     assert not any("end_date" in e for e in events.values())
 
 
+def test_intervals_have_an_end_date_and_qualified_dates_show_as_recorded(
+    app: Timeline,
+) -> None:
+    app.open_talks(
+        "rome", "Rome round", "Rome", ["UKR", "RUS"], on="2024-07-23/2024-07-26"
+    )
+    app.record_development("rome", "2023/2024-03~", "Contacts, on and off")
+    app.record_development("rome", "2024-07-30/2024-08", "Drafting")
+    app.record_development("rome", "2024-07~", "Approximately July")
+    app.record_development("rome", "2024-08-01?", "Perhaps on 1 August")
+    app.record_development("rome", "2024%", "Some time in 2024, perhaps")
+
+    events = events_by_text(json.loads(render_timelinejs(app.queries.snapshot())))
+
+    rome = events["Rome round"]
+    assert rome["start_date"] == {"year": "2024", "month": "7", "day": "23"}
+    assert rome["end_date"] == {"year": "2024", "month": "7", "day": "26"}
+    assert rome["display_date"] == "2024-07-23/2024-07-26"
+    assert list(rome)[:3] == ["start_date", "end_date", "display_date"]
+    # Each side of an interval keeps its own precision: nothing is padded.
+    contacts = events["Contacts, on and off"]
+    assert contacts["start_date"] == {"year": "2023"}
+    assert contacts["end_date"] == {"year": "2024", "month": "3"}
+    assert contacts["display_date"] == "2023/2024-03~"
+    drafting = events["Drafting"]
+    assert drafting["start_date"] == {"year": "2024", "month": "7", "day": "30"}
+    assert drafting["end_date"] == {"year": "2024", "month": "8"}
+    # A qualified date is one date: no end date, the qualifier in its display.
+    for text, start, shown in [
+        ("Approximately July", {"year": "2024", "month": "7"}, "2024-07~"),
+        ("Perhaps on 1 August", {"year": "2024", "month": "8", "day": "1"},
+         "2024-08-01?"),
+        ("Some time in 2024, perhaps", {"year": "2024"}, "2024%"),
+    ]:  # fmt: skip
+        assert events[text]["start_date"] == start
+        assert "end_date" not in events[text]
+        assert events[text]["display_date"] == shown
+
+
 def test_headline_text_and_group(snapshot: Snapshot) -> None:
     document = json.loads(render_timelinejs(snapshot))
     events = events_by_text(document)

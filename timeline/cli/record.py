@@ -11,8 +11,8 @@ from timeline.cli import State, cli, info
 pass_state = click.make_pass_decorator(State)
 
 DATES = (
-    "YYYY, YYYY-MM or YYYY-MM-DD, ~ approximate (2024-07~), ? uncertain "
-    "(2024-07?), or an interval (2024-07-23/2024-07-26)"
+    "YYYY, YYYY-MM or YYYY-MM-DD; ~ approximate (2024-07~), ? uncertain "
+    "(2024-07?), % both, or an interval (2024-07-23/2024-07-26)"
 )
 ON = click.option("--on", metavar="DATE", help=f"When, in the world: {DATES}.")
 SOURCES = click.option(
@@ -256,7 +256,7 @@ def recommend_add(state: State, /, slug: str, key: str, **fields: Any) -> None:
     "--on",
     required=True,
     metavar="DATE",
-    help="When it happened: YYYY, YYYY-MM or YYYY-MM-DD.",
+    help=f"When it happened: {DATES}.",
 )
 @SOURCES
 @pass_state

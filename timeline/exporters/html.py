@@ -3,8 +3,11 @@
 The page needs nothing beyond itself: its style is inline, its timeline is an
 inline SVG, and it has no scripts. The timeline places each dated entry on a
 time axis by its valid date; a date that means a month or a year is drawn as
-a bar over that period, a day as a dot. Below it, each talks gets the tables
-of the Markdown brief, with the recorded text verbatim.
+a bar over that period, an interval (``2024-07-23/2024-07-26``) as a bar from
+its first day to its last, a day as a dot. An approximate (``2024-07~``) or
+uncertain (``2024-07?``) date is drawn as the same date unqualified; its mark's
+tooltip and the table give the date as recorded. Below it, each talks gets
+the tables of the Markdown brief, with the recorded text verbatim.
 
 Every recorded text goes through Jinja2's autoescaping, and a source becomes a
 link only when it is an http(s) URL. Nothing depends on the clock or on
@@ -22,7 +25,7 @@ from urllib.parse import urlsplit
 import jinja2
 from markupsafe import Markup, escape
 
-from events import is_country_code
+from events import PartialDate, is_country_code
 from projections.snapshot import Snapshot, TimelineEntry
 from projections.talks import Recommendation, TalksView, current, standing
 
@@ -42,6 +45,7 @@ def render_html(snapshot: Snapshot) -> str:
         recorded_at=snapshot["recorded_at"],
         chart=drawn,
         legend=legend(drawn),
+        key=key(drawn),
         radius=_number(RADIUS),
         dated=[_listed(entry, titles) for entry in _dated(snapshot["timeline"])],
         undated=sum(1 for entry in snapshot["timeline"] if not entry["lower"]),
@@ -416,6 +420,19 @@ def legend(drawn: Chart | None) -> dict[str, str]:
     return KINDS
 
 
+def key(drawn: Chart | None) -> str:
+    """What the shapes mean, and the qualifiers when a drawn date has one."""
+    dates = [PartialDate(mark.date) for mark in drawn.marks] if drawn else []
+    text = (
+        "Bar: a month, a year or an interval; dot: a day."
+        if any(date.is_interval for date in dates)
+        else "Bar: a month or a year; dot: a day."
+    )
+    if any(date.approximate or date.uncertain for date in dates):
+        text += " A date followed by ~ is approximate, by ? uncertain, by % both."
+    return text + " Hover a mark for its entry."
+
+
 def _number(value: float) -> str:
     """Coordinates with one decimal: short, and the same on every platform."""
     return f"{value:.1f}"
@@ -556,7 +573,7 @@ _BODY = """\
 {% for kind, name in legend.items() %}
 <li><span class="swatch k-{{ kind }}"></span>{{ name }}</li>
 {% endfor %}
-<li>Bar: a month or a year; dot: a day. Hover a mark for its entry.</li>
+<li>{{ key }}</li>
 </ul>
 <details>
 <summary>The timeline as a table</summary>

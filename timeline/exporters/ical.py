@@ -1,12 +1,15 @@
 """The timeline as an iCalendar file (RFC 5545): day-dated entries as events.
 
-Only an entry dated to a day (``2024-07-23``) becomes an event: an all-day
-``VEVENT`` (``DTSTART;VALUE=DATE``, ``DTEND`` the next day). An entry dated
-only to a month or a year is SKIPPED, as are undated ones: a calendar would
-have to pin it to a day the record does not give. The calendar counts what
-it left out, in ``X-TIMELINE-SKIPPED-IMPRECISE`` and
-``X-TIMELINE-SKIPPED-UNDATED``, and says so in ``X-WR-CALDESC``; the csv and
-json exports hold every entry.
+Only an entry dated to certain days becomes an event: to a day
+(``2024-07-23``), an all-day ``VEVENT`` (``DTSTART;VALUE=DATE``, ``DTEND`` the
+next day); to an interval of days (``2024-07-23/2024-07-26``), an all-day
+event over those days (``DTEND`` is exclusive: the day after the last). An
+entry dated only to a month or a year, or by an interval with such a side, is
+SKIPPED, as is one whose date is approximate (``~``) or uncertain (``?``,
+``%``), and undated ones: a calendar would have to pin it to days the record
+does not give. The calendar counts what it left out, in
+``X-TIMELINE-SKIPPED-IMPRECISE`` and ``X-TIMELINE-SKIPPED-UNDATED``, and says
+so in ``X-WR-CALDESC``; the csv and json exports hold every entry.
 
 Each event's ``UID`` is ``entry-<entry_id>@diplomatic-timeline``, so it stays
 the same when the entry is amended. With no ``METHOD``, RFC 5545 makes
@@ -26,19 +29,17 @@ commonly accept an empty calendar.
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event, vText
 
+from events import PartialDate
 from projections.snapshot import Snapshot, TimelineEntry
 from projections.talks import TalksView
 
 PRODID = "-//diplomatic-timeline//EN"
 UID_DOMAIN = "diplomatic-timeline"
-DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-"""A valid date recorded to the day."""
 
 
 def render_ical(snapshot: Snapshot) -> str:
@@ -52,22 +53,32 @@ def render_ical(snapshot: Snapshot) -> str:
 
 
 def on_a_day(entry: TimelineEntry) -> bool:
-    """Whether the entry is dated to one day, and so can be an all-day event."""
-    return (
-        entry["date"] is not None
-        and DAY.fullmatch(entry["date"]) is not None
-        and entry["lower"] == entry["upper"]
-    )
+    """Whether the entry is dated to certain days (a day, or an interval of
+    days, neither approximate nor uncertain), and so can be an all-day event."""
+    if entry["date"] is None:
+        return False
+    when = PartialDate.parse(entry["date"])
+    return when.precision == "day" and not (when.approximate or when.uncertain)
+
+
+def _qualified_or_interval(entry: TimelineEntry) -> bool:
+    """Whether the entry's date is of a form beyond a plain day, month or year."""
+    if entry["date"] is None:
+        return False
+    when = PartialDate.parse(entry["date"])
+    return when.is_interval or when.approximate or when.uncertain
 
 
 def event(entry: TimelineEntry, talks: TalksView | None) -> Event:
-    """One day-dated entry as an all-day event; ``talks`` is the view it is of."""
-    day = date.fromisoformat(entry["date"] or "")
+    """One day-dated entry as an all-day event over its days; ``talks`` is the
+    view it is of."""
+    first = date.fromisoformat(entry["lower"] or "")
+    last = date.fromisoformat(entry["upper"] or "")
     result = Event()
     result.add("uid", f"entry-{entry['entry_id']}@{UID_DOMAIN}")
     result.add("dtstamp", _utc(entry["recorded_at"]))
-    result.add("dtstart", day)
-    result.add("dtend", day + timedelta(days=1))
+    result.add("dtstart", first)
+    result.add("dtend", last + timedelta(days=1))
     result.add("summary", _summary(entry, talks))
     result.add("description", description(entry, talks))
     result.add("categories", [entry["kind"]])
@@ -117,7 +128,9 @@ def _calendar(snapshot: Snapshot) -> Calendar:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", vText(_name(snapshot)))
-    calendar.add("x-wr-caldesc", vText(_caption(snapshot, imprecise, undated)))
+    beyond = any(_qualified_or_interval(entry) for entry in dated)
+    caption = _caption(snapshot, imprecise, undated, beyond)
+    calendar.add("x-wr-caldesc", vText(caption))
     calendar.add("x-timeline-position", vText(str(snapshot["position"])))
     if snapshot["recorded_at"] is not None:
         calendar.add("x-timeline-recorded-at", vText(snapshot["recorded_at"]))
@@ -133,13 +146,23 @@ def _name(snapshot: Snapshot) -> str:
     return name
 
 
-def _caption(snapshot: Snapshot, imprecise: int, undated: int) -> str:
+def _caption(snapshot: Snapshot, imprecise: int, undated: int, beyond: bool) -> str:
+    """The calendar's description; ``beyond`` when some date is an interval or
+    approximate or uncertain (otherwise the wording of plain dates is kept)."""
     recorded = snapshot["recorded_at"] or "never (empty store)"
-    return (
+    snapshot_of = (
         f"Snapshot of the record at store position {snapshot['position']}, "
-        f"recorded {recorded}. Only entries dated to a day are events: "
-        f"{imprecise} dated only to a month or a year and {undated} undated "
-        "are left out."
+        f"recorded {recorded}. "
+    )
+    if beyond:
+        return snapshot_of + (
+            "Only entries dated to certain days (a day or an interval of days) "
+            f"are events: {imprecise} dated only to a month or a year, or "
+            f"approximately or uncertainly, and {undated} undated are left out."
+        )
+    return snapshot_of + (
+        f"Only entries dated to a day are events: {imprecise} dated only to a "
+        f"month or a year and {undated} undated are left out."
     )
 
 

@@ -9,11 +9,13 @@ The document has a title slide and one event per dated timeline entry::
 
 Dates are only as precise as recorded: ``2024`` gives a ``start_date`` with a
 year alone, never a made-up month or day, and ``display_date`` shows the date
-text itself. There is no ``end_date``: an imprecise date is one day that is
-not known exactly, not a span (and an end date at the start date's precision
-would equal it, which TimelineJS drops as redundant). Undated entries cannot
-be placed on a time axis, so they are left out; the title slide says how
-many.
+text itself, so an approximate (``2024-07~``) or uncertain (``2024-07?``)
+date is shown as recorded. Only an interval (``2024-07-23/2024-07-26``,
+``2023/2024-03~``) has an ``end_date``, its end at the end's own precision:
+an imprecise date is one day that is not known exactly, not a span (and an
+end date at the start date's precision would equal it, which TimelineJS drops
+as redundant). Undated entries cannot be placed on a time axis, so they are
+left out; the title slide says how many.
 
 TimelineJS treats ``headline`` and ``text`` as HTML, so every recorded text is
 escaped; sources become links only when they are http(s) URLs. ``group``
@@ -31,6 +33,7 @@ from html import escape
 from typing import Any
 from urllib.parse import urlsplit
 
+from events import PartialDate
 from projections.snapshot import Snapshot, TimelineEntry
 
 JSON = dict[str, Any]
@@ -40,6 +43,8 @@ HEADLINE_LIMIT = 140
 and given whole in the slide's text."""
 
 DATE_PARTS = ("year", "month", "day")
+QUALIFIERS = "~?%"
+"""EDTF's marks of an approximate or uncertain date, after its digits."""
 
 
 def render_timelinejs(snapshot: Snapshot) -> str:
@@ -83,8 +88,12 @@ def event(entry: TimelineEntry, titles: dict[str, str], names: dict[str, str]) -
     talks_title = titles.get(entry["talks"], entry["talks"])
     full = talks_title if entry["kind"] == "talks" else entry["text"]
     headline = shorten(full)
+    when = PartialDate.parse(date)
+    dates = {"start_date": date_parts(when.start.text)}
+    if when.is_interval:
+        dates["end_date"] = date_parts(when.end.text)
     return {
-        "start_date": date_parts(date),
+        **dates,
         "display_date": date,
         "text": {
             "headline": escape(headline),
@@ -98,10 +107,16 @@ def event(entry: TimelineEntry, titles: dict[str, str], names: dict[str, str]) -
 
 
 def date_parts(date: str) -> dict[str, str]:
-    """``2024-07`` -> ``{"year": "2024", "month": "7"}``: only the parts given."""
+    """``2024-07`` -> ``{"year": "2024", "month": "7"}``: only the parts given.
+
+    ``date`` is one date, not an interval; a qualifier (``2024-07~``) is left
+    out, as TimelineJS has no place for it (``display_date`` shows it).
+    """
     return {
         name: str(int(part))
-        for name, part in zip(DATE_PARTS, date.split("-"), strict=False)
+        for name, part in zip(
+            DATE_PARTS, date.rstrip(QUALIFIERS).split("-"), strict=False
+        )
     }
 
 
