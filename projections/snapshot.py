@@ -29,7 +29,7 @@ class TimelineEntry(TypedDict):
     entry_id: int
     """Store position of the event that recorded the entry."""
     date: str | None
-    """The valid date as recorded (``2024``, ``2024-07~``, ``2024-07-23/2024-07-26``)."""
+    """The date as recorded: ``2024``, ``2024-07~``, ``2024-07-23/2024-07-26``"""
     lower: str | None
     """First day the date can mean (ISO 8601)."""
     upper: str | None
