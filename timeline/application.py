@@ -240,7 +240,8 @@ class Timeline(Application[UUID]):
 
     def talks_records(self, slug: str) -> list[EventRecord]:
         """Every stored event of talks ``slug``, as the views read events."""
-        return [self.mapper.to_record(n) for n in self.views.stream(talks_id(slug))]
+        rows = self.views.stored_stream(talks_id(slug))
+        return [self.mapper.record_of(*row) for row in rows]
 
     def history(self, slug: str, as_of: str | None = None) -> list[HistoryEntry]:
         """Every event of talks ``slug`` (recorded by ``as_of``), in order."""

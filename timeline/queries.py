@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime
+from functools import cache
 
 from events.errors import InvalidInput, NotFound
 from projections.actors import ActorView
@@ -88,7 +89,7 @@ class Queries:
             raise no_talks(slug)
         if state.as_of and self.views.recorded_at(view["last_position"]) > state.as_of:
             records = [r for r in self._records(slug) if r.recorded_at <= state.as_of]
-            view = rebuild(records, self.views.actor_name)
+            view = rebuild(records, cache(self.views.actor_name))
             if view is None:
                 raise NotFound(f"talks {slug!r} were not recorded yet at {state.as_of}")
         return at_date(view, state.at) if state.at else view

@@ -13,11 +13,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Protocol, TypedDict
+from typing import Any, Protocol, TypedDict
 from uuid import UUID
 
 import orjson
-from eventsourcing.persistence import IntegrityError, Notification
+from eventsourcing.persistence import IntegrityError
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 
 from events.errors import NotFound
@@ -62,6 +62,11 @@ class SQLiteProjection(Protocol):
     ) -> None: ...
 
 
+StoredRow = tuple[int, str, int, str, bytes]
+"""A stored event: position, aggregate id (as str(UUID) writes it), version,
+topic, state."""
+
+
 class ViewStatus(TypedDict):
     name: str
     position: int
@@ -100,14 +105,13 @@ CREATE TABLE IF NOT EXISTS view_schemas (
 CREATE_VIEW_REPLAYS = "CREATE TABLE IF NOT EXISTS view_replays (name TEXT PRIMARY KEY)"
 CACHE_SIZE = "PRAGMA cache_size = -65536"  # KiB: index pages stay in memory
 
-SELECT_AFTER = """
+STORED_ROW = """
 SELECT rowid, substr(originator_id, 1, 8) || '-' || substr(originator_id, 9, 4)
     || '-' || substr(originator_id, 13, 4) || '-' || substr(originator_id, 17, 4)
     || '-' || substr(originator_id, 21), originator_version, topic, state
-FROM stored_events WHERE rowid > ? ORDER BY rowid LIMIT ?"""
-SELECT_STREAM = """
-SELECT rowid, originator_id, originator_version, topic, state FROM stored_events
-WHERE originator_id = ? ORDER BY originator_version"""
+FROM stored_events"""
+SELECT_AFTER = STORED_ROW + " WHERE rowid > ? ORDER BY rowid LIMIT ?"
+SELECT_ROWS = STORED_ROW + " WHERE originator_id = ? ORDER BY originator_version"
 
 ACTORS = ActorRegistry()
 TALKS = TalksDocuments()
@@ -326,33 +330,23 @@ class SQLiteViews(SQLiteTrackingRecorder):
         with self.datastore.transaction(commit=False) as c:
             return TalksDocuments.actor_name(c, code)
 
-    def stored_after(
-        self, position: int, limit: int
-    ) -> list[tuple[int, str, int, str, bytes]]:
+    def stored_after(self, position: int, limit: int) -> list[StoredRow]:
         """Up to ``limit`` stored events after ``position``, as plain rows:
         position, originator id (as ``str(UUID)`` would write it), version,
         topic, state."""
+        return self._stored(SELECT_AFTER, (position, limit))
+
+    def stored_stream(self, originator_id: UUID) -> list[StoredRow]:
+        """Every stored event of one aggregate, as plain rows (see stored_after)."""
+        return self._stored(SELECT_ROWS, (originator_id.hex,))
+
+    def _stored(self, sql: str, params: tuple[Any, ...]) -> list[StoredRow]:
         with self.datastore.transaction(commit=False) as c:
             cursor = c.sqlite_cursor
             cursor.row_factory = None  # tuples: a replay reads millions of rows
-            cursor.execute(SELECT_AFTER, (position, limit))
-            rows: list[tuple[int, str, int, str, bytes]] = cursor.fetchall()
+            cursor.execute(sql, params)
+            rows: list[StoredRow] = cursor.fetchall()
             return rows
-
-    def stream(self, originator_id: UUID) -> list[Notification]:
-        """Every stored event of one aggregate, with its position in the store."""
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(SELECT_STREAM, (originator_id.hex,))
-            return [
-                Notification(
-                    id=row["rowid"],
-                    originator_id=UUID(row["originator_id"]),
-                    originator_version=row["originator_version"],
-                    topic=row["topic"],
-                    state=row["state"],
-                )
-                for row in c.fetchall()
-            ]
 
     # -- helpers ------------------------------------------------------------------
 
