@@ -283,14 +283,16 @@ AMEND_OPTIONS = [
     ("text", "New text (motive, development)."),
     ("outcome", "New outcome (scenario, recommendation)."),
     ("impact", "New potential impact (scenario)."),
-    ("on", "New date (talks, stance, development); empty clears it."),
+    ("likelihood", "New likelihood, an ICD 203 term (assessment)."),
+    ("note", "New note (assessment); empty clears it."),
+    ("on", "New date (any entry); empty clears it (not a development's)."),
     ("for", "New audience actor (recommendation); empty clears it."),
 ]
 
 
 def _amend_options(func: Any) -> Any:
     for name, help_text in reversed(AMEND_OPTIONS):
-        metavar = {"on": "DATE", "for": "ACTOR"}.get(name, "TEXT")
+        metavar = {"on": "DATE", "for": "ACTOR", "likelihood": "TERM"}.get(name, "TEXT")
         option = click.option(
             f"--{name}", f"amend_{name}", metavar=metavar, help=help_text
         )
@@ -313,8 +315,9 @@ def amend(state: State, /, slug: str, ref: str, reason: str, **options: Any) -> 
     """Correct entry REF of talks SLUG; the original stays in the history.
 
     REF is `talks`, `agenda:KEY`, `stance:ACTOR`, `motive:ACTOR`,
-    `scenario:KEY`, `recommendation:KEY` or `development:N`. A stance or
-    motive REF names the actor's latest one.
+    `scenario:KEY`, `assessment:KEY`, `recommendation:KEY` or
+    `development:N`. A stance, motive or assessment REF names the latest one
+    that stands.
 
     \b
     Example:
