@@ -7,9 +7,11 @@ every event in one transaction: a bad entry anywhere means nothing is stored.
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -21,7 +23,8 @@ if TYPE_CHECKING:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # A year written bare in YAML (``on: 2024``) is read as a number: as text.
+    model_config = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
 
 
 class CaseActor(_Strict):
@@ -120,7 +123,7 @@ def parse_case(text: str, name: str) -> Case:
     import yaml
 
     try:
-        return Case.model_validate(yaml.safe_load(text))
+        return Case.model_validate(yaml.load(text, Loader=_loader()))
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f"line {mark.line + 1}: " if mark else ""
@@ -140,7 +143,7 @@ def _line_of(text: str, loc: tuple[int | str, ...]) -> int:
     """The line where the value at ``loc`` (or its nearest parent) is written."""
     import yaml
 
-    node = yaml.compose(text, Loader=yaml.SafeLoader)
+    node = yaml.compose(text, Loader=_loader())
     line = node.start_mark.line if node else 0
     for part in loc:
         if isinstance(node, yaml.MappingNode):
@@ -232,3 +235,25 @@ def _actor_codes(spec: CaseTalks) -> list[str]:
         *(motive.actor for motive in spec.motivations),
         *(rec.audience for rec in spec.recommendations if rec.audience),
     ]
+
+
+@cache
+def _loader() -> type[Any]:
+    """YAML's safe loader with YAML 1.2 scalars: only true and false are
+    booleans (so ``on:`` is a key, not True) and dates stay as written."""
+    import yaml
+
+    class CaseLoader(yaml.SafeLoader):
+        pass
+
+    dropped = {"tag:yaml.org,2002:bool", "tag:yaml.org,2002:timestamp"}
+    CaseLoader.yaml_implicit_resolvers = {
+        first: [(tag, regexp) for tag, regexp in resolvers if tag not in dropped]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    CaseLoader.add_implicit_resolver(
+        "tag:yaml.org,2002:bool",
+        re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+        list("tTfF"),
+    )
+    return CaseLoader

@@ -682,6 +682,75 @@ def test_import_of_a_json_case_records_the_talks(db_path: Path, tmp_path: Path) 
     assert stored_count(db_path) == events
 
 
+DATED_CASE = """\
+talks:
+  slug: geneva
+  title: Geneva round
+  location: Geneva
+  parties: [CHN, UKR]
+  on: 2024-07-23/2024-07-26
+  agenda:
+    - {title: Grain corridor, on: 2024-07~}
+  stances:
+    - {actor: UKR, position: Firm, on: 2024-07-24}
+  motivations:
+    - {actor: CHN, text: Stability, on: "2024?"}
+  scenarios:
+    - outcome: Truce
+      impact: Calm
+      on: 2024-08
+      assessments:
+        - {likelihood: unlikely, on: 2024-07}
+        - {likelihood: Very-Likely, note: After the round, on: 2024-08}
+  recommendations:
+    - {title: Keep talking, for: UKR, on: 2024-09}
+  developments:
+    - {on: 2024, text: Announced}
+"""
+
+
+def test_a_case_file_dates_every_entry_and_assesses_scenarios(
+    db_path: Path, tmp_path: Path
+) -> None:
+    file = tmp_path / "geneva.yaml"
+    file.write_text(DATED_CASE, encoding="utf-8")
+    ok("import", str(file))
+    view = as_json("show", "geneva")
+    assert view["on"] == "2024-07-23/2024-07-26"
+    assert view["agenda"][0]["on"] == "2024-07~"
+    assert view["motivations"][0]["on"] == "2024?"
+    [truce] = view["scenarios"]
+    assert truce["on"] == "2024-08"
+    assert [(a["likelihood"], a["note"]) for a in truce["assessments"]] == [
+        ("unlikely", None), ("very likely", "After the round"),
+    ]  # fmt: skip
+    assert view["recommendations"][0]["on"] == "2024-09"
+    # YAML 1.2 scalars: "on" is a key, dates and bare years stay as written
+    assert view["stances"][0]["on"] == "2024-07-24"
+    assert view["developments"][0]["on"] == "2024"
+    rows = as_json("events", "--talks", "geneva")
+    dated = [(r["ref"], r["valid_text"]) for r in rows]
+    assert dated == [
+        ("motive:CHN", "2024?"), ("development:1", "2024"),
+        ("agenda:grain-corridor", "2024-07~"), ("assessment:truce", "2024-07"),
+        ("talks", "2024-07-23/2024-07-26"), ("stance:UKR", "2024-07-24"),
+        ("scenario:truce", "2024-08"), ("assessment:truce", "2024-08"),
+        ("recommendation:keep-talking", "2024-09"),
+    ]  # fmt: skip
+
+
+def test_a_case_with_an_unknown_likelihood_records_nothing(
+    db_path: Path, tmp_path: Path
+) -> None:
+    file = tmp_path / "geneva.yaml"
+    file.write_text(DATED_CASE.replace("Very-Likely", "probable"), encoding="utf-8")
+    before = stored_count(db_path)
+    assert "likelihood 'probable' must be one of the ICD 203 terms" in fails(
+        "import", str(file)
+    )
+    assert stored_count(db_path) == before
+
+
 GENEVA_MISSING_POSITION = """\
 talks:
   slug: geneva-round
