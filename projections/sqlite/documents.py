@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, TypedDict, cast
 
 import orjson
@@ -92,6 +93,7 @@ class TalksDocuments(_Documents):
         return ["DROP TABLE IF EXISTS talks_view"]
 
     def apply(self, c: SQLiteCursor, batch: Batch, replaying: bool = False) -> None:
+        @cache  # within the batch: the actors view was brought up to it first
         def names(code: str) -> str:
             return self.actor_name(c, code)
 
