@@ -34,7 +34,7 @@ from events.values import as_actor_code, optional_date
 from projections import catch_up
 from projections.records import EventRecord
 from projections.sqlite import SQLiteViews
-from timeline.queries import Queries, no_talks
+from timeline.queries import Queries, no_talks, not_yet
 from timeline.serialization import OrjsonTranscoder, PydanticMapper
 
 SAVE_ATTEMPTS = 10
@@ -248,9 +248,10 @@ class Timeline(Application[UUID]):
         records = self.talks_records(slug)
         if not records:
             raise no_talks(slug)
-        return [
-            _history_entry(r) for r in records if not as_of or r.recorded_at <= as_of
-        ]
+        found = [r for r in records if as_of is None or r.recorded_at <= as_of]
+        if not found:
+            raise not_yet(slug, str(as_of))
+        return [_history_entry(r) for r in found]
 
     def event_count(self) -> int:
         return self.recorder.max_notification_id() or 0

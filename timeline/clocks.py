@@ -10,13 +10,10 @@ which sorts as it compares.
 
 from __future__ import annotations
 
-import re
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
 
 from events.errors import InvalidInput
 from events.values import PartialDate
-
-_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 def record_time(text: str, option: str, now: datetime) -> str:
@@ -24,19 +21,26 @@ def record_time(text: str, option: str, now: datetime) -> str:
     that day (UTC), or now if that day is today."""
     value = text.strip()
     try:
-        moment = datetime.fromisoformat(value)
+        day = date.fromisoformat(value)  # also 20240301 and 2024-W10-1
+    except ValueError:
+        day = None
+    try:
+        if day is not None:
+            moment = datetime.combine(day, time.max, UTC)
+            if day == now.date():
+                moment = now  # today: as far as the record goes
+        else:
+            moment = datetime.fromisoformat(value)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=UTC)  # a time without a zone is UTC
+        return stored_time(moment)
     except ValueError:
         raise InvalidInput(
             f"{option} {text!r} must be an ISO 8601 time such as "
             "2024-03-01T12:00:00Z, or a date such as 2024-03-01"
         ) from None
-    if _DAY.fullmatch(value):
-        moment = datetime.combine(moment.date(), time.max, UTC)
-        if moment.date() == now.date():
-            moment = now  # today: as far as the record goes
-    elif moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)  # a time without a zone is UTC
-    return stored_time(moment.astimezone(UTC))
+    except OverflowError:
+        raise InvalidInput(f"{option} {text!r} is beyond the calendar") from None
 
 
 def stored_time(moment: datetime) -> str:

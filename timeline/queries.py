@@ -55,13 +55,17 @@ class Queries:
         until: str | None = None,
     ) -> State:
         """The clocks a query reads by, from the user's text, checked."""
-        lower = valid_date(since, "--since").lower.isoformat() if since else None
-        upper = valid_date(until, "--until").upper.isoformat() if until else None
+        # An empty value is an error (an unset shell variable), never "not given".
+        lower = upper = None
+        if since is not None:
+            lower = valid_date(since, "--since").lower.isoformat()
+        if until is not None:
+            upper = valid_date(until, "--until").upper.isoformat()
         if lower and upper and lower > upper:
             raise InvalidInput(f"--since {since} is after --until {until}")
         return State(
-            as_of=self.record_time(as_of, "--as-of") if as_of else None,
-            at=valid_date(at, "--at").upper.isoformat() if at else None,
+            as_of=None if as_of is None else self.record_time(as_of, "--as-of"),
+            at=None if at is None else valid_date(at, "--at").upper.isoformat(),
             since=lower,
             until=upper,
         )
@@ -91,7 +95,7 @@ class Queries:
             records = [r for r in self._records(slug) if r.recorded_at <= state.as_of]
             view = rebuild(records, cache(self.views.actor_name))
             if view is None:
-                raise NotFound(f"talks {slug!r} were not recorded yet at {state.as_of}")
+                raise not_yet(slug, state.as_of)
         return at_date(view, state.at) if state.at else view
 
     def talks_list(self) -> list[TalksRow]:
@@ -116,7 +120,7 @@ class Queries:
     ) -> list[EntryRow]:
         """Every stance recorded in talks ``slug`` (of ``actor``), with its
         valid and record time, retracted ones flagged."""
-        self._require_talks(slug)
+        self._require_talks(slug, state)
         return self.views.stances(slug, actor, state)
 
     def changes(self, slug: str, since: str, until: str | None = None) -> list[Change]:
@@ -124,9 +128,11 @@ class Queries:
         ``until`` (default: now), in the order recorded."""
         self._require_talks(slug)
         after = self.record_time(since, "--from", before_start=True)
-        upto = self.record_time(until, "--to", before_start=True) if until else (
+        upto = (
             stored_time(datetime.now(UTC))
-        )  # fmt: skip
+            if until is None
+            else self.record_time(until, "--to", before_start=True)
+        )
         if after > upto:
             raise InvalidInput(f"--from {since} is after --to {until}")
         return [change_of(v, b) for v, b in self.views.changes(slug, after, upto)]
@@ -149,13 +155,18 @@ class Queries:
                 with suppress(NotFound):  # a talks opened later is left out
                     talks.append(self.talks_view(row["slug"], state))
         if slug and not talks:
-            raise NotFound(f"talks {slug!r} were not recorded yet at {state.as_of}")
+            raise not_yet(slug, state.as_of)
+        from events import actor_id
+
+        actors = [a for a in self.views.actors() if a["recorded_at"] <= state.as_of]
+        registered = self.views.created_at([actor_id(a["key"]) for a in actors])
         return Snapshot(
             schema_version=SCHEMA_VERSION,
-            position=max((view["last_position"] for view in talks), default=0),
+            # the last event it reflects: of its talks, or an actor's registration
+            position=max([registered, *(view["last_position"] for view in talks)]),
             recorded_at=state.as_of,
             as_of=state.as_of,
-            actors=[a for a in self.views.actors() if a["recorded_at"] <= state.as_of],
+            actors=actors,
             talks=talks,
             timeline=[timeline_entry(e) for e in self.views.timeline(state, slug=slug)],
         )
@@ -163,16 +174,25 @@ class Queries:
     def status(self) -> list[ViewStatus]:
         return self.views.status()
 
-    def _require_talks(self, slug: str | None) -> None:
-        """Catch up; an unknown talks is an error, not an empty answer."""
+    def _require_talks(self, slug: str | None, state: State = NOW) -> None:
+        """Catch up; an unknown talks (or one not recorded yet at
+        ``state.as_of``) is an error, not an empty answer."""
         self.refresh()
         if slug and not self.views.has_talks(slug):
             raise no_talks(slug)
+        if slug and state.as_of and not self.views.timeline(
+            State(as_of=state.as_of), slug=slug, kind="talks", limit=1
+        ):
+            raise not_yet(slug, state.as_of)
 
     def refresh(self) -> None:
         """Apply whatever was recorded since the views were last caught up."""
         if lag := self.views.lag():
             self._catch_up(lag)
+
+
+def not_yet(slug: str, as_of: str) -> NotFound:
+    return NotFound(f"talks {slug!r} were not recorded yet at {as_of}")
 
 
 def no_talks(slug: str) -> NotFound:

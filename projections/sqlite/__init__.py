@@ -325,6 +325,17 @@ class SQLiteViews(SQLiteTrackingRecorder):
             row = c.fetchone()
         return EventRecord.from_state(0, "", 0, "", orjson.loads(row[0])).recorded_at
 
+    def created_at(self, originator_ids: list[UUID]) -> int:
+        """The latest store position where one of these aggregates was created."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT COALESCE(MAX(rowid), 0) FROM stored_events"
+                " WHERE originator_version = 1 AND originator_id IN"
+                " (SELECT value FROM json_each(?))",
+                (orjson.dumps([i.hex for i in originator_ids]).decode(),),
+            )
+            return int(c.fetchone()[0])
+
     def actor_name(self, code: str) -> str:
         """The display name of an actor code, as the talks view shows it."""
         with self.datastore.transaction(commit=False) as c:

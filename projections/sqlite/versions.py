@@ -235,7 +235,11 @@ class VersionedEntries:
         if limit:
             sql += " LIMIT :limit"
         c.execute(sql, params)
-        return [_entry_row(row) for row in c.fetchall()]
+        found = [_entry_row(row) for row in c.fetchall()]
+        if state.as_of:  # as they stood then: superseded only later, if ever
+            for row in found:
+                row["version_to"] = row["superseded_at"] = None
+        return found
 
     def _in_force(self, state: State) -> str:
         """Of an actor's stances (a scenario's assessments) not dated after

@@ -112,7 +112,7 @@ def history(state: State, /, slug: str, as_of: str | None, as_json: bool) -> Non
       timeline history beijing-talks --json
       timeline history beijing-talks --as-of 2024-03-01
     """
-    moment = state.queries.record_time(as_of, "--as-of") if as_of else None
+    moment = None if as_of is None else state.queries.record_time(as_of, "--as-of")
     entries = state.app.history(slug, moment)
     if as_json:
         echo_json(entries)
