@@ -33,7 +33,9 @@ SLUG = "talks-1"
 
 def in_process(path: Path, repeat: int) -> dict[str, float]:
     queries = open_queries(
-        Settings(db_path=path, author="bench"), catch_up=print, records=lambda slug: []
+        Settings(db_path=path, author="bench"),
+        catch_up=print,
+        records=lambda slug, version: iter([]),
     )
     cases: dict[str, Callable[[], object]] = {
         f"show {SLUG}": lambda: queries.talks_view(SLUG),

@@ -31,6 +31,8 @@ class Correction(TypedDict):
     action: Literal["amended", "retracted"]
     reason: str
     changes: dict[str, Any]
+    previous: dict[str, Any]
+    """The values the amendment replaced: what the view held before it."""
     store_position: int
     recorded_at: str
     recorded_by: str
@@ -230,6 +232,64 @@ def _first_day(on: str) -> str:
     return PartialDate.parse(on).lower.isoformat()
 
 
+def unfold(view: TalksView, later: Iterable[EventRecord]) -> TalksView | None:
+    """The view as it was before ``later``, its latest events, latest first.
+
+    The inverse of :func:`evolve`, one event at a time: an entry leaves its
+    list, a correction leaves its entry and gives back what it replaced. A
+    view as of a past record time costs the events since then, not all of
+    them. Returns None if the talks were opened among ``later``. Updates
+    ``view`` in place, except ``last_position``, which the caller knows.
+    """
+    for record in later:
+        if record.type == "TalksOpened":
+            return None
+        _REVERT[record.type](view, record)
+        view["version"] = record.version - 1
+    return view
+
+
+def _remove_entry(view: TalksView, record: EventRecord) -> None:
+    entries = _entries_of(view, record)
+    entries.pop(_index_of(entries, record.position))
+
+
+def _remove_correction(view: TalksView, record: EventRecord) -> None:
+    kind = record.data["ref"].partition(":")[0]
+    candidates: list[Any]
+    if kind == "talks":
+        candidates = [view["opened"]]
+    elif kind == "assessment":
+        candidates = [a for s in view["scenarios"] for a in s["assessments"]]
+    else:
+        candidates = cast(Any, view)[_COLLECTIONS[kind]]
+    corrected = next(
+        entry for entry in reversed(candidates)
+        if entry["corrections"]
+        and entry["corrections"][-1]["store_position"] == record.position
+    )  # fmt: skip
+    correction = corrected["corrections"].pop()
+    if correction["action"] == "retracted":
+        corrected["retracted"] = False
+    else:
+        target = view if kind == "talks" else corrected
+        cast(dict[str, Any], target).update(correction["previous"])
+
+
+def _entries_of(view: TalksView, record: EventRecord) -> list[Any]:
+    if record.type == "ScenarioAssessed":
+        key = record.data["key"]
+        scenario = next(s for s in view["scenarios"] if s["key"] == key)
+        return cast(list[Any], scenario["assessments"])
+    return cast(list[Any], cast(Any, view)[_COLLECTIONS[_KIND_OF[record.type]]])
+
+
+def _index_of(entries: list[Any], position: int) -> int:
+    """Where the entry recorded at ``position`` is: the end, when unfolding."""
+    return next(i for i in range(len(entries) - 1, -1, -1)
+                if entries[i]["store_position"] == position)  # fmt: skip
+
+
 def rebuild(records: Iterable[EventRecord], names: ActorNames) -> TalksView | None:
     """Fold a whole history of one talks, from nothing."""
     view: TalksView | None = None
@@ -329,14 +389,16 @@ def _development_recorded(
 
 def _entry_amended(view: TalksView, d: Data, entry: Entry, names: ActorNames) -> None:
     target = _target(view, d["ref"])
-    for name, value in _copied(d["changes"]).items():
-        target[name] = value
-        if name == "audience":
-            target["audience_name"] = names(value) if value else None
+    changes = _copied(d["changes"])
+    if "audience" in changes:
+        audience = changes["audience"]
+        changes["audience_name"] = names(audience) if audience else None
+    previous = _copied({name: target.get(name) for name in changes})
+    target.update(changes)
     corrected = view["opened"] if target is view else target  # talks: on "opened"
-    corrected["corrections"].append(
-        _correction("amended", d, entry, _copied(d["changes"]))
-    )
+    correction = _correction("amended", d, entry, _copied(d["changes"]))
+    correction["previous"] = previous
+    corrected["corrections"].append(correction)
 
 
 def _entry_retracted(view: TalksView, d: Data, entry: Entry, _: ActorNames) -> None:
@@ -355,6 +417,7 @@ def _correction(
         action=action,
         reason=d["reason"],
         changes=changes,
+        previous={},
         store_position=entry["store_position"],
         recorded_at=entry["recorded_at"],
         recorded_by=entry["recorded_by"],
@@ -392,6 +455,21 @@ _COLLECTIONS = {
     "scenario": "scenarios",
     "recommendation": "recommendations",
     "development": "developments",
+}
+
+_KIND_OF = {
+    "AgendaItemAdded": "agenda",
+    "StanceRecorded": "stance",
+    "MotivationRecorded": "motive",
+    "ScenarioAdded": "scenario",
+    "RecommendationAdded": "recommendation",
+    "DevelopmentRecorded": "development",
+}
+
+_REVERT: dict[str, Callable[[TalksView, EventRecord], None]] = {
+    **dict.fromkeys([*_KIND_OF, "ScenarioAssessed"], _remove_entry),
+    "EntryAmended": _remove_correction,
+    "EntryRetracted": _remove_correction,
 }
 
 _APPLY: dict[str, Callable[[TalksView, Data, Entry, ActorNames], None]] = {

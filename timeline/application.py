@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, TypedDict, TypeVar, cast
 from uuid import UUID
 
@@ -38,6 +38,7 @@ from timeline.queries import Queries, no_talks, not_yet
 from timeline.serialization import OrjsonTranscoder, PydanticMapper
 
 SAVE_ATTEMPTS = 10
+PAGE = 100  # events read at a time when reading a talks backwards
 R = TypeVar("R")
 
 
@@ -67,7 +68,7 @@ class Timeline(Application[UUID]):
         self.author = author
         self.views = cast(SQLiteViews, self.factory.tracking_recorder(views_class))
         self.queries = Queries(
-            self.views, lambda _: self.catch_up(), self.talks_records
+            self.views, lambda _: self.catch_up(), self.talks_records_back
         )
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
@@ -237,6 +238,14 @@ class Timeline(Application[UUID]):
         """Empty the named views and replay every event into them."""
         self.views.reset(list(names))
         return self.catch_up(progress)
+
+    def talks_records_back(self, slug: str, version: int) -> Iterator[EventRecord]:
+        """The events of talks ``slug`` from ``version`` back to the first,
+        read a page at a time: the latest are often all a caller needs."""
+        while version > 0:
+            rows = self.views.stored_back(talks_id(slug), version, PAGE)
+            yield from (self.mapper.record_of(*row) for row in rows)
+            version = rows[-1][2] - 1 if rows else 0
 
     def talks_records(self, slug: str) -> list[EventRecord]:
         """Every stored event of talks ``slug``, as the views read events."""

@@ -7,10 +7,9 @@ current view needs neither pydantic nor the event models.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from datetime import UTC, datetime
-from functools import cache
 
 from events.errors import InvalidInput, NotFound
 from projections.actors import ActorView
@@ -28,11 +27,12 @@ from projections.sqlite import (
 )
 from projections.sqlite.search import match_expression
 from projections.sqlite.versions import timeline_entry
-from projections.talks import TalksView, at_date, rebuild
+from projections.talks import TalksView, at_date, unfold
 from timeline.clocks import record_time, stored_time, valid_date
 
-Records = Callable[[str], list[EventRecord]]
-"""Every stored event of talks SLUG, as plain data (loads the event models)."""
+Records = Callable[[str, int], Iterator[EventRecord]]
+"""The events of talks SLUG from version V back, latest first, as plain data
+(loads the event models)."""
 
 
 class Queries:
@@ -92,11 +92,20 @@ class Queries:
         if view is None:
             raise no_talks(slug)
         if state.as_of and self.views.recorded_at(view["last_position"]) > state.as_of:
-            records = [r for r in self._records(slug) if r.recorded_at <= state.as_of]
-            view = rebuild(records, cache(self.views.actor_name))
-            if view is None:
-                raise not_yet(slug, state.as_of)
+            view = self._unfolded(view, state.as_of)
         return at_date(view, state.at) if state.at else view
+
+    def _unfolded(self, view: TalksView, as_of: str) -> TalksView:
+        """The view as it stood at ``as_of``: its events since then undone."""
+        later: list[EventRecord] = []
+        for record in self._records(view["slug"], view["version"]):
+            if record.recorded_at <= as_of:
+                past = unfold(view, later)
+                assert past is not None, "the talks were opened before as_of"
+                past["last_position"] = record.position
+                return past
+            later.append(record)
+        raise not_yet(view["slug"], as_of)
 
     def talks_list(self) -> list[TalksRow]:
         self.refresh()

@@ -112,6 +112,10 @@ SELECT rowid, substr(originator_id, 1, 8) || '-' || substr(originator_id, 9, 4)
 FROM stored_events"""
 SELECT_AFTER = STORED_ROW + " WHERE rowid > ? ORDER BY rowid LIMIT ?"
 SELECT_ROWS = STORED_ROW + " WHERE originator_id = ? ORDER BY originator_version"
+SELECT_BACK = (
+    STORED_ROW + " WHERE originator_id = ? AND originator_version <= ?"
+    " ORDER BY originator_version DESC LIMIT ?"
+)
 
 ACTORS = ActorRegistry()
 TALKS = TalksDocuments()
@@ -350,6 +354,12 @@ class SQLiteViews(SQLiteTrackingRecorder):
     def stored_stream(self, originator_id: UUID) -> list[StoredRow]:
         """Every stored event of one aggregate, as plain rows (see stored_after)."""
         return self._stored(SELECT_ROWS, (originator_id.hex,))
+
+    def stored_back(
+        self, originator_id: UUID, version: int, limit: int
+    ) -> list[StoredRow]:
+        """Up to ``limit`` stored events of one aggregate, from ``version`` back."""
+        return self._stored(SELECT_BACK, (originator_id.hex, version, limit))
 
     def _stored(self, sql: str, params: tuple[Any, ...]) -> list[StoredRow]:
         with self.datastore.transaction(commit=False) as c:

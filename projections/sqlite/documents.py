@@ -79,7 +79,9 @@ class TalksDocuments(_Documents):
     """
 
     name = "talks"
-    revision = 2  # scenarios hold their assessments; every entry may be dated
+    # 2: scenarios hold their assessments, every entry may be dated;
+    # 3: amendments keep the values they replaced
+    revision = 3
 
     def create(self) -> list[str]:
         return [

@@ -23,6 +23,7 @@ from events import AMENDABLE, Talks, TimelineError, talks_id
 from events.base import DomainEvent
 from projections import catchup, standing
 from projections.records import EventRecord
+from projections.sqlite import State
 from projections.talks import TalksView, rebuild
 from timeline.application import Timeline
 from timeline.bootstrap import open_timeline
@@ -273,6 +274,7 @@ def check(app: Timeline, script: list[Command]) -> None:
         assert incremental == rebuilt
         assert app.repository.get(talks_id(slug)).version == incremental["version"]
         check_entries(app, incremental)
+        check_as_of(app, slug)
     assert app.catch_up() == 0
     head = app.event_count()
     assert app.views.positions() == dict.fromkeys(app.views.names(), head)
@@ -286,6 +288,16 @@ def check(app: Timeline, script: list[Command]) -> None:
         assert after[name] == before[name], name
         assert after == before, f"rebuilding {name} changed another view"
     assert searches(app) == found
+
+
+def check_as_of(app: Timeline, slug: str) -> None:
+    """The view as of each record time, undone from the current one, equals
+    the fold of the events recorded by then."""
+    records = list(history(app, slug))
+    for record in records:
+        then = [r for r in records if r.recorded_at <= record.recorded_at]
+        expected = rebuild(then, lambda code: NAMES.get(code, code))
+        assert app.queries.talks_view(slug, State(as_of=record.recorded_at)) == expected
 
 
 def dump(app: Timeline) -> dict[str, list[tuple[Any, ...]]]:

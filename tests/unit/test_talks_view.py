@@ -125,7 +125,8 @@ def test_retracted_stance_leaves_current_but_stays_flagged(talks: Talks) -> None
     assert second["retracted"]
     (correction,) = second["corrections"]
     assert correction == Correction(
-        action="retracted", reason="Misquoted", changes={}, store_position=5,
+        action="retracted", reason="Misquoted", changes={}, previous={},
+        store_position=5,
         recorded_at=correction["recorded_at"], recorded_by=BY,
     )  # fmt: skip
     assert not view["stances"][0]["retracted"]

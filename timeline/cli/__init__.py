@@ -55,7 +55,7 @@ class State:
         return open_queries(
             self.settings,
             catch_up=self.catch_up,
-            records=lambda slug: self.app.talks_records(slug),
+            records=lambda slug, version: self.app.talks_records_back(slug, version),
         )
 
     def catch_up(self, lag: int) -> None:
