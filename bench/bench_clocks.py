@@ -56,6 +56,11 @@ def main() -> None:
         queries = app.queries
         middle = app.event_count() // 2
         as_of = queries.state(as_of=app.views.recorded_at(middle))
+        opened = queries.talks_view(SLUG)["opened"]["store_position"]
+        second = queries.state(as_of=app.views.recorded_at(opened + 1))
+        after = queries.talks_view(SLUG)["version"] - queries.talks_view(SLUG, as_of)[
+            "version"
+        ]
         print(f"store: {app.event_count():,} events; as of the record time of "
               f"event {middle:,} ({as_of.as_of})")  # fmt: skip
         cases: dict[str, tuple[Callable[[], object], Callable[[], object]]] = {
@@ -79,9 +84,13 @@ def main() -> None:
                 lambda: queries.talks_view("talks-0"),
                 lambda: queries.talks_view("talks-0", as_of),
             ),
-            f"show {SLUG} (corrected since then: folded from its events)": (
+            f"show {SLUG} (corrected since then: the {after} events since undone)": (
                 lambda: queries.talks_view(SLUG),
                 lambda: queries.talks_view(SLUG, as_of),
+            ),
+            f"show {SLUG} as of its second event (all but one undone: worst case)": (
+                lambda: queries.talks_view(SLUG),
+                lambda: queries.talks_view(SLUG, second),
             ),
         }
         for label, (current, past) in cases.items():

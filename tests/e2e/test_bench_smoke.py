@@ -21,7 +21,7 @@ ROOT = Path(__file__).parents[2]
         ("bench_transfer", ["export jsonl", "export html", "export ical",
                             "import jsonl into an empty store", "reference"]),
         ("bench_clocks", ["events (first 100): current", "as of", "stance history",
-                          "show talks-0", "folded from its events"]),
+                          "show talks-0", "events since undone", "worst case"]),
     ],
 )  # fmt: skip
 def test_benchmark_smoke_prints_its_figures(script: str, figures: list[str]) -> None:
