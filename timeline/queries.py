@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import suppress
 from datetime import UTC, datetime
+from functools import cache
+from itertools import islice
 
 from events.errors import InvalidInput, NotFound
 from projections.actors import ActorView
@@ -27,7 +29,7 @@ from projections.sqlite import (
 )
 from projections.sqlite.search import match_expression
 from projections.sqlite.versions import timeline_entry
-from projections.talks import TalksView, at_date, unfold
+from projections.talks import TalksView, at_date, rebuild, unfold
 from timeline.clocks import record_time, stored_time, valid_date
 
 Records = Callable[[str, int], Iterator[EventRecord]]
@@ -92,20 +94,27 @@ class Queries:
         if view is None:
             raise no_talks(slug)
         if state.as_of and self.views.recorded_at(view["last_position"]) > state.as_of:
-            view = self._unfolded(view, state.as_of)
+            view = self._as_of(view, state.as_of)
         return at_date(view, state.at) if state.at else view
 
-    def _unfolded(self, view: TalksView, as_of: str) -> TalksView:
-        """The view as it stood at ``as_of``: its events since then undone."""
-        later: list[EventRecord] = []
-        for record in self._records(view["slug"], view["version"]):
-            if record.recorded_at <= as_of:
-                past = unfold(view, later)
-                assert past is not None, "the talks were opened before as_of"
-                past["last_position"] = record.position
-                return past
-            later.append(record)
-        raise not_yet(view["slug"], as_of)
+    def _as_of(self, view: TalksView, as_of: str) -> TalksView:
+        """The view as it stood at ``as_of``, from whichever end is nearer:
+        its events up to then folded, or its events since then undone."""
+        slug = view["slug"]
+        then = self.views.talks_version_at(slug, as_of)
+        if then == 0:
+            raise not_yet(slug, as_of)
+        if then <= view["version"] - then:
+            earlier = list(self._records(slug, then))[::-1]
+            folded = rebuild(earlier, cache(self.views.actor_name))
+            assert folded is not None, "a talks' first event opens it"
+            return folded
+        since = view["version"] - then  # events recorded after as_of
+        *later, last = islice(self._records(slug, view["version"]), since + 1)
+        past = unfold(view, later)
+        assert past is not None, "the talks were opened before as_of"
+        past["last_position"] = last.position  # the event at version ``then``
+        return past
 
     def talks_list(self) -> list[TalksRow]:
         self.refresh()

@@ -294,6 +294,12 @@ class SQLiteViews(SQLiteTrackingRecorder):
         with self.datastore.transaction(commit=False) as c:
             return TIMELINE.changes(c, slug, after, until)
 
+    def talks_version_at(self, slug: str, as_of: str) -> int:
+        """The version talks ``slug`` had at record time ``as_of`` (0: none):
+        every event of a talks made one version of one of its entries."""
+        with self.datastore.transaction(commit=False) as c:
+            return TIMELINE.versions_by(c, slug, as_of)
+
     def first_recorded(self) -> str | None:
         with self.datastore.transaction(commit=False) as c:
             return TIMELINE.first_recorded(c)

@@ -288,6 +288,15 @@ class VersionedEntries:
         found = c.fetchone()
         return _entry_row(found) if found else None
 
+    def versions_by(self, c: SQLiteCursor, slug: str, as_of: str) -> int:
+        """How many versions of the entries of talks ``slug`` were recorded by
+        ``as_of``: in a table of every kind, the talks' version then."""
+        c.execute(
+            f"SELECT COUNT(*) FROM {self.table} WHERE slug = ? AND recorded_at <= ?",
+            (slug, as_of),
+        )
+        return int(c.fetchone()[0])
+
     def first_recorded(self, c: SQLiteCursor) -> str | None:
         """The record time of the earliest entry: when the record began."""
         c.execute(f"SELECT MIN(recorded_at) FROM {self.table}")

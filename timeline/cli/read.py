@@ -88,12 +88,17 @@ def show(
       timeline show beijing-talks --as-of 2024-03-01 --at 2024-02
     """
     queries = state.queries
-    view = queries.talks_view(slug, queries.state(as_of=as_of, at=at))
+    clocks = queries.state(as_of=as_of, at=at)
+    view = queries.talks_view(slug, clocks)
     if as_json:
         echo_json(view)
     else:
         from timeline.cli import render
 
+        if clocks.as_of or clocks.at:
+            recorded = f"as recorded by {clocks.as_of}" if as_of else "as known now"
+            world = f"the world on {at} (to {clocks.at})" if at else "now"
+            info(f"{slug}: {world}, {recorded}.")
         render.talks_view(view, rows=None if all_rows else rows)
 
 
