@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol, TypedDict
+from typing import Any, Protocol, TypedDict, cast
 from uuid import UUID
 
 import orjson
@@ -301,8 +301,10 @@ class SQLiteViews(SQLiteTrackingRecorder):
             return TIMELINE.versions_by(c, slug, as_of)
 
     def first_recorded(self) -> str | None:
+        """When the record began: the first talks was opened (None: empty)."""
         with self.datastore.transaction(commit=False) as c:
-            return TIMELINE.first_recorded(c)
+            c.execute("SELECT MIN(opened_at) FROM talks_view")
+            return cast(str | None, c.fetchone()[0])
 
     def search(self, query: str, slug: str | None = None) -> list[SearchHit]:
         with self.datastore.transaction(commit=False) as c:

@@ -113,12 +113,12 @@ class VersionedEntries:
     def _query_indexes(self) -> list[str]:
         """Indexes in timeline order over every version, for queries now and
         as of any record time (superseded versions are few: amendments and
-        retractions), and by record time, for diffs."""
+        retractions), and per talks by record time, for diffs and as-of views."""
         t = self.table
         return [
             f"CREATE INDEX IF NOT EXISTS {t}_order ON {t} (sort_key, entry_id)",
             f"CREATE INDEX IF NOT EXISTS {t}_slug ON {t} (slug, sort_key, entry_id)",
-            f"CREATE INDEX IF NOT EXISTS {t}_recorded ON {t} (recorded_at)",
+            f"CREATE INDEX IF NOT EXISTS {t}_recorded ON {t} (slug, recorded_at)",
             f"CREATE INDEX IF NOT EXISTS {t}_actors_order"
             f" ON {t}_actors (actor, sort_key, entry_id)",
             f"CREATE INDEX IF NOT EXISTS {t}_actors_slug"
@@ -296,11 +296,6 @@ class VersionedEntries:
             (slug, as_of),
         )
         return int(c.fetchone()[0])
-
-    def first_recorded(self, c: SQLiteCursor) -> str | None:
-        """The record time of the earliest entry: when the record began."""
-        c.execute(f"SELECT MIN(recorded_at) FROM {self.table}")
-        return cast(str | None, c.fetchone()[0])
 
     # -- helpers ------------------------------------------------------------------
 
