@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,21 @@ from click.testing import CliRunner, Result
 from timeline.cli import cli
 
 VIEW_NAMES = ["actors", "talks", "timeline", "stances", "scenarios", "search"]
+TIMELINE = Path(sys.executable).parent / "timeline"
+"""The installed command, beside the interpreter running the tests."""
+
+
+def installed(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run the installed ``timeline`` command in its own process."""
+    return subprocess.run(
+        [str(TIMELINE), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=60,
+        check=False,
+    )
 
 
 def run(*args: str) -> Result:

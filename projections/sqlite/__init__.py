@@ -23,7 +23,7 @@ from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
 from events.errors import NotFound
 from projections.actors import ActorView
 from projections.entries import MAIN_FIELD, Applied
-from projections.records import EventRecord
+from projections.records import EventRecord, fixed_time
 from projections.snapshot import SCHEMA_VERSION, Snapshot
 from projections.sqlite.documents import ActorRegistry, TalksDocuments, TalksRow
 from projections.sqlite.search import SearchHit, SearchIndex
@@ -335,7 +335,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
         with self.datastore.transaction(commit=False) as c:
             c.execute("SELECT state FROM stored_events WHERE rowid = ?", (position,))
             row = c.fetchone()
-        return EventRecord.from_state(0, "", 0, "", orjson.loads(row[0])).recorded_at
+        return fixed_time(orjson.loads(row[0])["timestamp"])
 
     def created_at(self, originator_ids: list[UUID]) -> int:
         """The latest store position where one of these aggregates was created."""

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -17,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import as_json, fails, ok, rows, run
+from tests.support import TIMELINE, as_json, fails, installed, ok, rows, run
 from timeline.cli import render
 
 DEMO = "beijing-talks"
@@ -32,7 +31,6 @@ UNREADABLE = (
     "must be an ISO 8601 time such as 2024-03-01T12:00:00Z, "
     "or a date such as 2024-03-01"
 )
-TIMELINE = Path(sys.executable).parent / "timeline"
 
 
 @pytest.fixture(autouse=True)
@@ -1117,15 +1115,7 @@ def test_the_installed_command_shows_as_of_and_diffs(tmp_path: Path) -> None:
     }
 
     def timeline(*args: str) -> str:
-        result = subprocess.run(
-            [str(TIMELINE), *args],
-            env=env,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            timeout=60,
-            check=False,
-        )
+        result = installed(*args, env=env)
         assert result.returncode == 0, result.stderr
         assert "Traceback" not in result.stderr
         return result.stdout

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-TIMELINE = Path(sys.executable).parent / "timeline"
+from tests.support import TIMELINE, installed
+
 ARTICLE = Path(__file__).parent.parent / "fixtures" / "beijing-talks.txt"
 
 
@@ -19,16 +20,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "TIMELINE_DB": str(tmp_path / "installed.sqlite")}
 
 
-def timeline(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(TIMELINE), *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-        check=False,
-    )
+timeline = installed  # every command here runs the installed one
 
 
 def test_the_command_is_installed() -> None:
