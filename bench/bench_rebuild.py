@@ -1,8 +1,10 @@
 """Full rebuild of every view: events/s and peak memory, at two store sizes.
 
-For each size, a fresh process opens a copy of the benchmark store, empties
-every view and replays all events into them, and reports events/s and its
-peak RSS. Memory must not grow with the store: compare the two peaks.
+For each size, a fresh process opens a copy of the benchmark store and
+rebuilds every view as ``timeline projections rebuild`` does: it empties them
+and replays all events into them, in a large store with a worker process per
+group of views. It reports events/s and the peak RSS of all its processes
+together. Memory must not grow with the store: compare the two peaks.
 
 The reference, measured in the same run on the smaller store: the library's
 own follower (an eventsourcing ``ProcessApplication`` following the store,
@@ -33,18 +35,29 @@ from projections.catchup import BATCH_SIZE
 
 
 def rebuild(path: str, batch_size: int) -> None:
-    """In this process: rebuild every view of the store at ``path``; print JSON."""
+    """In this process: rebuild every view of the store at ``path``, as
+    ``timeline projections rebuild`` does (in a large store, a process per
+    group of views); print JSON. Memory is that of every process: this one's
+    peak plus, per worker, the largest worker's peak."""
     from projections.catchup import catch_up
+    from timeline.application import PARALLEL_FROM
     from timeline.bootstrap import open_timeline
     from timeline.settings import Settings
 
     app = open_timeline(Settings(db_path=Path(path), author="bench"))
-    app.views.reset(app.views.names())
+    names = app.views.names()
     started = time.perf_counter()
-    events = catch_up(app.views, app.read_records, batch_size=batch_size)
+    if batch_size == BATCH_SIZE:
+        events = app.rebuild(names)
+    else:  # the one-event-per-transaction reference
+        app.views.reset(names)
+        events = catch_up(app.views, app.read_records, batch_size=batch_size)
     seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    print(json.dumps({"events": events, "seconds": seconds, "peak_rss": peak}))
+    workers = len(app.views.replay_groups(names)) if events >= PARALLEL_FROM else 0
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+    print(json.dumps({"events": events, "seconds": seconds, "workers": workers,
+                      "peak_rss": own + workers * worker}))  # fmt: skip
 
 
 def follow(path: str, events: int) -> None:
@@ -114,9 +127,10 @@ def main() -> None:
     results = {}
     for size in sizes:
         r = results[size] = measure(ensure_store(size))
+        processes = f"1 + {r['workers']:.0f} processes" if r["workers"] else "1 process"
         print(f"rebuild of every view, {r['events']:,.0f} events: "
-              f"{rate(r):,.0f} events/s, "
-              f"peak RSS {r['peak_rss'] / 2**20:,.0f} MB", flush=True)  # fmt: skip
+              f"{rate(r):,.0f} events/s, peak RSS {r['peak_rss'] / 2**20:,.0f} MB "
+              f"({processes})", flush=True)  # fmt: skip
     followed = min(sizes[0], 20_000)  # one event per transaction: slow
     follower = rate(measure(ensure_store(sizes[0]), "--follow", str(followed)))
     largest = rate(results[sizes[-1]])

@@ -8,7 +8,7 @@ and apply each batch to every view that has not seen it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from typing import Protocol
 
 from eventsourcing.persistence import IntegrityError
@@ -23,22 +23,25 @@ ATTEMPTS = 20
 class TrackedViews(Protocol):
     def positions(self) -> dict[str, int]: ...
 
-    def apply(
-        self, positions: dict[str, int], batch: Sequence[EventRecord]
-    ) -> None: ...
+    def apply(self, positions: dict[str, int], batch: Sequence[EventRecord]) -> None:
+        """Apply ``batch`` to the views named in ``positions``, read after
+        those positions; raise IntegrityError if any of them moved meanwhile."""
 
 
 def catch_up(
     views: TrackedViews,
     read: Callable[[int, int], Sequence[EventRecord]],
     *,
+    names: Collection[str] | None = None,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Apply every event some view has not seen; return how many were read."""
+    """Apply every event some view (of ``names``, default all) has not seen;
+    return how many were read."""
     applied = conflicts = 0
     while True:
-        positions = views.positions()
+        positions = {name: position for name, position in views.positions().items()
+                     if names is None or name in names}  # fmt: skip
         start = min(positions.values())
         batch = read(start, batch_size)
         if not batch:

@@ -7,9 +7,10 @@ times. Reads of the views go through :attr:`Timeline.queries`.
 
 from __future__ import annotations
 
+import os
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from typing import Any, ClassVar, TypedDict, TypeVar, cast
 from uuid import UUID
 
@@ -39,6 +40,8 @@ from timeline.serialization import OrjsonTranscoder, PydanticMapper
 
 SAVE_ATTEMPTS = 10
 PAGE = 100  # events read at a time when reading a talks backwards
+PARALLEL_FROM = 50_000
+"""Events a rebuild must replay before a second process is worth starting."""
 R = TypeVar("R")
 
 
@@ -65,6 +68,7 @@ class Timeline(Application[UUID]):
     ) -> None:
         super().__init__(env=dict(env))
         self.mapper: PydanticMapper
+        self.opened_with = dict(env), author, views_class
         self.author = author
         self.views = cast(SQLiteViews, self.factory.tracking_recorder(views_class))
         self.queries = Queries(
@@ -224,8 +228,13 @@ class Timeline(Application[UUID]):
 
     # -- queries --------------------------------------------------------------
 
-    def catch_up(self, progress: Callable[[int], None] | None = None) -> int:
-        return catch_up(self.views, self.read_records, progress=progress)
+    def catch_up(
+        self,
+        progress: Callable[[int], None] | None = None,
+        names: Collection[str] | None = None,
+    ) -> int:
+        """Apply new events to the views (of ``names``, default all)."""
+        return catch_up(self.views, self.read_records, names=names, progress=progress)
 
     def read_records(self, after: int, limit: int) -> list[EventRecord]:
         """Up to ``limit`` stored events after position ``after``, as plain data."""
@@ -235,9 +244,45 @@ class Timeline(Application[UUID]):
     def rebuild(
         self, names: Iterable[str], progress: Callable[[int], None] | None = None
     ) -> int:
-        """Empty the named views and replay every event into them."""
-        self.views.reset(list(names))
-        return self.catch_up(progress)
+        """Empty the named views and replay every event into them; in a large
+        store, each group of views in a process of its own."""
+        chosen = list(names)
+        self.views.reset(chosen)
+        groups = self.views.replay_groups(chosen)
+        cores = len(os.sched_getaffinity(0))
+        if len(groups) < 2 or cores < 2 or self.views.head() < PARALLEL_FROM:
+            return self.catch_up(progress)
+        return self._replay_side_by_side(groups, progress)
+
+    def _replay_side_by_side(
+        self, groups: list[list[str]], progress: Callable[[int], None] | None
+    ) -> int:
+        """Each group of views caught up by a process of its own, so their
+        work runs on separate cores; they take turns at SQLite's write lock.
+        Progress is the furthest-behind view's position."""
+        import multiprocessing
+        from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
+
+        names = [name for group in groups for name in group]
+        shown = 0
+        context = multiprocessing.get_context("spawn")  # no copied connections
+        with ProcessPoolExecutor(len(groups), mp_context=context) as pool:
+            futures = [pool.submit(_catch_up_alone, self.opened_with, group)
+                       for group in groups]  # fmt: skip
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, 0.2, return_when=FIRST_EXCEPTION)
+                if any(future.exception() for future in done):
+                    break  # result() below raises it
+                if progress:
+                    positions = self.views.positions()
+                    reached = min(positions[name] for name in names)
+                    progress(reached - shown)
+                    shown = reached
+            replayed = max(future.result() for future in futures)
+        if progress:
+            progress(max(0, replayed - shown))
+        return replayed
 
     def talks_records_back(self, slug: str, version: int) -> Iterator[EventRecord]:
         """The events of talks ``slug`` from ``version`` back to the first,
@@ -320,3 +365,14 @@ def _history_entry(record: EventRecord) -> HistoryEntry:
         recorded_by=record.recorded_by,
         payload=record.data,
     )
+
+
+def _catch_up_alone(
+    opened_with: tuple[dict[str, str], str, type[SQLiteViews]], names: list[str]
+) -> int:
+    """In a process of its own: catch the named views up; how many events read."""
+    app = Timeline(*opened_with)
+    try:
+        return app.catch_up(names=names)
+    finally:
+        app.close()

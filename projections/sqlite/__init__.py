@@ -57,9 +57,15 @@ class SQLiteProjection(Protocol):
     def replay_finished(self) -> list[str]:
         """What brings the view whole again when the replay reaches the head."""
 
+    def prepare(self, c: SQLiteCursor, batch: Sequence[Applied]) -> Any:
+        """Work on a batch that writes nothing: done before the write lock is
+        taken, reading the view as its position stands (which ``apply``'s
+        transaction then checks), so other processes write meanwhile."""
+
     def apply(
-        self, c: SQLiteCursor, batch: Sequence[Applied], replaying: bool
-    ) -> None: ...
+        self, c: SQLiteCursor, batch: Sequence[Applied], replaying: bool,
+        prepared: Any,
+    ) -> None: ...  # fmt: skip
 
 
 StoredRow = tuple[int, str, int, str, bytes]
@@ -104,6 +110,11 @@ CREATE TABLE IF NOT EXISTS view_schemas (
 # The views being replayed: their query indexes are built when they reach the head.
 CREATE_VIEW_REPLAYS = "CREATE TABLE IF NOT EXISTS view_replays (name TEXT PRIMARY KEY)"
 CACHE_SIZE = "PRAGMA cache_size = -65536"  # KiB: index pages stay in memory
+SORT_CACHE_SIZE = "PRAGMA cache_size = -8192"  # an index build spills its sort
+# A view's transaction is not synced to disk on commit: a power failure may
+# undo the last ones (never half of one, and never an event), and the views
+# apply those events again. Events are written with the store's own setting.
+RELAXED = "PRAGMA synchronous = NORMAL"
 
 STORED_ROW = """
 SELECT rowid, substr(originator_id, 1, 8) || '-' || substr(originator_id, 9, 4)
@@ -132,6 +143,11 @@ class SQLiteViews(SQLiteTrackingRecorder):
     projections: tuple[SQLiteProjection, ...] = (
         ACTORS, TALKS, TIMELINE, STANCES, SCENARIOS, SEARCH,
     )  # fmt: skip
+    groups: tuple[tuple[str, ...], ...] = (
+        ("actors", "talks", "search"), ("timeline", "stances", "scenarios"),
+    )  # fmt: skip
+    """Views that separate processes can replay at the same time: a view that
+    reads another's rows (talks reads actors) is in that view's group."""
     replay_from = 20_000
     """A view this many events behind (and more than it has applied) replays:
     it goes without its query indexes until it reaches the head, then builds
@@ -141,8 +157,9 @@ class SQLiteViews(SQLiteTrackingRecorder):
         """Create every view; replay any that is new or whose tables changed.
 
         Each view's CREATE statements are fingerprinted; a view whose stored
-        fingerprint differs (the software changed its tables) or that has
-        never been caught up is dropped and starts again from position zero.
+        fingerprint differs (the software changed its tables) is dropped and
+        starts again from position zero. A view not caught up yet is left as
+        it is: it has no rows, and another process may be replaying it.
         """
         super().create_table()
         with self._immediate() as c:  # read and write as one: no lost race
@@ -157,10 +174,9 @@ class SQLiteViews(SQLiteTrackingRecorder):
             tracked = self._positions(c)
             for projection in self.projections:
                 fingerprint = _fingerprint(projection)
-                if (
-                    projection.name not in tracked
-                    or stored.get(projection.name) != fingerprint
-                ):
+                if projection.name not in tracked:  # no rows: its tables, if gone
+                    self._run(c, projection.create())
+                if stored.get(projection.name) != fingerprint:
                     self._reset(c, projection)
                     c.execute(
                         "INSERT OR REPLACE INTO view_schemas VALUES (?, ?)",
@@ -169,6 +185,12 @@ class SQLiteViews(SQLiteTrackingRecorder):
 
     def names(self) -> list[str]:
         return [projection.name for projection in self.projections]
+
+    def replay_groups(self, names: Sequence[str]) -> list[list[str]]:
+        """The named views, in the groups that can be replayed side by side."""
+        self.require(names)
+        found = [[name for name in group if name in names] for group in self.groups]
+        return [group for group in found if group]
 
     def positions(self) -> dict[str, int]:
         with self.datastore.transaction(commit=False) as c:
@@ -191,29 +213,33 @@ class SQLiteViews(SQLiteTrackingRecorder):
         ]
 
     def apply(self, positions: dict[str, int], batch: Sequence[EventRecord]) -> None:
-        """Apply a batch to every view that has not seen all of it, atomically.
+        """Apply a batch to each view of ``positions`` that has not seen all
+        of it, atomically.
 
         ``positions`` are the views' positions the batch was read for; raises
         IntegrityError (and writes nothing) if any view moved meanwhile.
         """
         stop = batch[-1].position
         applied = [Applied.of(record) for record in batch]
+        work = [
+            (projection, start, applied if start < batch[0].position else [
+                a for a in applied if a.position > start
+            ])
+            for projection in self.projections
+            if (start := positions.get(projection.name, stop)) < stop
+        ]  # fmt: skip
+        with self.datastore.transaction(commit=False) as c:
+            prepared = [projection.prepare(c, new) for projection, _, new in work]
         with self._immediate() as c:  # it reads before it writes: lock first
             c.execute(CACHE_SIZE)
             head, replaying = self._head(c), self._replaying(c)
-            for projection in self.projections:
-                start = positions[projection.name]
-                if start >= stop:
-                    continue
+            for (projection, start, new), ready in zip(work, prepared, strict=True):
                 self._track(c, projection.name, start, stop)
-                new = applied if start < batch[0].position else [
-                    a for a in applied if a.position > start
-                ]  # fmt: skip
-                self._apply(c, projection, new, start, stop, head, replaying)
+                self._apply(c, projection, new, ready, start, stop, head, replaying)
 
     def _apply(
         self, c: SQLiteCursor, projection: SQLiteProjection, batch: list[Applied],
-        start: int, stop: int, head: int, replaying: set[str],
+        prepared: Any, start: int, stop: int, head: int, replaying: set[str],
     ) -> None:  # fmt: skip
         """Apply to one view; a view far behind replays (see ``replay_from``)."""
         name = projection.name
@@ -221,9 +247,11 @@ class SQLiteViews(SQLiteTrackingRecorder):
             replaying.add(name)
             self._run(c, projection.replay_started())
             c.execute("INSERT INTO view_replays VALUES (?)", (name,))
-        projection.apply(c, batch, name in replaying)
+        projection.apply(c, batch, name in replaying, prepared)
         if name in replaying and stop >= head:
+            c.execute(SORT_CACHE_SIZE)  # the sort of an index build stays small
             self._run(c, projection.replay_finished())
+            c.execute(CACHE_SIZE)
             c.execute("DELETE FROM view_replays WHERE name = ?", (name,))
 
     @staticmethod
@@ -388,13 +416,19 @@ class SQLiteViews(SQLiteTrackingRecorder):
         """
         with self.datastore.get_connection(commit=True) as connection:
             cursor = connection.cursor()
-            cursor.execute("BEGIN IMMEDIATE")
+            cursor.execute("PRAGMA synchronous")
+            synchronous = cursor.fetchone()[0]
+            cursor.execute(RELAXED)
             try:
-                yield cursor
-            except BaseException:
-                connection.rollback()
-                raise
-            connection.commit()
+                cursor.execute("BEGIN IMMEDIATE")
+                try:
+                    yield cursor
+                except BaseException:
+                    connection.rollback()
+                    raise
+                connection.commit()
+            finally:
+                cursor.execute(f"PRAGMA synchronous = {int(synchronous)}")
 
     @staticmethod
     def _reset(c: SQLiteCursor, projection: SQLiteProjection) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import Any, TypedDict, cast
 
@@ -36,6 +36,9 @@ class _Documents:
     def replay_finished(self) -> list[str]:
         return []
 
+    def prepare(self, c: SQLiteCursor, batch: Batch) -> Any:
+        return None
+
 
 class ActorRegistry(_Documents):
     """``actors_view``: every registered non-state actor."""
@@ -52,7 +55,10 @@ class ActorRegistry(_Documents):
     def drop(self) -> list[str]:
         return ["DROP TABLE IF EXISTS actors_view"]
 
-    def apply(self, c: SQLiteCursor, batch: Batch, replaying: bool = False) -> None:
+    def apply(
+        self, c: SQLiteCursor, batch: Batch, replaying: bool = False,
+        prepared: Any = None,
+    ) -> None:  # fmt: skip
         rows = [
             (a["key"], a["name"], a["kind"], dump(a))
             for a in (registered(i.record) for i in batch if _is_actor(i.record))
@@ -74,8 +80,8 @@ class ActorRegistry(_Documents):
 class TalksDocuments(_Documents):
     """``talks_view``: the current view of each talks as one JSON document.
 
-    Actor names come from ``actors_view``; the actors projection is applied
-    first in each transaction, so a name registered in the same batch is known.
+    Actor names come from ``actors_view`` and from the registrations in the
+    batch itself, so a name registered in the same batch is known.
     """
 
     name = "talks"
@@ -94,10 +100,17 @@ class TalksDocuments(_Documents):
     def drop(self) -> list[str]:
         return ["DROP TABLE IF EXISTS talks_view"]
 
-    def apply(self, c: SQLiteCursor, batch: Batch, replaying: bool = False) -> None:
-        @cache  # within the batch: the actors view was brought up to it first
+    def prepare(self, c: SQLiteCursor, batch: Batch) -> list[tuple[Any, ...]]:
+        """The batch's talks, folded and written out as rows: no lock needed.
+
+        Actor names are those registered by this batch's end, as if the actors
+        view had applied it first, as it does in the same transaction."""
+        in_batch = {i.record.data["key"]: i.record.data["name"]
+                    for i in batch if _is_actor(i.record)}  # fmt: skip
+
+        @cache
         def names(code: str) -> str:
-            return self.actor_name(c, code)
+            return self.actor_name(c, code, in_batch)
 
         talks: dict[str, TalksView] = {}
         for item in batch:
@@ -105,25 +118,36 @@ class TalksDocuments(_Documents):
                 continue
             view = talks.get(item.talks_id) or self._load(c, item.talks_id)
             talks[item.talks_id] = evolve(view, item.record, names)
+        return [
+            (i, v["slug"], v["title"], v["location"], v["opened"]["recorded_at"],
+             v["version"], dump(v))
+            for i, v in talks.items()
+        ]  # fmt: skip
+
+    def apply(
+        self, c: SQLiteCursor, batch: Batch, replaying: bool = False,
+        prepared: Any = None,
+    ) -> None:  # fmt: skip
         c.executemany(
             "INSERT INTO talks_view VALUES (?, ?, ?, ?, ?, ?, ?)"
             " ON CONFLICT (talks_id) DO UPDATE SET title = excluded.title,"
             " location = excluded.location, version = excluded.version,"
             " document = excluded.document",
-            [
-                (i, v["slug"], v["title"], v["location"],
-                 v["opened"]["recorded_at"], v["version"], dump(v))
-                for i, v in talks.items()
-            ],
-        )  # fmt: skip
+            prepared,
+        )
 
     @staticmethod
-    def actor_name(c: SQLiteCursor, code: str) -> str:
-        """A state's name from ISO 3166; anyone else's from the registry."""
+    def actor_name(
+        c: SQLiteCursor, code: str, registering: Mapping[str, str] | None = None
+    ) -> str:
+        """A state's name from ISO 3166; anyone else's from the registry, or
+        from ``registering`` (names being registered, by key)."""
         from events import country_name, is_country_code
 
         if is_country_code(code):
             return country_name(code)
+        if registering and code in registering:
+            return registering[code]
         return ActorRegistry.name_of(c, code) or code
 
     @staticmethod

@@ -93,7 +93,13 @@ class SearchIndex:
     def __init__(self) -> None:
         self.slugs: dict[str, str] = {}  # talks id -> slug; slugs never change
 
-    def apply(self, c: SQLiteCursor, batch: Batch, replaying: bool = False) -> None:
+    def prepare(self, c: SQLiteCursor, batch: Batch) -> None:
+        return None  # its lookups read rows the same batch may write
+
+    def apply(
+        self, c: SQLiteCursor, batch: Batch, replaying: bool = False,
+        prepared: None = None,
+    ) -> None:  # fmt: skip
         """Replaying, only ``search_entries`` is written: the index is rebuilt
         from it when the replay reaches the head (one pass, no merges)."""
         docs: list[tuple[Any, ...]] = []

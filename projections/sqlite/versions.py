@@ -137,7 +137,13 @@ class VersionedEntries:
     def replay_finished(self) -> list[str]:
         return self._query_indexes()
 
-    def apply(self, c: SQLiteCursor, batch: Batch, replaying: bool = False) -> None:
+    def prepare(self, c: SQLiteCursor, batch: Batch) -> None:
+        return None  # its lookups read rows the same batch may write
+
+    def apply(
+        self, c: SQLiteCursor, batch: Batch, replaying: bool = False,
+        prepared: None = None,
+    ) -> None:  # fmt: skip
         rows: list[Version] = []
 
         def flush() -> None:  # before reading rows this batch may have added

@@ -221,12 +221,12 @@ def crashing(projection: Any, nth: int, after: bool) -> Iterator[None]:
     real = projection.apply
     calls = 0
 
-    def apply(c: Any, batch: Any, replaying: bool) -> None:
+    def apply(c: Any, batch: Any, replaying: bool, prepared: Any) -> None:
         nonlocal calls
         calls += 1
         if calls == nth and not after:
             raise SimulatedCrash
-        real(c, batch, replaying)
+        real(c, batch, replaying, prepared)
         if calls == nth:
             raise SimulatedCrash  # after writing: the transaction must roll back
 
