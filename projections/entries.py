@@ -10,6 +10,7 @@ a position is a lookup, not a replay.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 import orjson
@@ -91,6 +92,15 @@ class Applied(NamedTuple):
         if isinstance(change, NewEntry):
             fields = orjson.dumps(change.fields).decode()
         return cls(record.position, record, record.originator_id, change, fields)
+
+
+def opened_talks(batch: Iterable[Applied]) -> dict[str, str]:
+    """The slugs of the talks a batch opens, by talks id."""
+    return {
+        item.talks_id: change.fields["slug"]
+        for item in batch
+        if isinstance(change := item.change, NewEntry) and change.kind == "talks"
+    }
 
 
 def entry_change(record: EventRecord) -> EntryChange | None:

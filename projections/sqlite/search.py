@@ -20,7 +20,13 @@ from typing import Any, TypedDict
 import orjson
 from eventsourcing.sqlite import SQLiteCursor
 
-from projections.entries import Amended, Applied, NewEntry, searchable_text
+from projections.entries import (
+    Amended,
+    Applied,
+    NewEntry,
+    opened_talks,
+    searchable_text,
+)
 
 Batch = Sequence[Applied]
 
@@ -93,12 +99,22 @@ class SearchIndex:
     def __init__(self) -> None:
         self.slugs: dict[str, str] = {}  # talks id -> slug; slugs never change
 
-    def prepare(self, c: SQLiteCursor, batch: Batch) -> None:
-        return None  # its lookups read rows the same batch may write
+    def prepare(self, c: SQLiteCursor, batch: Batch) -> dict[int, tuple[Any, ...]]:
+        """The rows of the batch's new entries, by position, made before the
+        write lock (corrections read rows the same batch may write)."""
+        opened = opened_talks(batch)
+        return {
+            item.position: self._doc(
+                opened.get(item.talks_id) or self._slug(c, item.talks_id), item,
+                item.position, change.fields, item.fields_json,
+            )
+            for item in batch
+            if isinstance(change := item.change, NewEntry)
+        }  # fmt: skip
 
     def apply(
-        self, c: SQLiteCursor, batch: Batch, replaying: bool = False,
-        prepared: None = None,
+        self, c: SQLiteCursor, batch: Batch, replaying: bool,
+        prepared: dict[int, tuple[Any, ...]],
     ) -> None:  # fmt: skip
         """Replaying, only ``search_entries`` is written: the index is rebuilt
         from it when the replay reaches the head (one pass, no merges)."""
@@ -119,8 +135,7 @@ class SearchIndex:
                         "INSERT INTO search_talks VALUES (?, ?)",
                         (item.talks_id, change.fields["slug"]),
                     )
-                docs.append(self._doc(c, item, item.position, change.fields,
-                                      item.fields_json))  # fmt: skip
+                docs.append(prepared[item.position])
             elif change is not None:
                 flush()
                 c.execute(SELECT_CURRENT, (item.talks_id, change.ref))
@@ -134,30 +149,29 @@ class SearchIndex:
                 c.execute("DELETE FROM search_entries WHERE id = ?", (current["id"],))
                 if isinstance(change, Amended):
                     fields = {**orjson.loads(current["fields"]), **change.changes}
-                    docs.append(self._doc(c, item, current["entry_id"], fields))
+                    slug = self._slug(c, item.talks_id)
+                    docs.append(self._doc(slug, item, current["entry_id"], fields))
         flush()
 
+    @staticmethod
     def _doc(
-        self,
-        c: SQLiteCursor,
-        item: Applied,
-        entry_id: int,
-        fields: dict[str, Any],
+        slug: str, item: Applied, entry_id: int, fields: dict[str, Any],
         fields_json: str = "",
-    ) -> tuple[Any, ...]:
+    ) -> tuple[Any, ...]:  # fmt: skip
         """A row of search_entries; its id is the position of the event that
         made this version of the entry, so it is unique and needs no lookup."""
         assert item.change is not None
-        if item.talks_id not in self.slugs:
-            c.execute(
-                "SELECT slug FROM search_talks WHERE talks_id = ?", (item.talks_id,)
-            )
-            self.slugs[item.talks_id] = c.fetchone()[0]
         return (
-            item.position, item.talks_id, self.slugs[item.talks_id], item.change.kind,
-            item.change.ref, entry_id, fields_json or orjson.dumps(fields).decode(),
+            item.position, item.talks_id, slug, item.change.kind, item.change.ref,
+            entry_id, fields_json or orjson.dumps(fields).decode(),
             searchable_text(item.change.kind, fields),
         )  # fmt: skip
+
+    def _slug(self, c: SQLiteCursor, talks_id: str) -> str:
+        if talks_id not in self.slugs:
+            c.execute("SELECT slug FROM search_talks WHERE talks_id = ?", (talks_id,))
+            self.slugs[talks_id] = c.fetchone()[0]
+        return self.slugs[talks_id]
 
     @staticmethod
     def search(

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, TypedDict, cast
 import orjson
 from eventsourcing.sqlite import SQLiteCursor
 
-from projections.entries import Amended, Applied, NewEntry, main_text
+from projections.entries import Amended, Applied, NewEntry, main_text, opened_talks
 from projections.records import EventRecord
 from projections.snapshot import TimelineEntry
 
@@ -137,12 +137,25 @@ class VersionedEntries:
     def replay_finished(self) -> list[str]:
         return self._query_indexes()
 
-    def prepare(self, c: SQLiteCursor, batch: Batch) -> None:
-        return None  # its lookups read rows the same batch may write
+    def prepare(self, c: SQLiteCursor, batch: Batch) -> dict[int, Version]:
+        """The rows of the batch's new entries, by position: most of any batch,
+        made before the write lock. Corrections read the rows they supersede,
+        which the same batch may write: they are made under it."""
+        opened = opened_talks(batch)
+        return {
+            item.position: _version(
+                item.position, item.position, item.talks_id,
+                opened.get(item.talks_id) or self._slug(c, item.talks_id),
+                change.kind, change.ref, change.fields, item.fields_json, False,
+                item.record,
+            )
+            for item in batch
+            if isinstance(change := item.change, NewEntry) and change.kind in self.kinds
+        }  # fmt: skip
 
     def apply(
-        self, c: SQLiteCursor, batch: Batch, replaying: bool = False,
-        prepared: None = None,
+        self, c: SQLiteCursor, batch: Batch, replaying: bool,
+        prepared: dict[int, Version],
     ) -> None:  # fmt: skip
         rows: list[Version] = []
 
@@ -165,10 +178,7 @@ class VersionedEntries:
             if change is None or change.kind not in self.kinds:
                 continue
             if isinstance(change, NewEntry):
-                slug = self._slug(c, item.talks_id)
-                rows.append(_version(item.position, item.position, item.talks_id, slug,
-                                     change.kind, change.ref, change.fields,
-                                     item.fields_json, False, e))  # fmt: skip
+                rows.append(prepared[item.position])
                 continue
             flush()
             current = self._current(c, item.talks_id, change.ref)

@@ -16,6 +16,7 @@ import pytest
 from events import talks_id
 from events.errors import InvalidInput, NotFound
 from tests.support import everywhere, rows, tracked
+from timeline import application
 from timeline.application import Timeline
 from timeline.bootstrap import open_timeline
 from timeline.settings import Settings
@@ -216,6 +217,43 @@ def test_rebuilding_several_views_at_once(app: Timeline, db_path: Path) -> None:
 
     assert dump_all(db_path) == before
     assert tracked(db_path) == everywhere(head(db_path))
+
+
+def test_a_large_rebuild_replays_groups_of_views_in_processes_of_their_own(
+    app: Timeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    record_case(app)
+    app.catch_up()
+    before = dump_all(db_path)
+    side_by_side = []
+    real = Timeline._replay_side_by_side
+
+    def spy(self: Timeline, groups: list[list[str]], progress: Any) -> int:
+        side_by_side.append(groups)
+        return real(self, groups, progress)
+
+    monkeypatch.setattr(application, "PARALLEL_FROM", 1)  # this store is "large"
+    monkeypatch.setattr(Timeline, "_replay_side_by_side", spy)
+    monkeypatch.setattr(application.os, "sched_getaffinity", lambda pid: {0, 1})
+    execute(db_path, "DELETE FROM talks_view", "DELETE FROM stances")  # damage
+
+    progress: list[int] = []
+    assert app.rebuild(NAMES, progress=progress.append) == head(db_path)
+
+    assert side_by_side == [  # one call, two groups
+        [["actors", "talks", "search"], ["timeline", "stances", "scenarios"]]
+    ]
+    assert sum(progress) == head(db_path)
+    assert tracked(db_path) == everywhere(head(db_path))
+    assert dump_all(db_path) == before  # as one process rebuilds them
+    fts_is_consistent(db_path)
+
+
+def test_replay_groups_hold_every_view_once(app: Timeline) -> None:
+    groups = app.views.replay_groups(NAMES)
+    assert sorted(name for group in groups for name in group) == sorted(NAMES)
+    assert any({"actors", "talks"} <= set(group) for group in groups)  # talks reads actors
+    assert app.views.replay_groups(["search", "stances"]) == [["search"], ["stances"]]
 
 
 def test_rebuilding_an_unknown_view_changes_nothing(
