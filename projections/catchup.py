@@ -8,7 +8,9 @@ and apply each batch to every view that has not seen it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+import gc
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Protocol
 
 from eventsourcing.persistence import IntegrityError
@@ -38,6 +40,33 @@ def catch_up(
 ) -> int:
     """Apply every event some view (of ``names``, default all) has not seen;
     return how many were read."""
+    with cycle_collector_paused():
+        return _catch_up(views, read, names, batch_size, progress)
+
+
+@contextmanager
+def cycle_collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused. A batch makes hundreds of thousands
+    of objects, none in reference cycles, and collections triggered by their
+    number would walk them again and again: a fifth of a rebuild's time. They
+    are freed by reference counting as each batch ends; a test checks that
+    catching up leaves no cycle behind."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _catch_up(
+    views: TrackedViews,
+    read: Callable[[int, int], Sequence[EventRecord]],
+    names: Collection[str] | None,
+    batch_size: int,
+    progress: Callable[[int], None] | None,
+) -> int:
     applied = conflicts = 0
     while True:
         positions = {name: position for name, position in views.positions().items()

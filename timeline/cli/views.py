@@ -134,6 +134,9 @@ def projections_status(state: State, /, as_json: bool) -> None:
 def projections_rebuild(state: State, /, names: tuple[str, ...], as_json: bool) -> None:
     """Empty views NAME... (default: all) and replay every event into them.
 
+    In a store of 50,000 events or more, a worker process per group of views
+    replays them side by side (on a machine with two cores or more).
+
     \b
     Example:
       timeline projections rebuild
