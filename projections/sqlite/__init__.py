@@ -57,10 +57,14 @@ class SQLiteProjection(Protocol):
     def replay_finished(self) -> list[str]:
         """What brings the view whole again when the replay reaches the head."""
 
-    def prepare(self, c: SQLiteCursor, batch: Sequence[Applied]) -> Any:
+    def prepare(
+        self, c: SQLiteCursor, batch: Sequence[Applied], read: Sequence[Applied]
+    ) -> Any:
         """Work on a batch that writes nothing: done before the write lock is
         taken, reading the view as its position stands (which ``apply``'s
-        transaction then checks), so other processes write meanwhile."""
+        transaction then checks), so other processes write meanwhile.
+        ``batch`` holds the events the view has not seen; ``read``, every
+        event read, from the position of the view furthest behind."""
 
     def apply(
         self, c: SQLiteCursor, batch: Sequence[Applied], replaying: bool,
@@ -229,7 +233,7 @@ class SQLiteViews(SQLiteTrackingRecorder):
             if (start := positions.get(projection.name, stop)) < stop
         ]  # fmt: skip
         with self.datastore.transaction(commit=False) as c:
-            prepared = [projection.prepare(c, new) for projection, _, new in work]
+            prepared = [p.prepare(c, new, applied) for p, _, new in work]
         with self._immediate() as c:  # it reads before it writes: lock first
             c.execute(CACHE_SIZE)
             head, replaying = self._head(c), self._replaying(c)

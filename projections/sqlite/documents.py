@@ -36,7 +36,7 @@ class _Documents:
     def replay_finished(self) -> list[str]:
         return []
 
-    def prepare(self, c: SQLiteCursor, batch: Batch) -> Any:
+    def prepare(self, c: SQLiteCursor, batch: Batch, read: Batch) -> Any:
         return None
 
 
@@ -100,13 +100,17 @@ class TalksDocuments(_Documents):
     def drop(self) -> list[str]:
         return ["DROP TABLE IF EXISTS talks_view"]
 
-    def prepare(self, c: SQLiteCursor, batch: Batch) -> list[tuple[Any, ...]]:
+    def prepare(
+        self, c: SQLiteCursor, batch: Batch, read: Batch
+    ) -> list[tuple[Any, ...]]:
         """The batch's talks, folded and written out as rows: no lock needed.
 
-        Actor names are those registered by this batch's end, as if the actors
-        view had applied it first, as it does in the same transaction."""
+        Actor names are those registered by the batch's end: in the actors
+        view (at least as far as the view furthest behind), or in the events
+        read since, as if the actors view, applied first in the same
+        transaction, had applied them already."""
         in_batch = {i.record.data["key"]: i.record.data["name"]
-                    for i in batch if _is_actor(i.record)}  # fmt: skip
+                    for i in read if _is_actor(i.record)}  # fmt: skip
 
         @cache
         def names(code: str) -> str:

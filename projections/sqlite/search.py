@@ -99,7 +99,9 @@ class SearchIndex:
     def __init__(self) -> None:
         self.slugs: dict[str, str] = {}  # talks id -> slug; slugs never change
 
-    def prepare(self, c: SQLiteCursor, batch: Batch) -> dict[int, tuple[Any, ...]]:
+    def prepare(
+        self, c: SQLiteCursor, batch: Batch, read: Batch
+    ) -> dict[int, tuple[Any, ...]]:
         """The rows of the batch's new entries, by position, made before the
         write lock (corrections read rows the same batch may write)."""
         opened = opened_talks(batch)

@@ -137,7 +137,9 @@ class VersionedEntries:
     def replay_finished(self) -> list[str]:
         return self._query_indexes()
 
-    def prepare(self, c: SQLiteCursor, batch: Batch) -> dict[int, Version]:
+    def prepare(
+        self, c: SQLiteCursor, batch: Batch, read: Batch
+    ) -> dict[int, Version]:
         """The rows of the batch's new entries, by position: most of any batch,
         made before the write lock. Corrections read the rows they supersede,
         which the same batch may write: they are made under it."""
