@@ -233,8 +233,17 @@ class Timeline(Application[UUID]):
         progress: Callable[[int], None] | None = None,
         names: Collection[str] | None = None,
     ) -> int:
-        """Apply new events to the views (of ``names``, default all)."""
-        return catch_up(self.views, self.read_records, names=names, progress=progress)
+        """Apply new events to the views (of ``names``, default all); return
+        how many events were read. Views that lag by PARALLEL_FROM events or
+        more are caught up by a worker process per group of views."""
+        chosen = list(names or self.views.names())
+        groups = self.views.replay_groups(chosen)
+        positions = self.views.positions()
+        lag = self.views.head() - min(positions[name] for name in chosen)
+        cores = len(os.sched_getaffinity(0))
+        if len(groups) > 1 and cores > 1 and lag >= PARALLEL_FROM:
+            return self._catch_up_side_by_side(groups, progress)
+        return catch_up(self.views, self.read_records, names=chosen, progress=progress)
 
     def read_records(self, after: int, limit: int) -> list[EventRecord]:
         """Up to ``limit`` stored events after position ``after``, as plain data."""
@@ -244,45 +253,44 @@ class Timeline(Application[UUID]):
     def rebuild(
         self, names: Iterable[str], progress: Callable[[int], None] | None = None
     ) -> int:
-        """Empty the named views and replay every event into them; in a large
-        store, each group of views in a process of its own."""
+        """Empty the named views and replay every event into them."""
         chosen = list(names)
         self.views.reset(chosen)
-        groups = self.views.replay_groups(chosen)
-        cores = len(os.sched_getaffinity(0))
-        if len(groups) < 2 or cores < 2 or self.views.head() < PARALLEL_FROM:
-            return self.catch_up(progress)
-        return self._replay_side_by_side(groups, progress)
+        return self.catch_up(progress, chosen)
 
-    def _replay_side_by_side(
+    def _catch_up_side_by_side(
         self, groups: list[list[str]], progress: Callable[[int], None] | None
     ) -> int:
         """Each group of views caught up by a process of its own, so their
         work runs on separate cores; they take turns at SQLite's write lock.
-        Progress is the furthest-behind view's position."""
+        Progress follows the furthest-behind view. If a worker fails, or this
+        process is interrupted, the workers are stopped: a worker stopped
+        mid-batch writes nothing of it."""
         import multiprocessing
-        from concurrent.futures import FIRST_EXCEPTION, ProcessPoolExecutor, wait
 
         names = [name for group in groups for name in group]
-        shown = 0
+
+        def reached() -> int:
+            positions = self.views.positions()
+            return min(positions[name] for name in names)
+
+        shown = reached()
         context = multiprocessing.get_context("spawn")  # no copied connections
-        with ProcessPoolExecutor(len(groups), mp_context=context) as pool:
-            futures = [pool.submit(_catch_up_alone, self.opened_with, group)
+        with context.Pool(len(groups)) as pool:  # leaving it stops the workers
+            results = [pool.apply_async(_catch_up_alone, (self.opened_with, group))
                        for group in groups]  # fmt: skip
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, 0.2, return_when=FIRST_EXCEPTION)
-                if any(future.exception() for future in done):
-                    break  # result() below raises it
+            while not all(result.ready() for result in results):
+                next(r for r in results if not r.ready()).wait(0.2)
+                if any(r.ready() and not r.successful() for r in results):
+                    break  # get() below raises its error
                 if progress:
-                    positions = self.views.positions()
-                    reached = min(positions[name] for name in names)
-                    progress(reached - shown)
-                    shown = reached
-            replayed = max(future.result() for future in futures)
+                    now = reached()
+                    progress(now - shown)
+                    shown = now
+            read = max(result.get() for result in results)
         if progress:
-            progress(max(0, replayed - shown))
-        return replayed
+            progress(reached() - shown)
+        return read
 
     def talks_records_back(self, slug: str, version: int) -> Iterator[EventRecord]:
         """The events of talks ``slug`` from ``version`` back to the first,

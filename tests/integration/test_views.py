@@ -227,14 +227,14 @@ def test_a_large_rebuild_replays_groups_of_views_in_processes_of_their_own(
     app.catch_up()
     before = dump_all(db_path)
     side_by_side = []
-    real = Timeline._replay_side_by_side
+    real = Timeline._catch_up_side_by_side
 
     def spy(self: Timeline, groups: list[list[str]], progress: Any) -> int:
         side_by_side.append(groups)
         return real(self, groups, progress)
 
     monkeypatch.setattr(application, "PARALLEL_FROM", 1)  # this store is "large"
-    monkeypatch.setattr(Timeline, "_replay_side_by_side", spy)
+    monkeypatch.setattr(Timeline, "_catch_up_side_by_side", spy)
     monkeypatch.setattr(application.os, "sched_getaffinity", lambda pid: {0, 1})
     execute(db_path, "DELETE FROM talks_view", "DELETE FROM stances")  # damage
 
