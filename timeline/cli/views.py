@@ -135,7 +135,8 @@ def projections_rebuild(state: State, /, names: tuple[str, ...], as_json: bool) 
     """Empty views NAME... (default: all) and replay every event into them.
 
     In a store of 50,000 events or more, a worker process per group of views
-    replays them side by side (on a machine with two cores or more).
+    replays them side by side (on a machine with two cores or more). If it is
+    interrupted, the views keep what they applied and the next query goes on.
 
     \b
     Example:
