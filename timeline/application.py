@@ -240,8 +240,7 @@ class Timeline(Application[UUID]):
         groups = self.views.replay_groups(chosen)
         positions = self.views.positions()
         lag = self.views.head() - min(positions[name] for name in chosen)
-        cores = len(os.sched_getaffinity(0))
-        if len(groups) > 1 and cores > 1 and lag >= PARALLEL_FROM:
+        if len(groups) > 1 and usable_cores() > 1 and lag >= PARALLEL_FROM:
             return self._catch_up_side_by_side(groups, progress)
         return catch_up(self.views, self.read_records, names=chosen, progress=progress)
 
@@ -373,6 +372,13 @@ def _history_entry(record: EventRecord) -> HistoryEntry:
         recorded_by=record.recorded_by,
         payload=record.data,
     )
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):  # Linux
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _catch_up_alone(

@@ -235,7 +235,7 @@ def test_a_large_rebuild_replays_groups_of_views_in_processes_of_their_own(
 
     monkeypatch.setattr(application, "PARALLEL_FROM", 1)  # this store is "large"
     monkeypatch.setattr(Timeline, "_catch_up_side_by_side", spy)
-    monkeypatch.setattr(application.os, "sched_getaffinity", lambda pid: {0, 1})
+    monkeypatch.setattr(application, "usable_cores", lambda: 2)
     execute(db_path, "DELETE FROM talks_view", "DELETE FROM stances")  # damage
 
     progress: list[int] = []
