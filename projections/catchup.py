@@ -48,7 +48,7 @@ def catch_up(
 def cycle_collector_paused() -> Iterator[None]:
     """Python's cycle collector paused. A batch makes hundreds of thousands
     of objects, none in reference cycles, and collections triggered by their
-    number would walk them again and again: a fifth of a rebuild's time. They
+    number would walk them again and again: a sixth of a rebuild's time. They
     are freed by reference counting as each batch ends; a test checks that
     catching up leaves no cycle behind."""
     paused = gc.isenabled()

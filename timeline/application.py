@@ -41,7 +41,7 @@ from timeline.serialization import OrjsonTranscoder, PydanticMapper
 SAVE_ATTEMPTS = 10
 PAGE = 100  # events read at a time when reading a talks backwards
 PARALLEL_FROM = 50_000
-"""Events a rebuild must replay before a second process is worth starting."""
+"""Events the views must lag by before a second process is worth starting."""
 R = TypeVar("R")
 
 

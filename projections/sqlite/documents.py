@@ -56,9 +56,8 @@ class ActorRegistry(_Documents):
         return ["DROP TABLE IF EXISTS actors_view"]
 
     def apply(
-        self, c: SQLiteCursor, batch: Batch, replaying: bool = False,
-        prepared: Any = None,
-    ) -> None:  # fmt: skip
+        self, c: SQLiteCursor, batch: Batch, replaying: bool, prepared: None
+    ) -> None:
         rows = [
             (a["key"], a["name"], a["kind"], dump(a))
             for a in (registered(i.record) for i in batch if _is_actor(i.record))
@@ -129,8 +128,8 @@ class TalksDocuments(_Documents):
         ]  # fmt: skip
 
     def apply(
-        self, c: SQLiteCursor, batch: Batch, replaying: bool = False,
-        prepared: Any = None,
+        self, c: SQLiteCursor, batch: Batch, replaying: bool,
+        prepared: list[tuple[Any, ...]],
     ) -> None:  # fmt: skip
         c.executemany(
             "INSERT INTO talks_view VALUES (?, ?, ?, ?, ?, ?, ?)"
