@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
@@ -16,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import TIMELINE, as_json, fails, installed, ok, rows, run
+from tests.support import as_json, fails, installed, ok, rows, run
 from timeline.cli import render
 
 DEMO = "beijing-talks"
@@ -1150,15 +1149,7 @@ def test_the_installed_command_shows_as_of_and_diffs(tmp_path: Path) -> None:
     assert change["fields"]["position"]["after"] == "Cautious mediation"
     assert "Misquoted" in timeline("diff", DEMO, "--from", then)
 
-    future = subprocess.run(
-        [str(TIMELINE), "show", DEMO, "--as-of", "2999-01-01"],
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-        check=False,
-    )
+    future = installed("show", DEMO, "--as-of", "2999-01-01", env=env)
     assert future.returncode == 1
     assert future.stdout == ""
     assert future.stderr == "Error: --as-of 2999-01-01 is in the future\n"
