@@ -22,6 +22,8 @@ _HOME = {
     "ConcurrencyConflict": "events.errors",
     "InvalidInput": "events.errors",
     "NotFound": "events.errors",
+    "no_talks": "events.errors",
+    "not_yet": "events.errors",
     "StoreError": "events.errors",
     "TimelineError": "events.errors",
     "AMENDABLE": "events.talks",
@@ -49,6 +51,8 @@ __all__ = [
     "actor_id",
     "country_name",
     "is_country_code",
+    "no_talks",
+    "not_yet",
     "parse_ref",
     "talks_id",
 ]
@@ -71,6 +75,8 @@ if TYPE_CHECKING:
         NotFound,
         StoreError,
         TimelineError,
+        no_talks,
+        not_yet,
     )
     from events.talks import AMENDABLE, Talks, parse_ref, talks_id
     from events.values import PartialDate, is_country_code

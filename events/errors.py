@@ -33,3 +33,13 @@ class ConcurrencyConflict(TimelineError):
 
 class StoreError(TimelineError):
     """The store cannot be opened or read."""
+
+
+def no_talks(slug: str) -> NotFound:
+    """The error for a talks slug that names nothing recorded."""
+    return NotFound(f"no talks {slug!r}; see: timeline talks list")
+
+
+def not_yet(slug: str, as_of: str) -> NotFound:
+    """The error for a talks asked for as of a time before it was recorded."""
+    return NotFound(f"talks {slug!r} were not recorded yet at {as_of}")

@@ -1,19 +1,7 @@
 """Read side: views built from the events, and the queries over them.
 
 Views are plain JSON-shaped data: reading one needs neither pydantic nor the
-event models, which load only when new events must be applied.
+event models, which load only when new events must be applied. Import from
+the modules themselves (:mod:`projections.talks`, :mod:`projections.catchup`,
+...): a command that only records loads none of them but the event records.
 """
-
-from projections.actors import ActorView
-from projections.catchup import catch_up
-from projections.talks import TalksView, current, evolve, rebuild, standing
-
-__all__ = [
-    "ActorView",
-    "TalksView",
-    "catch_up",
-    "current",
-    "evolve",
-    "rebuild",
-    "standing",
-]

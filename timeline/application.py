@@ -11,12 +11,13 @@ import os
 import random
 import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from typing import Any, ClassVar, TypedDict, TypeVar, cast
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, Transcoder
-from eventsourcing.utils import Environment
+from eventsourcing.utils import Environment, resolve_topic
 
 from events import (
     Actor,
@@ -28,15 +29,18 @@ from events import (
     actor_id,
     country_name,
     is_country_code,
+    no_talks,
+    not_yet,
     talks_id,
 )
 from events.base import AggregateSnapshot
 from events.values import as_actor_code, optional_date
-from projections import catch_up
-from projections.records import EventRecord
-from projections.sqlite import SQLiteViews
-from timeline.queries import Queries, no_talks, not_yet
 from timeline.serialization import OrjsonTranscoder, PydanticMapper
+
+if TYPE_CHECKING:
+    from projections.records import EventRecord
+    from projections.sqlite import SQLiteViews
+    from timeline.queries import Queries
 
 SAVE_ATTEMPTS = 10
 PAGE = 100  # events read at a time when reading a talks backwards
@@ -63,17 +67,27 @@ class Timeline(Application[UUID]):
     snapshot_interval: ClassVar[int] = 200
     """A talks is snapshotted each time its version passes a multiple of this."""
 
-    def __init__(
-        self, env: Mapping[str, str], author: str, views_class: type[SQLiteViews]
-    ) -> None:
+    def __init__(self, env: Mapping[str, str], author: str, views_topic: str) -> None:
         super().__init__(env=dict(env))
         self.mapper: PydanticMapper
-        self.opened_with = dict(env), author, views_class
+        self.opened_with = dict(env), author, views_topic
         self.author = author
-        self.views = cast(SQLiteViews, self.factory.tracking_recorder(views_class))
-        self.queries = Queries(
-            self.views, lambda _: self.catch_up(), self.talks_records_back
-        )
+        self.views_topic = views_topic
+        """Where the class of the views is (``module:Class``): it is loaded
+        on first use, so a command that only records never imports the views."""
+
+    @cached_property
+    def views(self) -> SQLiteViews:
+        """The read models, in the store's own database."""
+        views_class = resolve_topic(self.views_topic)
+        return cast("SQLiteViews", self.factory.tracking_recorder(views_class))
+
+    @cached_property
+    def queries(self) -> Queries:
+        """The queries over the views, caught up first when they lag."""
+        from timeline.queries import Queries
+
+        return Queries(self.views, lambda _: self.catch_up(), self.talks_records_back)
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # Only the settings decide where events go: a stray PERSISTENCE_MODULE
@@ -236,6 +250,8 @@ class Timeline(Application[UUID]):
         """Apply new events to the views (of ``names``, default all); return
         how many events were read. Views that lag by PARALLEL_FROM events or
         more are caught up by a worker process per group of views."""
+        from projections.catchup import catch_up
+
         chosen = list(names or self.views.names())
         groups = self.views.replay_groups(chosen)
         positions = self.views.positions()
@@ -382,7 +398,7 @@ def usable_cores() -> int:
 
 
 def _catch_up_alone(
-    opened_with: tuple[dict[str, str], str, type[SQLiteViews]], names: list[str]
+    opened_with: tuple[dict[str, str], str, str], names: list[str]
 ) -> int:
     """In a process of its own: catch the named views up; how many events read."""
     app = Timeline(*opened_with)

@@ -12,12 +12,14 @@ from eventsourcing.persistence import PersistenceError
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
 from events.errors import StoreError
-from projections.sqlite import SQLiteViews
-from timeline.queries import Queries, Records
 from timeline.settings import Settings
 
 if TYPE_CHECKING:
     from timeline.application import Timeline  # loads the event models: lazily
+    from timeline.queries import Queries, Records
+
+VIEWS = "projections.sqlite:SQLiteViews"
+"""The views of the SQLite store; recording alone never loads them."""
 
 LOCK_TIMEOUT = 30  # seconds a writer waits for another writer's transaction
 
@@ -32,7 +34,7 @@ def open_timeline(settings: Settings) -> Timeline:
         "SQLITE_LOCK_TIMEOUT": str(LOCK_TIMEOUT),
     }
     with _store_errors(settings.db_path):
-        return Timeline(env=env, author=settings.author, views_class=SQLiteViews)
+        return Timeline(env=env, author=settings.author, views_topic=VIEWS)
 
 
 def open_queries(
@@ -44,6 +46,9 @@ def open_queries(
     the store holds ``lag`` events the views have not applied yet; ``records``
     only when a talks must be folded again from its events (``show --as-of``).
     """
+    from projections.sqlite import SQLiteViews
+    from timeline.queries import Queries
+
     with _store_errors(settings.db_path):
         datastore = SQLiteDatastore(str(settings.db_path), lock_timeout=LOCK_TIMEOUT)
         SQLiteApplicationRecorder(datastore).create_table()

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from functools import cache
 from itertools import islice
 
-from events.errors import InvalidInput, NotFound
+from events.errors import InvalidInput, NotFound, no_talks, not_yet
 from projections.actors import ActorView
 from projections.changes import Change, change_of
 from projections.records import EventRecord
@@ -207,11 +207,3 @@ class Queries:
         """Apply whatever was recorded since the views were last caught up."""
         if lag := self.views.lag():
             self._catch_up(lag)
-
-
-def not_yet(slug: str, as_of: str) -> NotFound:
-    return NotFound(f"talks {slug!r} were not recorded yet at {as_of}")
-
-
-def no_talks(slug: str) -> NotFound:
-    return NotFound(f"no talks {slug!r}; see: timeline talks list")

@@ -21,10 +21,10 @@ from hypothesis import strategies as st
 
 from events import AMENDABLE, Talks, TimelineError, talks_id
 from events.base import DomainEvent
-from projections import catchup, standing
+from projections import catchup
 from projections.records import EventRecord
 from projections.sqlite import State
-from projections.talks import TalksView, rebuild
+from projections.talks import TalksView, rebuild, standing
 from timeline.application import Timeline
 from timeline.bootstrap import open_timeline
 from timeline.settings import Settings
@@ -370,9 +370,7 @@ def check_entries(app: Timeline, view: TalksView) -> None:
     def triples(rows: list[Any]) -> set[tuple[str, int, str]]:
         return {(r["ref"], r["entry_id"], r["text"]) for r in rows}
 
-    assert triples(app.views.timeline(slug=slug)) == set().union(
-        *standing_now.values()
-    )
+    assert triples(app.views.timeline(slug=slug)) == set().union(*standing_now.values())
     dates = {(r["ref"], r["entry_id"]): r["valid_text"]
              for r in app.views.timeline(slug=slug)}  # fmt: skip
     assert dates[("talks", view["opened"]["store_position"])] == (view["on"] or None)

@@ -9,10 +9,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from projections import ActorView, TalksView, current, standing
+from projections.actors import ActorView
 from projections.changes import Change
 from projections.sqlite import EntryRow, SearchHit, TalksRow, ViewStatus
-from projections.talks import Assessment, Scenario, latest
+from projections.talks import Assessment, Scenario, TalksView, current, latest, standing
 
 if TYPE_CHECKING:
     from timeline.application import HistoryEntry
