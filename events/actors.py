@@ -58,6 +58,9 @@ def _countries() -> dict[str, str]:
 class Actor(RecordedAggregate):
     """A non-state actor (group, organization, person) registered by key."""
 
+    Event = RecordedAggregate.Event  # so the library defines no subclasses (Talks)
+    Created = RecordedAggregate.Created
+
     class Registered(RecordedAggregate.Created):
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "ActorRegistered"
         key: str

@@ -97,6 +97,12 @@ def parse_ref(ref: str) -> tuple[str, str]:
 class Talks(RecordedAggregate):
     """A diplomatic talks, identified by a slug such as ``beijing-talks``."""
 
+    Event = RecordedAggregate.Event
+    Created = RecordedAggregate.Created
+    # Named here, the base events keep the library from defining a subclass
+    # of every event below for this aggregate: half the pydantic models to
+    # build when the command line starts.
+
     class Opened(RecordedAggregate.Created):
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "TalksOpened"
         slug: str
