@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -204,6 +203,8 @@ def _write(chunks: Iterable[str], output: Path | None) -> None:
             stdout.write(chunk.encode())
         stdout.flush()
         return
+    import tempfile  # only an export to a file needs it
+
     temporary = None
     try:
         fd, temporary = tempfile.mkstemp(
