@@ -220,6 +220,37 @@ def test_rebuilding_several_views_at_once(app: Timeline, db_path: Path) -> None:
     assert tracked(db_path) == everywhere(head(db_path))
 
 
+def test_a_reset_frees_the_pages_of_views_without_writing_them_again(
+    app: Timeline, db_path: Path
+) -> None:
+    """View rows derive from events that are kept: freeing their pages must not
+    write each page again (SQLite's secure_delete, on in Debian's build), and
+    the connection keeps its own settings after the views' transaction."""
+    record_case(app)
+    for number in range(300):
+        app.record_development(SLUG, "2024-09", f"Round {number}: " + "text " * 800)
+    app.catch_up()
+    with app.views.datastore.transaction(commit=False) as c:
+        c.execute("PRAGMA secure_delete")
+        secure_delete = c.fetchone()[0]
+        c.execute("PRAGMA synchronous")
+        synchronous = c.fetchone()[0]
+    store_bytes = 4096 * rows(db_path, "PRAGMA page_count")[0][0]
+    execute(db_path, "PRAGMA wal_checkpoint(TRUNCATE)")
+    wal = db_path.with_name(db_path.name + "-wal")
+    assert wal.stat().st_size == 0
+
+    app.views.reset(NAMES)
+
+    assert store_bytes > 5_000_000
+    assert wal.stat().st_size < store_bytes / 20
+    with app.views.datastore.transaction(commit=False) as c:
+        c.execute("PRAGMA secure_delete")
+        assert c.fetchone()[0] == secure_delete
+        c.execute("PRAGMA synchronous")
+        assert c.fetchone()[0] == synchronous
+
+
 def test_a_large_rebuild_replays_groups_of_views_in_processes_of_their_own(
     app: Timeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
