@@ -7,7 +7,9 @@ the pydantic models makes catching up several times faster.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, NamedTuple
+from uuid import UUID
 
 if TYPE_CHECKING:
     from events.base import DomainEvent
@@ -19,6 +21,13 @@ def fixed_time(recorded_at: str) -> str:
     if len(recorded_at) == 20:
         return recorded_at[:-1] + ".000000Z"
     return recorded_at
+
+
+@lru_cache(maxsize=65_536)
+def dashed(hex_id: str) -> str:
+    """An aggregate id as ``str(UUID)`` writes it, from the 32 hex digits the
+    store keeps. Few aggregates have many events: each id is written once."""
+    return str(UUID(hex_id))
 
 
 class EventRecord(NamedTuple):

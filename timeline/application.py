@@ -262,8 +262,7 @@ class Timeline(Application[UUID]):
 
     def read_records(self, after: int, limit: int) -> list[EventRecord]:
         """Up to ``limit`` stored events after position ``after``, as plain data."""
-        rows = self.views.stored_after(after, limit)
-        return [self.mapper.record_of(*row) for row in rows]
+        return self.mapper.records_of(self.views.stored_after(after, limit))
 
     def rebuild(
         self, names: Iterable[str], progress: Callable[[int], None] | None = None

@@ -7,6 +7,7 @@ hands it plain JSON data and orjson encodes it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import cached_property
 from typing import Any, cast
 
@@ -15,7 +16,6 @@ from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import (
     Mapper,
     MapperDeserialisationError,
-    Notification,
     StoredEvent,
     Transcoder,
     Transcoding,
@@ -23,7 +23,7 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
-from projections.records import EventRecord
+from projections.records import EventRecord, dashed, fixed_time
 
 
 class OrjsonTranscoder(Transcoder):
@@ -61,24 +61,43 @@ class PydanticMapper(Mapper[Any]):
         state["originator_version"] = stored_event.originator_version
         return cast(DomainEventProtocol[Any], cls.model_validate(state))
 
-    def to_record(self, notification: Notification) -> EventRecord:
-        """The event as plain data for the views: decoded, upcast, not validated."""
-        return self.record_of(
-            notification.id,
-            str(notification.originator_id),
-            notification.originator_version,
-            notification.topic,
-            notification.state,
-        )
-
     def record_of(
-        self, position: int, originator_id: str, version: int, topic: str, data: bytes
+        self, position: int, hex_id: str, version: int, topic: str, data: bytes
     ) -> EventRecord:
-        """An event read straight from a stored row, as plain data for the views."""
+        """An event read straight from a stored row (its aggregate id in hex),
+        as plain data for the views."""
         cls, type_name = self._types.get(topic) or self._resolve(topic)
+        originator_id = dashed(hex_id)
         state = self._state(originator_id, version, cls, data)
         return EventRecord.from_state(position, originator_id, version, type_name,
                                       state)  # fmt: skip
+
+    def records_of(
+        self, rows: Iterable[tuple[int, str, int, str, bytes]]
+    ) -> list[EventRecord]:
+        """Stored rows as :meth:`record_of` reads each, in one loop: a replay
+        reads millions, and the calls per row were a tenth of its time."""
+        if self.cipher or self.compressor:
+            return [self.record_of(*row) for row in rows]
+        types, loads, fixed = self._types, orjson.loads, fixed_time
+        records = []
+        for position, hex_id, version, topic, data in rows:
+            cls, type_name = types.get(topic) or self._resolve(topic)
+            originator_id = dashed(hex_id)
+            try:
+                state = loads(data)
+            except orjson.JSONDecodeError as error:
+                raise MapperDeserialisationError(
+                    f"stored event {originator_id} v{version} cannot be read: {error}"
+                ) from error
+            if cls.class_version > 1 or "class_version" in state:
+                self._upcast(cls, state)
+            state.pop("originator_topic", None)
+            records.append(EventRecord(
+                position, originator_id, version, type_name,
+                fixed(state.pop("timestamp")), state.pop("recorded_by", ""), state,
+            ))  # fmt: skip
+        return records
 
     @cached_property
     def _types(self) -> dict[str, tuple[Any, str]]:
@@ -109,11 +128,16 @@ class PydanticMapper(Mapper[Any]):
             raise MapperDeserialisationError(
                 f"stored event {originator_id} v{version} cannot be read: {error}"
             ) from error
+        self._upcast(cls, state)
+        return state
+
+    @staticmethod
+    def _upcast(cls: Any, state: dict[str, Any]) -> None:
+        """Bring ``state`` from its stored class_version up to ``cls``'s."""
         stored_version = state.pop("class_version", 1)
         while stored_version < cls.class_version:
             getattr(cls, f"upcast_v{stored_version}_v{stored_version + 1}")(state)
             stored_version += 1
-        return state
 
     def _seal(self, data: bytes) -> bytes:
         if self.compressor:

@@ -34,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from events import Actor, ConcurrencyConflict, InvalidInput, Talks, TimelineError
 from events.base import AggregateSnapshot, RecordedAggregate
 from events.talks import talks_id
-from projections.records import fixed_time
+from projections.records import dashed, fixed_time
 
 if TYPE_CHECKING:
     from timeline.application import Timeline
@@ -78,7 +78,7 @@ def event_log(
     """Every stored event as a line of JSON, in the order stored: of the whole
     store, or of talks ``slug`` and every registered actor; with ``as_of``,
     only those recorded by then."""
-    wanted = str(talks_id(slug)) if slug else None
+    wanted = talks_id(slug).hex if slug else None
     position = 0
     while rows := app.views.stored_after(position, 10_000):
         for position, aggregate, version, topic, state in rows:
@@ -89,6 +89,7 @@ def event_log(
             recorded_at, recorded_by = data.pop("timestamp"), data.pop("recorded_by")
             if as_of and fixed_time(recorded_at) > as_of:
                 continue
+            aggregate = dashed(aggregate)
             yield orjson.dumps({
                 "position": position, "id": f"{aggregate}/{version}",
                 "aggregate_id": aggregate, "version": version,

@@ -264,10 +264,7 @@ class SimulatedCrash(Exception):
 def pending_batch(app: Timeline) -> tuple[dict[str, int], list[EventRecord]]:
     """The views' positions, and every event after the furthest-behind of them."""
     positions = app.views.positions()
-    notifications = app.recorder.select_notifications(
-        min(positions.values()), 1000, inclusive_of_start=False
-    )
-    return positions, [app.mapper.to_record(n) for n in notifications]
+    return positions, app.read_records(min(positions.values()), 1000)
 
 
 def test_view_is_all_or_nothing_when_a_batch_crashes(

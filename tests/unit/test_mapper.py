@@ -138,6 +138,9 @@ def test_corrupted_state_raises_deserialisation_error(
     )
     with pytest.raises(MapperDeserialisationError):
         mapper.to_domain_event(broken)
+    row = (1, stored.originator_id.hex, 1, stored.topic, broken.state)
+    with pytest.raises(MapperDeserialisationError):
+        mapper.records_of([row])
 
 
 def test_transcoder_refuses_registrations() -> None:
@@ -231,6 +234,9 @@ def test_entries_stored_before_valid_dates_read_as_undated(
     event = mapper.to_domain_event(stored)
     assert type(event) is cls
     assert event.on is None
-    record = mapper.record_of(1, str(stored.originator_id), 2, cls.TOPIC, stored.state)
+    row = (1, stored.originator_id.hex, 2, cls.TOPIC, stored.state)
+    record = mapper.record_of(*row)
     assert record.data["on"] is None
+    assert record.originator_id == str(stored.originator_id)
+    assert mapper.records_of([row]) == [record]  # as a replay reads them
     assert mapper.to_stored_event(event).state != stored.state  # now with its version
