@@ -726,9 +726,25 @@ def test_search_does_not_match_the_hidden_talks_id(app: Timeline) -> None:
     """Entries are found by their text, not by the id used to filter by talks."""
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     app.record_stance(SLUG, "CHN", "Hesitant")
-    words = str(talks_id(SLUG)).split("-")
+    words = [*str(talks_id(SLUG)).split("-"), talks_id(SLUG).hex]
     found = {word: app.queries.search(word) for word in words}
     assert found == {word: [] for word in words}
+
+
+def test_search_index_keeps_each_talks_id_as_one_token(
+    app: Timeline, db_path: Path
+) -> None:
+    """The hex digits of a talks id are one token of the index, not five:
+    the index stays small, and filtering by talks matches that token."""
+    app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
+    app.open_talks(OTHER, "Vienna Talks", "Vienna", ["CHN", "UKR"])
+    app.record_stance(SLUG, "CHN", "Hesitant")
+    app.record_stance(OTHER, "CHN", "Hesitant too")
+    assert [h["slug"] for h in app.queries.search("hesitant", OTHER)] == [OTHER]
+    execute(db_path, "CREATE VIRTUAL TABLE terms USING fts5vocab(search_index, row)")
+    terms = {term for (term,) in rows(db_path, "SELECT term FROM terms")}
+    assert {talks_id(SLUG).hex, talks_id(OTHER).hex} <= terms
+    assert not terms & set(str(talks_id(SLUG)).split("-"))
 
 
 def test_search_returns_at_most_twenty_hits(app: Timeline) -> None:
