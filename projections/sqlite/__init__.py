@@ -168,7 +168,13 @@ class SQLiteViews(SQLiteTrackingRecorder):
         starts again from position zero. A view not caught up yet is left as
         it is: it has no rows, and another process may be replaying it.
         """
-        super().create_table()
+        try:
+            super().create_table()
+        except IntegrityError:
+            # The library checks for its tracking table, then creates it and
+            # records its migration: a process that did so in between wins,
+            # and the table is there now.
+            super().create_table()
         with self._immediate() as c:  # read and write as one: no lost race
             c.execute(CREATE_VIEW_SCHEMAS)
             c.execute(CREATE_VIEW_REPLAYS)
