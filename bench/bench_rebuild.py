@@ -57,7 +57,8 @@ def rebuild(path: str, batch_size: int) -> None:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     worker = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     print(json.dumps({"events": events, "seconds": seconds, "workers": workers,
-                      "peak_rss": own + workers * worker}))  # fmt: skip
+                      "peak_rss": own + workers * worker, "own_rss": own,
+                      "worker_rss": worker}))  # fmt: skip
 
 
 def follow(path: str, events: int) -> None:
@@ -127,7 +128,10 @@ def main() -> None:
     results = {}
     for size in sizes:
         r = results[size] = measure(ensure_store(size))
-        processes = f"1 + {r['workers']:.0f} processes" if r["workers"] else "1 process"
+        processes = (
+            f"{r['own_rss'] / 2**20:,.0f} MB + {r['workers']:.0f} workers of at most "
+            f"{r['worker_rss'] / 2**20:,.0f} MB" if r["workers"] else "1 process"
+        )
         print(f"rebuild of every view, {r['events']:,.0f} events: "
               f"{rate(r):,.0f} events/s, peak RSS {r['peak_rss'] / 2**20:,.0f} MB "
               f"({processes})", flush=True)  # fmt: skip
