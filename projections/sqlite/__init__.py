@@ -133,8 +133,6 @@ SELECT_BACK = (
     " ORDER BY originator_version DESC LIMIT ?"
 )
 
-
-
 ACTORS = ActorRegistry()
 TALKS = TalksDocuments()
 TIMELINE = VersionedEntries("timeline", frozenset(MAIN_FIELD))  # every kind

@@ -171,8 +171,7 @@ class SearchIndex:
         assert item.change is not None
         return (
             item.position, hex_id(item.talks_id), slug, item.change.kind,
-            item.change.ref,
-            entry_id, fields_json or orjson.dumps(fields).decode(),
+            item.change.ref, entry_id, fields_json or orjson.dumps(fields).decode(),
             searchable_text(item.change.kind, fields),
         )  # fmt: skip
 
