@@ -235,7 +235,8 @@ def test_a_reset_frees_the_pages_of_views_without_writing_them_again(
         secure_delete = c.fetchone()[0]
         c.execute("PRAGMA synchronous")
         synchronous = c.fetchone()[0]
-    store_bytes = 4096 * rows(db_path, "PRAGMA page_count")[0][0]
+    page_size = rows(db_path, "PRAGMA page_size")[0][0]
+    store_bytes = page_size * rows(db_path, "PRAGMA page_count")[0][0]
     execute(db_path, "PRAGMA wal_checkpoint(TRUNCATE)")
     wal = db_path.with_name(db_path.name + "-wal")
     assert wal.stat().st_size == 0
