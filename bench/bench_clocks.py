@@ -24,8 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.store import ensure_store
-from timeline.bootstrap import open_timeline
-from timeline.settings import Settings
+from timeline.bootstrap import open_service
 
 SLUG = "talks-1"
 
@@ -50,33 +49,35 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "store.sqlite"
         shutil.copy(ensure_store(args.events), path)
-        app = open_timeline(Settings(db_path=path, author="bench"))
+        app = open_service(path, "bench")
         for n in range(1, 40, 3):  # corrections, so that versions are superseded
             app.amend(SLUG, f"development:{n}", {"text": f"Corrected {n}"}, "Typo")
             app.retract(SLUG, f"agenda:item-{4 * n}", "Duplicate")
         queries = app.queries
-        middle = app.event_count() // 2
-        as_of = queries.state(as_of=app.views.recorded_at(middle))
+        stored = queries.stored
+        middle = stored.head() // 2
+        as_of = queries.clocks(as_of=stored.recorded_at(middle))
         opened = queries.talks_view(SLUG)["opened"]["store_position"]
         half = queries.talks_view(SLUG)["version"] // 2
-        middle_of_talks = queries.state(as_of=app.views.recorded_at(opened + half - 1))
-        after = queries.talks_view(SLUG)["version"] - queries.talks_view(SLUG, as_of)[
-            "version"
-        ]
-        print(f"store: {app.event_count():,} events; as of the record time of "
+        middle_of_talks = queries.clocks(as_of=stored.recorded_at(opened + half - 1))
+        after = (
+            queries.talks_view(SLUG)["version"]
+            - queries.talks_view(SLUG, as_of)["version"]
+        )
+        print(f"store: {stored.head():,} events; as of the record time of "
               f"event {middle:,} ({as_of.as_of})")  # fmt: skip
         cases: dict[str, tuple[Callable[[], object], Callable[[], object]]] = {
             "events (first 100)": (
-                lambda: queries.timeline(limit=100),
-                lambda: queries.timeline(as_of, limit=100),
+                lambda: queries.entries(limit=100),
+                lambda: queries.entries(as_of, limit=100),
             ),
             "events --actor CHN (first 100)": (
-                lambda: queries.timeline(actor="CHN", limit=100),
-                lambda: queries.timeline(as_of, actor="CHN", limit=100),
+                lambda: queries.entries(actor="CHN", limit=100),
+                lambda: queries.entries(as_of, actor="CHN", limit=100),
             ),
             f"events --talks {SLUG} (all)": (
-                lambda: queries.timeline(slug=SLUG),
-                lambda: queries.timeline(as_of, slug=SLUG),
+                lambda: queries.entries(slug=SLUG),
+                lambda: queries.entries(as_of, slug=SLUG),
             ),
             f"stance history {SLUG}": (
                 lambda: queries.stances(SLUG),

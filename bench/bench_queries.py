@@ -44,10 +44,10 @@ def in_process(path: Path, repeat: int) -> dict[str, float]:
     )
     cases: dict[str, Callable[[], object]] = {
         f"show {SLUG}": lambda: queries.talks_view(SLUG),
-        "events --actor CHN (first 100)": lambda: queries.timeline(
+        "events --actor CHN (first 100)": lambda: queries.entries(
             actor="CHN", limit=100
         ),
-        f"events --talks {SLUG} --actor CHN (first 100)": lambda: queries.timeline(
+        f"events --talks {SLUG} --actor CHN (first 100)": lambda: queries.entries(
             slug=SLUG, actor="CHN", limit=100
         ),
         'search "prisoner exchange"': lambda: queries.search("prisoner exchange"),

@@ -40,15 +40,15 @@ def rebuild(path: str, batch_size: int) -> None:
     group of views); print JSON. Memory is that of every process: this one's
     peak plus, per worker, the largest worker's peak."""
     from projections.catchup import catch_up
-    from timeline.application import PARALLEL_FROM
-    from timeline.bootstrap import open_timeline
+    from timeline.bootstrap import open_record
+    from timeline.catchup import PARALLEL_FROM, rebuild
     from timeline.settings import Settings
 
-    app = open_timeline(Settings(db_path=Path(path), author="bench"))
+    app = open_record(Settings(db_path=Path(path), author="bench"))
     names = app.views.names()
     started = time.perf_counter()
     if batch_size == BATCH_SIZE:
-        events = app.rebuild(names)
+        events = rebuild(app, names)
     else:  # the one-event-per-transaction reference
         app.views.reset(names)
         events = catch_up(app.views, app.read_records, batch_size=batch_size)
@@ -68,18 +68,18 @@ def follow(path: str, events: int) -> None:
 
     from eventsourcing.system import ProcessApplication
 
-    from timeline.application import Timeline
-    from timeline.bootstrap import open_timeline
+    from timeline.application import DiplomaticRecord
+    from timeline.bootstrap import open_record
     from timeline.settings import Settings
 
     class LibraryFollower(ProcessApplication[Any]):
-        construct_transcoder = Timeline.construct_transcoder
-        construct_mapper = Timeline.construct_mapper
+        construct_transcoder = DiplomaticRecord.construct_transcoder
+        construct_mapper = DiplomaticRecord.construct_mapper
 
         def policy(self, domain_event: Any, processing_event: Any) -> None:
             pass  # a projection that keeps nothing but its position
 
-    leader = open_timeline(Settings(db_path=Path(path), author="bench"))
+    leader = open_record(Settings(db_path=Path(path), author="bench"))
     follower = LibraryFollower(env={
         "PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path,
     })  # fmt: skip
@@ -130,7 +130,9 @@ def main() -> None:
         r = results[size] = measure(ensure_store(size))
         processes = (
             f"{r['own_rss'] / 2**20:,.0f} MB + {r['workers']:.0f} workers of at most "
-            f"{r['worker_rss'] / 2**20:,.0f} MB" if r["workers"] else "1 process"
+            f"{r['worker_rss'] / 2**20:,.0f} MB"
+            if r["workers"]
+            else "1 process"
         )
         print(f"rebuild of every view, {r['events']:,.0f} events: "
               f"{rate(r):,.0f} events/s, peak RSS {r['peak_rss'] / 2**20:,.0f} MB "

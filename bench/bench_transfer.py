@@ -29,10 +29,10 @@ from pathlib import Path
 import orjson
 
 from bench.store import ensure_store
-from timeline.bootstrap import open_timeline
+from timeline.bootstrap import open_record, open_service
 from timeline.exporters import FORMATS, exporter
 from timeline.settings import Settings
-from timeline.transfer import LoggedEvent, event_log, import_log
+from timeline.transfer import LoggedEvent, event_log
 
 
 def raw_log(path: Path, target: Path) -> float:
@@ -60,22 +60,22 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         store = Path(tmp) / "store.sqlite"
         shutil.copy(ensure_store(events), store)
-        app = open_timeline(Settings(db_path=store, author="bench"))
-        count = app.event_count()
+        app = open_service(store, "bench")
+        count = app.record.event_count()
         print(f"store: {count:,} events")
         reference = raw_log(store, Path(tmp) / "raw.jsonl")
         print(f"  reference, raw rows as JSON lines: {count / reference:,.0f} events/s")
         log = Path(tmp) / "log.jsonl"
         started = time.perf_counter()
         with log.open("w", encoding="utf-8") as out:
-            out.writelines(line + "\n" for line in event_log(app))
+            out.writelines(line + "\n" for line in event_log(app.record.stored))
         seconds = time.perf_counter() - started
         print(f"  export jsonl: {count / seconds:,.0f} events/s "
               f"({reference / seconds:.2f}x the reference), "
               f"{log.stat().st_size / 2**20:,.1f} MB")  # fmt: skip
         for name in FORMATS:
             started = time.perf_counter()
-            document = exporter(name)(app.queries.snapshot())
+            document = exporter(name)(app.snapshot())
             seconds = time.perf_counter() - started
             size = len(document.encode())
             print(f"  export {name}: {count / seconds:,.0f} events/s "
@@ -83,12 +83,12 @@ def main() -> None:
         app.close()
 
         lines = log.read_text(encoding="utf-8").splitlines()
-        target = open_timeline(Settings(db_path=Path(tmp) / "new.sqlite", author="b"))
+        target = open_record(Settings(db_path=Path(tmp) / "new.sqlite", author="b"))
         started = time.perf_counter()
-        imported = import_log(target, enumerate(lines, start=1), "log.jsonl")
+        imported = target.import_log(enumerate(lines, start=1), "log.jsonl")
         seconds = time.perf_counter() - started
         target.close()
-        bare = open_timeline(Settings(db_path=Path(tmp) / "bare.sqlite", author="b"))
+        bare = open_record(Settings(db_path=Path(tmp) / "bare.sqlite", author="b"))
         stored = [LoggedEvent.model_validate_json(t).stored_event() for t in lines]
         started = time.perf_counter()
         bare.recorder.insert_events(stored)

@@ -12,9 +12,10 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from events import PartialDate, Talks
-from timeline.application import Timeline
-from timeline.bootstrap import open_timeline
-from timeline.casefile import demo_case, record_case
+from timeline.application import DiplomaticRecord
+from timeline.bootstrap import open_record
+from timeline.casefile import demo_case
+from timeline.catchup import catch_up
 from timeline.settings import Settings
 
 OUT = Path(__file__).parent / "out"
@@ -66,7 +67,7 @@ def _date(seed: int) -> PartialDate:
 
 
 def bulk_append(
-    app: Timeline, events: int, talks_events: int = TALKS_EVENTS, first: int = 0
+    app: DiplomaticRecord, events: int, talks_events: int = TALKS_EVENTS, first: int = 0
 ) -> float:
     """Record ``events`` events in talks of ``talks_events``, BATCH per save."""
     started = time.perf_counter()
@@ -104,20 +105,20 @@ def ensure_store(events: int) -> Path:
     path = OUT / f"store-{events}.sqlite"
     done = path.with_suffix(".done")
     if done.exists():  # built before: bring views whose tables changed up to date
-        app = open_timeline(Settings(db_path=path, author="bench"))
-        app.catch_up()
+        app = open_record(Settings(db_path=path, author="bench"))
+        catch_up(app)
         app.close()
         return path
     OUT.mkdir(exist_ok=True)
     for stale in OUT.glob(path.name + "*"):  # an interrupted build
         stale.unlink()
-    app = open_timeline(Settings(db_path=path, author="bench"))
-    record_case(app, demo_case())
+    app = open_record(Settings(db_path=path, author="bench"))
+    app.record_case(demo_case())
     regular = regular_talks(events)
     bulk_append(app, regular * TALKS_EVENTS)
     bulk_append(app, long_talks_events(events), talks_events=long_talks_events(events),
                 first=regular)  # fmt: skip
-    app.catch_up()
+    catch_up(app)
     app.close()
     done.touch()
     return path

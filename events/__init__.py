@@ -26,15 +26,16 @@ _HOME = {
     "not_yet": "events.errors",
     "StoreError": "events.errors",
     "TimelineError": "events.errors",
-    "AMENDABLE": "events.talks",
+    "KINDS": "events.kinds",
+    "Kind": "events.kinds",
+    "parse_ref": "events.kinds",
     "Talks": "events.talks",
-    "parse_ref": "events.talks",
     "talks_id": "events.talks",
     "PartialDate": "events.values",
 }
 
 __all__ = [
-    "AMENDABLE",
+    "KINDS",
     "Actor",
     "ActorKind",
     "AggregateSnapshot",
@@ -43,6 +44,7 @@ __all__ = [
     "ConcurrencyConflict",
     "DomainEvent",
     "InvalidInput",
+    "Kind",
     "NotFound",
     "PartialDate",
     "StoreError",
@@ -78,5 +80,6 @@ if TYPE_CHECKING:
         no_talks,
         not_yet,
     )
-    from events.talks import AMENDABLE, Talks, parse_ref, talks_id
+    from events.kinds import KINDS, Kind, parse_ref
+    from events.talks import Talks, talks_id
     from events.values import PartialDate, is_country_code

@@ -9,6 +9,7 @@ the entry they correct.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 from uuid import UUID
 
@@ -20,6 +21,7 @@ from events.base import (
     stable_id,
 )
 from events.errors import AlreadyExists, AlreadyRetracted, InvalidInput, NotFound
+from events.kinds import KINDS, parse_ref
 from events.likelihood import Likelihood, as_likelihood
 from events.values import (
     PartialDate,
@@ -33,65 +35,12 @@ from events.values import (
 ACTIVE = "active"
 RETRACTED = "retracted"
 
-KEYED_KINDS = ("agenda", "scenario", "recommendation", "development")
-ACTOR_KINDS = ("stance", "motive")
-# Entries a later one of the same reference supersedes: an actor's stance or
-# motivation, a scenario's likelihood assessment.
-REPEATED_KINDS = (*ACTOR_KINDS, "assessment")
-REF_KINDS = (
-    "talks",
-    "agenda",
-    "stance",
-    "motive",
-    "scenario",
-    "assessment",
-    "recommendation",
-    "development",
-)
-
-AMENDABLE: dict[str, dict[str, str]] = {
-    # kind -> field -> "text" (required), "optional" (may be cleared),
-    # "date" (valid date, may be cleared), "required_date", "texts" (a list),
-    # "actor" (an actor code, may be cleared)
-    "talks": {"title": "text", "location": "text", "summary": "optional", "on": "date"},
-    "agenda": {"title": "text", "detail": "optional", "on": "date"},
-    "stance": {"position": "text", "interests": "texts", "on": "date"},
-    "motive": {"text": "text", "on": "date"},
-    "scenario": {"outcome": "text", "impact": "text", "on": "date"},
-    "assessment": {"likelihood": "likelihood", "note": "optional", "on": "date"},
-    "recommendation": {
-        "title": "text",
-        "outcome": "optional",
-        "detail": "optional",
-        "audience": "actor",
-        "on": "date",
-    },
-    "development": {"text": "text", "on": "required_date"},
-}
-
-Change = str | list[str] | None
+FieldValue = str | list[str] | None
+"""An amended field's new value, as stored."""
 
 
 def talks_id(slug: str) -> UUID:
     return stable_id("talks", slug)
-
-
-def parse_ref(ref: str) -> tuple[str, str]:
-    """Split ``kind:key`` (``stance:CHN``, ``agenda:humanitarian-aid``, ``talks``)."""
-    kind, _, key = ref.partition(":")
-    if kind == "talks" and not key:
-        return kind, ""
-    if kind not in REF_KINDS or not key:
-        kinds = ", ".join(f"{k}:KEY" for k in REF_KINDS if k != "talks")
-        raise InvalidInput(f"entry {ref!r} must be 'talks' or one of {kinds}")
-    if kind in ACTOR_KINDS:
-        as_actor_code(key)
-    elif kind == "development":
-        if not key.isdigit():
-            raise InvalidInput(f"entry {ref!r}: developments are numbered, e.g. 1")
-    else:
-        as_slug(key)
-    return kind, key
 
 
 class Talks(RecordedAggregate):
@@ -220,7 +169,7 @@ class Talks(RecordedAggregate):
 
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "EntryAmended"
         ref: str
-        changes: dict[str, Change]
+        changes: dict[str, FieldValue]
         reason: str
 
     class EntryRetracted(RecordedAggregate.Event):
@@ -404,7 +353,7 @@ class Talks(RecordedAggregate):
         kind, _ = parse_ref(ref)
         self._require_active(ref)
         if not changes:
-            fields = ", ".join(f"--{name}" for name in AMENDABLE[kind])
+            fields = ", ".join(f"--{name}" for name in KINDS[kind].amendable)
             raise InvalidInput(f"nothing to amend: give at least one of {fields}")
         self.trigger_event(
             self.EntryAmended,
@@ -426,6 +375,43 @@ class Talks(RecordedAggregate):
             recorded_by=recorded_by,
         )
 
+    def redo(self, event: RecordedAggregate.Event) -> None:
+        """Issue again the command that recorded ``event`` (read from another
+        store), on the talks as they stand: the same checks decide whether it
+        is accepted, and the event it triggers must be the same."""
+        e: Any = event
+        by = e.recorded_by
+        commands: dict[type, Callable[[], object]] = {
+            self.AgendaItemAdded: lambda: self.add_agenda_item(
+                e.key, e.title, e.detail, by, on=e.on
+            ),
+            self.StanceRecorded: lambda: self.record_stance(
+                e.actor, e.position, e.interests, e.on, by
+            ),
+            self.MotivationRecorded: lambda: self.record_motivation(
+                e.actor, e.text, by, on=e.on
+            ),
+            self.ScenarioAdded: lambda: self.add_scenario(
+                e.key, e.outcome, e.impact, by, on=e.on
+            ),
+            self.ScenarioAssessed: lambda: self.assess_scenario(
+                e.key, e.likelihood, e.note, e.on, by
+            ),
+            self.RecommendationAdded: lambda: self.add_recommendation(
+                e.key, e.title, e.outcome, e.detail, e.audience, by, on=e.on
+            ),
+            self.DevelopmentRecorded: lambda: self.record_development(
+                e.on, e.text, e.sources, by
+            ),
+            self.EntryAmended: lambda: self.amend(
+                e.ref, e.model_dump(mode="json")["changes"], e.reason, by
+            ),
+            self.EntryRetracted: lambda: self.retract(e.ref, e.reason, by),
+        }
+        if type(event) not in commands:
+            raise InvalidInput(f"{event.type_name()} of talks that exist")
+        commands[type(event)]()
+
     # -- guards ---------------------------------------------------------------
 
     def count_actor_entry(self, ref: str, change: int) -> None:
@@ -438,7 +424,7 @@ class Talks(RecordedAggregate):
 
     def _require_active(self, ref: str) -> None:
         kind, _ = parse_ref(ref)
-        if kind in REPEATED_KINDS:
+        if KINDS[kind].repeated:
             if ref not in self.actor_entries:
                 raise NotFound(f"no {ref} in talks {self.slug!r}")
             if self.actor_entries[ref] == 0:
@@ -453,11 +439,11 @@ class Talks(RecordedAggregate):
             raise AlreadyRetracted(f"{ref} in talks {self.slug!r} is already retracted")
 
 
-def _amended(kind: str, name: str, value: Any) -> Change:
-    """Validate one amended field of an entry of ``kind``."""
-    rule = AMENDABLE[kind].get(name)
+def _amended(kind: str, name: str, value: Any) -> FieldValue:
+    """Validate one amended field of an entry of ``kind``, by its rule."""
+    rule = KINDS[kind].amendable.get(name)
     if rule is None:
-        allowed = ", ".join(AMENDABLE[kind])
+        allowed = ", ".join(KINDS[kind].amendable)
         raise InvalidInput(f"{kind} entries have no field {name!r}; amend: {allowed}")
     if rule == "text":
         return required_text(str(value), name)

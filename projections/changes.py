@@ -1,6 +1,6 @@
 """What changed in a talks between two record times, from its entry versions.
 
-Every change to an entry made a version (see ``projections/sqlite/versions.py``):
+Every change to an entry made a version (see :class:`projections.rows.EntryRow`):
 a new entry, an amendment or a retraction. Each version recorded in the
 interval, read with the version it superseded, is one change.
 """
@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from typing_extensions import TypedDict  # pydantic reads it on Python 3.11
 
-from projections.sqlite.versions import EntryRow
+from projections.rows import EntryRow
 
 ChangeKind = Literal[
     "added",

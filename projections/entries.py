@@ -15,42 +15,8 @@ from typing import Any, NamedTuple
 
 import orjson
 
+from events.kinds import BY_EVENT, KINDS
 from projections.records import EventRecord
-
-# The field each kind of entry is listed by.
-MAIN_FIELD = {
-    "talks": "title",
-    "agenda": "title",
-    "stance": "position",
-    "motive": "text",
-    "scenario": "outcome",
-    "assessment": "likelihood",
-    "recommendation": "title",
-    "development": "text",
-}
-
-# Fields whose text is searchable, by kind of entry, in the order they are joined.
-TEXT_FIELDS = {
-    "talks": ("title", "location", "summary", "sources"),
-    "agenda": ("title", "detail"),
-    "stance": ("position", "interests"),
-    "motive": ("text",),
-    "scenario": ("outcome", "impact"),
-    "assessment": ("likelihood", "note"),
-    "recommendation": ("title", "detail", "outcome"),
-    "development": ("text", "sources"),
-}
-
-_KINDS = {
-    "TalksOpened": "talks",
-    "AgendaItemAdded": "agenda",
-    "StanceRecorded": "stance",
-    "MotivationRecorded": "motive",
-    "ScenarioAdded": "scenario",
-    "ScenarioAssessed": "assessment",
-    "RecommendationAdded": "recommendation",
-    "DevelopmentRecorded": "development",
-}
 
 
 # Named tuples: a rebuild makes millions of these, and they cost a tenth of
@@ -110,36 +76,26 @@ def entry_change(record: EventRecord) -> EntryChange | None:
         return Amended(_kind_of(d["ref"]), d["ref"], dict(d["changes"]))
     if record.type == "EntryRetracted":
         return Retracted(_kind_of(d["ref"]), d["ref"])
-    kind = _KINDS.get(record.type)
+    kind = BY_EVENT.get(record.type)
     if kind is None:
         return None
-    return NewEntry(kind, _ref(kind, d), d)
+    return NewEntry(kind.name, kind.ref_of(d), d)
 
 
 def main_text(kind: str, fields: dict[str, Any]) -> str:
-    return str(fields.get(MAIN_FIELD[kind]) or "")
+    return str(fields.get(KINDS[kind].main) or "")
 
 
 def searchable_text(kind: str, fields: dict[str, Any]) -> str:
     """Every text an entry holds, one per line, for the full-text index."""
     parts: list[str] = []
-    for name in TEXT_FIELDS[kind]:
+    for name in KINDS[kind].text:
         value = fields.get(name)
         if isinstance(value, list):
             parts.extend(str(item) for item in value)
         elif value:
             parts.append(str(value))
     return "\n".join(parts)
-
-
-def _ref(kind: str, fields: dict[str, Any]) -> str:
-    if kind == "talks":
-        return "talks"
-    if kind in ("stance", "motive"):
-        return f"{kind}:{fields['actor']}"
-    if kind == "development":
-        return f"development:{fields['number']}"
-    return f"{kind}:{fields['key']}"
 
 
 def _kind_of(ref: str) -> str:

@@ -6,9 +6,13 @@ bytes, and each output names the position (and its record time) it reflects.
 
 from __future__ import annotations
 
+from typing import Any
+
 from typing_extensions import TypedDict  # pydantic reads it on Python 3.11
 
+from events.kinds import KINDS
 from projections.actors import ActorView
+from projections.rows import EntryRow
 from projections.talks import TalksView
 
 SCHEMA_VERSION = 2
@@ -57,3 +61,22 @@ class Snapshot(TypedDict):
     """In the order opened."""
     timeline: list[TimelineEntry]
     """Dated entries by their first day, then undated ones, in recorded order."""
+
+
+def timeline_entry(row: EntryRow) -> TimelineEntry:
+    """A current version as the snapshot lists it."""
+    fields: dict[str, Any] = row["fields"]
+    return TimelineEntry(
+        talks=row["slug"],
+        kind=row["kind"],
+        ref=row["ref"],
+        entry_id=row["entry_id"],
+        date=row["valid_text"],
+        lower=row["valid_lower"],
+        upper=row["valid_upper"],
+        text=row["text"],
+        actors=KINDS[row["kind"]].concerned_actors(fields),
+        sources=list(fields.get("sources") or []),
+        recorded_at=row["recorded_at"],
+        recorded_by=row["recorded_by"],
+    )

@@ -18,6 +18,7 @@ from typing import Any, Literal, TypeVar, cast
 
 from typing_extensions import TypedDict  # pydantic reads it on Python 3.11
 
+from events.kinds import BY_EVENT, KINDS
 from projections.records import EventRecord
 
 Data = dict[str, Any]
@@ -262,7 +263,7 @@ def _remove_correction(view: TalksView, record: EventRecord) -> None:
     elif kind == "assessment":
         candidates = [a for s in view["scenarios"] for a in s["assessments"]]
     else:
-        candidates = cast(Any, view)[_COLLECTIONS[kind]]
+        candidates = cast(Any, view)[KINDS[kind].collection]
     corrected = next(
         entry for entry in reversed(candidates)
         if entry["corrections"]
@@ -281,7 +282,7 @@ def _entries_of(view: TalksView, record: EventRecord) -> list[Any]:
         key = record.data["key"]
         scenario = next(s for s in view["scenarios"] if s["key"] == key)
         return cast(list[Any], scenario["assessments"])
-    return cast(list[Any], cast(Any, view)[_COLLECTIONS[_KIND_OF[record.type]]])
+    return cast(list[Any], cast(Any, view)[BY_EVENT[record.type].collection])
 
 
 def _index_of(entries: list[Any], position: int) -> int:
@@ -437,37 +438,19 @@ def _target(view: TalksView, ref: str) -> dict[str, Any]:
     if kind == "assessment":
         scenario = next(s for s in view["scenarios"] if s["key"] == key)
         return cast(dict[str, Any], latest(scenario["assessments"]))
-    entries: list[dict[str, Any]] = cast(Any, view)[_COLLECTIONS[kind]]
-    if kind in ("stance", "motive"):
+    entries: list[dict[str, Any]] = cast(Any, view)[KINDS[kind].collection]
+    if KINDS[kind].ref == "actor":
         return next(
             entry
             for entry in reversed(entries)
             if entry["actor"] == key and not entry["retracted"]
         )
-    field = "number" if kind == "development" else "key"
+    field = KINDS[kind].ref  # "key" or "number"
     return next(entry for entry in entries if str(entry[field]) == key)
 
 
-_COLLECTIONS = {
-    "agenda": "agenda",
-    "stance": "stances",
-    "motive": "motivations",
-    "scenario": "scenarios",
-    "recommendation": "recommendations",
-    "development": "developments",
-}
-
-_KIND_OF = {
-    "AgendaItemAdded": "agenda",
-    "StanceRecorded": "stance",
-    "MotivationRecorded": "motive",
-    "ScenarioAdded": "scenario",
-    "RecommendationAdded": "recommendation",
-    "DevelopmentRecorded": "development",
-}
-
 _REVERT: dict[str, Callable[[TalksView, EventRecord], None]] = {
-    **dict.fromkeys([*_KIND_OF, "ScenarioAssessed"], _remove_entry),
+    **dict.fromkeys(BY_EVENT, _remove_entry),
     "EntryAmended": _remove_correction,
     "EntryRetracted": _remove_correction,
 }

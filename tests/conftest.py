@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from timeline.application import Timeline
-from timeline.bootstrap import open_timeline
-from timeline.settings import Settings
+from timeline.bootstrap import open_service
+from timeline.service import Service
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -35,8 +34,8 @@ def db_path(isolated_env: Path) -> Path:
 
 
 @pytest.fixture
-def app(db_path: Path) -> Iterator[Timeline]:
+def app(db_path: Path) -> Iterator[Service]:
     """The application on a real SQLite file in the test's tmp dir."""
-    timeline = open_timeline(Settings(db_path=db_path, author="tester"))
+    timeline = open_service(db_path, "tester")
     yield timeline
     timeline.close()

@@ -1,22 +1,25 @@
-"""The application service: command methods that record, and the history.
+"""The application service: the only writer of the store.
 
 Each command loads one aggregate, calls one domain method and saves; a
 concurrent writer's conflict is retried on a fresh copy, a bounded number of
-times. Reads of the views go through :attr:`Timeline.queries`.
+times. Recording a case file and importing an event log are commands too:
+all or nothing, through the same save path, which snapshots each talks whose
+version passed a multiple of the interval. Reads of the views go through
+:class:`timeline.service.Service`.
 """
 
 from __future__ import annotations
 
-import os
 import random
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, Transcoder
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, StoredEvent, Transcoder
 from eventsourcing.utils import Environment, resolve_topic
 
 from events import (
@@ -34,18 +37,21 @@ from events import (
     talks_id,
 )
 from events.base import AggregateSnapshot
-from events.values import as_actor_code, optional_date
+from events.values import as_actor_code, optional_date, slugify
 from timeline.serialization import OrjsonTranscoder, PydanticMapper
 
 if TYPE_CHECKING:
     from projections.records import EventRecord
-    from projections.sqlite import SQLiteViews
-    from timeline.queries import Queries
+    from projections.views import StoredEvents, Views
+    from timeline.bootstrap import Backend
+    from timeline.casefile import Case, CaseTalks
+    from timeline.transfer import Imported
+
+    OpenedWith = tuple[dict[str, str], str, Backend]
+    """What opens the same application again, in a worker process."""
 
 SAVE_ATTEMPTS = 10
 PAGE = 100  # events read at a time when reading a talks backwards
-PARALLEL_FROM = 50_000
-"""Events the views must lag by before a second process is worth starting."""
 R = TypeVar("R")
 
 
@@ -60,34 +66,33 @@ class HistoryEntry(TypedDict):
     payload: dict[str, Any]
 
 
-class Timeline(Application[UUID]):
-    """Records talks and everything said about them; answers from the views."""
+class DiplomaticRecord(Application[UUID]):
+    """Records talks and everything said about them, and reads their events."""
 
-    name = "timeline"
+    name = "timeline"  # stored: the library's followers track under it
     snapshot_interval: ClassVar[int] = 200
     """A talks is snapshotted each time its version passes a multiple of this."""
 
-    def __init__(self, env: Mapping[str, str], author: str, views_topic: str) -> None:
+    def __init__(self, env: Mapping[str, str], author: str, backend: Backend) -> None:
         super().__init__(env=dict(env))
         self.mapper: PydanticMapper
-        self.opened_with = dict(env), author, views_topic
+        self.opened_with: OpenedWith = dict(env), author, backend
         self.author = author
-        self.views_topic = views_topic
-        """Where the class of the views is (``module:Class``): it is loaded
+        self.backend = backend
+        """Where the classes of the views and the store reads are: they load
         on first use, so a command that only records never imports the views."""
 
     @cached_property
-    def views(self) -> SQLiteViews:
+    def views(self) -> Views:
         """The read models, in the store's own database."""
-        views_class = resolve_topic(self.views_topic)
-        return cast("SQLiteViews", self.factory.tracking_recorder(views_class))
+        views_class = resolve_topic(self.backend.views)
+        return cast("Views", self.factory.tracking_recorder(views_class))
 
     @cached_property
-    def queries(self) -> Queries:
-        """The queries over the views, caught up first when they lag."""
-        from timeline.queries import Queries
-
-        return Queries(self.views, lambda _: self.catch_up(), self.talks_records_back)
+    def stored(self) -> StoredEvents:
+        """Reads of the stored events, as plain rows."""
+        reads_class = resolve_topic(self.backend.stored)
+        return cast("StoredEvents", reads_class(cast(Any, self.recorder).datastore))
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # Only the settings decide where events go: a stray PERSISTENCE_MODULE
@@ -106,19 +111,38 @@ class Timeline(Application[UUID]):
         )
 
     def save(self, *objs: Any, **kwargs: Any) -> Any:
-        """Save, then snapshot each talks whose version passed a multiple of the
-        interval, from the copy in hand: the library would load it again."""
-        crossed = [
-            obj
-            for obj in objs
-            if isinstance(obj, Talks)
-            and (obj.version - len(obj.pending_events)) // self.snapshot_interval
-            < obj.version // self.snapshot_interval
-        ]
+        """Save the aggregates' new events in one transaction, then snapshot
+        the talks that crossed an interval."""
+        crossing = self._crossing(objs)
         recordings = super().save(*objs, **kwargs)
-        if crossed and self.snapshots is not None:
-            self.snapshots.put([AggregateSnapshot.take(talks) for talks in crossed])
+        self._snapshot(crossing)
         return recordings
+
+    def _insert(
+        self, stored: list[StoredEvent], aggregates: Iterable[Aggregate]
+    ) -> None:
+        """Save events as another store recorded them (record time and all),
+        in one transaction; ``aggregates`` hold them as pending events."""
+        if not stored:
+            return
+        crossing = self._crossing(aggregates)
+        self.recorder.insert_events(stored)
+        self._snapshot(crossing)
+
+    def _crossing(self, aggregates: Iterable[Aggregate]) -> list[Talks]:
+        """The talks whose version passes a multiple of the interval with their
+        pending events: each is snapshotted, from the copy in hand, once
+        they are stored (the library would load it again)."""
+        interval = self.snapshot_interval
+        return [
+            talks for talks in aggregates if isinstance(talks, Talks)
+            and (talks.version - len(talks.pending_events)) // interval
+            < talks.version // interval
+        ]  # fmt: skip
+
+    def _snapshot(self, crossing: list[Talks]) -> None:
+        if crossing and self.snapshots is not None:
+            self.snapshots.put([AggregateSnapshot.take(talks) for talks in crossing])
 
     # -- commands -------------------------------------------------------------
 
@@ -236,87 +260,65 @@ class Timeline(Application[UUID]):
     def retract(self, slug: str, ref: str, reason: str) -> None:
         self._update(slug, lambda t: t.retract(ref, reason, self.author))
 
-    def record_all(self, actors: list[Actor], talks: Talks) -> None:
-        """Save new actors and a new talks with all its entries in one transaction."""
+    def record_case(self, case: Case) -> bool:
+        """Record a case file's talks and actors in one transaction, unless
+        the talks exist already; True if recorded. A bad entry anywhere
+        records nothing."""
+        if self.exists(talks_id(case.talks.slug)):
+            return False
+        actors = [
+            Actor.register(actor.key, actor.name, actor.kind, self.author)
+            for actor in case.actors
+            if not self.exists(actor_id(actor.key))
+        ]
+        pending = {actor.key for actor in actors}
+        for code in case.actor_codes():
+            self.require_actor(code, pending)
+        talks = _case_talks(case.talks, self.author)
         self._save_new(*actors, talks, what=f"talks {talks.slug!r}")
+        return True
 
-    # -- queries --------------------------------------------------------------
-
-    def catch_up(
+    def import_log(
         self,
+        lines: Iterable[tuple[int, str]],
+        source: str,
         progress: Callable[[int], None] | None = None,
-        names: Collection[str] | None = None,
-    ) -> int:
-        """Apply new events to the views (of ``names``, default all); return
-        how many events were read. Views that lag by PARALLEL_FROM events or
-        more are caught up by a worker process per group of views."""
-        from projections.catchup import catch_up
+    ) -> Imported:
+        """Import numbered lines of an event log (see :mod:`timeline.transfer`),
+        all or nothing: every line is checked, then every new event is stored
+        in one transaction with its original record time and author."""
+        from timeline.transfer import LogImport
 
-        chosen = list(names or self.views.names())
-        groups = self.views.replay_groups(chosen)
-        positions = self.views.positions()
-        lag = self.views.head() - min(positions[name] for name in chosen)
-        if len(groups) > 1 and usable_cores() > 1 and lag >= PARALLEL_FROM:
-            return self._catch_up_side_by_side(groups, progress)
-        return catch_up(self.views, self.read_records, names=chosen, progress=progress)
+        log = LogImport(self, source)
+        for number, text in lines:
+            if progress:
+                progress(1)
+            log.check(number, text)
+        try:
+            self._insert(log.new, log.aggregates())
+        except IntegrityError:
+            raise ConcurrencyConflict(
+                "the store changed while importing; nothing was written, try again"
+            ) from None
+        return log.imported
+
+    # -- reads of the stored events ---------------------------------------------
 
     def read_records(self, after: int, limit: int) -> list[EventRecord]:
         """Up to ``limit`` stored events after position ``after``, as plain data."""
-        return self.mapper.records_of(self.views.stored_after(after, limit))
-
-    def rebuild(
-        self, names: Iterable[str], progress: Callable[[int], None] | None = None
-    ) -> int:
-        """Empty the named views and replay every event into them."""
-        chosen = list(names)
-        self.views.reset(chosen)
-        return self.catch_up(progress, chosen)
-
-    def _catch_up_side_by_side(
-        self, groups: list[list[str]], progress: Callable[[int], None] | None
-    ) -> int:
-        """Each group of views caught up by a process of its own, so their
-        work runs on separate cores; they take turns at SQLite's write lock.
-        Progress follows the furthest-behind view. If a worker fails, or this
-        process is interrupted, the workers are stopped: a worker stopped
-        mid-batch writes nothing of it."""
-        import multiprocessing
-
-        names = [name for group in groups for name in group]
-
-        def reached() -> int:
-            positions = self.views.positions()
-            return min(positions[name] for name in names)
-
-        shown = reached()
-        context = multiprocessing.get_context("spawn")  # no copied connections
-        with context.Pool(len(groups)) as pool:  # leaving it stops the workers
-            results = [pool.apply_async(_catch_up_alone, (self.opened_with, group))
-                       for group in groups]  # fmt: skip
-            while not all(result.ready() for result in results):
-                next(r for r in results if not r.ready()).wait(0.2)
-                if any(r.ready() and not r.successful() for r in results):
-                    break  # get() below raises its error
-                if progress:
-                    now = reached()
-                    progress(now - shown)
-                    shown = now
-            read = max(result.get() for result in results)
-        if progress:
-            progress(reached() - shown)
-        return read
+        return self.mapper.records_of(self.stored.after(after, limit))
 
     def talks_records_back(self, slug: str, version: int) -> Iterator[EventRecord]:
         """The events of talks ``slug`` from ``version`` back to the first,
         read a page at a time: the latest are often all a caller needs."""
         while version > 0:
-            rows = self.views.stored_back(talks_id(slug), version, PAGE)
+            rows = self.stored.back(talks_id(slug), version, PAGE)
             yield from (self.mapper.record_of(*row) for row in rows)
             version = rows[-1][2] - 1 if rows else 0
 
     def talks_records(self, slug: str) -> list[EventRecord]:
         """Every stored event of talks ``slug``, as the views read events."""
-        rows = self.views.stored_stream(talks_id(slug))
+        rows = self.stored.stream(talks_id(slug))
         return [self.mapper.record_of(*row) for row in rows]
 
     def history(self, slug: str, as_of: str | None = None) -> list[HistoryEntry]:
@@ -389,19 +391,40 @@ def _history_entry(record: EventRecord) -> HistoryEntry:
     )
 
 
-def usable_cores() -> int:
-    """The CPU cores this process may run on."""
-    if hasattr(os, "sched_getaffinity"):  # Linux
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
-def _catch_up_alone(
-    opened_with: tuple[dict[str, str], str, str], names: list[str]
-) -> int:
-    """In a process of its own: catch the named views up; how many events read."""
-    app = Timeline(*opened_with)
-    try:
-        return app.catch_up(names=names)
-    finally:
-        app.close()
+def _case_talks(spec: CaseTalks, by: str) -> Talks:
+    """A new talks with every entry of a case file, through the domain's
+    commands: the same checks as the CLI's single entries."""
+    talks = Talks.open(
+        slug=spec.slug, title=spec.title, location=spec.location,
+        parties=spec.parties, on=optional_date(spec.on), summary=spec.summary,
+        sources=spec.sources, recorded_by=by,
+    )  # fmt: skip
+    for item in spec.agenda:
+        talks.add_agenda_item(
+            item.key or slugify(item.title), item.title, item.detail, by,
+            on=optional_date(item.on),
+        )  # fmt: skip
+    for stance in spec.stances:
+        talks.record_stance(stance.actor, stance.position, stance.interests,
+                            optional_date(stance.on), by)  # fmt: skip
+    for motive in spec.motivations:
+        talks.record_motivation(motive.actor, motive.text, by,
+                                on=optional_date(motive.on))  # fmt: skip
+    for scenario in spec.scenarios:
+        key = scenario.key or slugify(scenario.outcome)
+        talks.add_scenario(key, scenario.outcome, scenario.impact, by,
+                           on=optional_date(scenario.on))  # fmt: skip
+        for assessment in scenario.assessments:
+            talks.assess_scenario(
+                key, assessment.likelihood, assessment.note,
+                optional_date(assessment.on), by,
+            )  # fmt: skip
+    for rec in spec.recommendations:
+        talks.add_recommendation(
+            rec.key or slugify(rec.title), rec.title, rec.outcome, rec.detail,
+            rec.audience, by, on=optional_date(rec.on),
+        )  # fmt: skip
+    for development in spec.developments:
+        talks.record_development(PartialDate.parse(development.on),
+                                 development.text, development.sources, by)  # fmt: skip
+    return talks

@@ -1,4 +1,9 @@
-"""The composition root: the only place that decides which store to open."""
+"""The composition root: the only place that decides which store to open.
+
+:func:`open_service` gives a front end everything it offers, over the store
+the settings name; :func:`open_record` and :func:`open_queries` open its two
+halves alone.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from eventsourcing.persistence import PersistenceError
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
@@ -15,18 +20,61 @@ from events.errors import StoreError
 from timeline.settings import Settings
 
 if TYPE_CHECKING:
-    from timeline.application import Timeline  # loads the event models: lazily
-    from timeline.queries import Queries, Records
+    from projections.queries import Queries, Records
+    from timeline.application import DiplomaticRecord  # loads the event models
+    from timeline.service import ProgressBar, Service
 
-VIEWS = "projections.sqlite:SQLiteViews"
-"""The views of the SQLite store; recording alone never loads them."""
+
+class Backend(NamedTuple):
+    """Where a backend's classes are, as ``module:Class`` topics: loaded on
+    first use, and named the same way in a worker process."""
+
+    views: str
+    """Its views (:class:`projections.views.Views`), built by the library's
+    factory as a tracking recorder of the store."""
+    stored: str
+    """Its reads of the stored events (:class:`projections.views.StoredEvents`),
+    built on the store's datastore."""
+
+
+SQLITE = Backend(
+    views="projections.sqlite.views:SQLiteViews",
+    stored="projections.sqlite.store:SQLiteStoredEvents",
+)
+"""The SQLite store; recording alone never loads its views."""
 
 LOCK_TIMEOUT = 30  # seconds a writer waits for another writer's transaction
 
 
-def open_timeline(settings: Settings) -> Timeline:
+def open_service(
+    db: str | Path | None = None,
+    author: str | None = None,
+    *,
+    progress: ProgressBar | None = None,
+    opened: Callable[[], object] | None = None,
+) -> Service:
+    """The service over the store at ``db`` (a SQLite file; default: as the
+    CLI finds it, from ``TIMELINE_DB`` or the user data directory), recording
+    as ``author`` (default: ``TIMELINE_AUTHOR``, else the OS user). Nothing is
+    opened until first used; ``progress`` reports long tasks, and ``opened``
+    is called once the application (with the event models) is open."""
+    from timeline.service import Service
+
+    settings = Settings.resolve(None if db is None else str(db), author)
+    return Service(
+        open_record=lambda: open_record(settings),
+        open_queries=lambda catch_up, records: open_queries(
+            settings, catch_up, records
+        ),
+        where=str(settings.db_path),
+        progress=progress,
+        opened=opened,
+    )
+
+
+def open_record(settings: Settings) -> DiplomaticRecord:
     """Open (creating if needed) the store the settings name, for recording."""
-    from timeline.application import Timeline
+    from timeline.application import DiplomaticRecord
 
     env = {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
@@ -34,7 +82,7 @@ def open_timeline(settings: Settings) -> Timeline:
         "SQLITE_LOCK_TIMEOUT": str(LOCK_TIMEOUT),
     }
     with _store_errors(settings.db_path):
-        return Timeline(env=env, author=settings.author, views_topic=VIEWS)
+        return DiplomaticRecord(env=env, author=settings.author, backend=SQLITE)
 
 
 def open_queries(
@@ -46,15 +94,16 @@ def open_queries(
     the store holds ``lag`` events the views have not applied yet; ``records``
     only when a talks must be folded again from its events (``show --as-of``).
     """
-    from projections.sqlite import SQLiteViews
-    from timeline.queries import Queries
+    from projections.queries import Queries
+    from projections.sqlite.store import SQLiteStoredEvents
+    from projections.sqlite.views import SQLiteViews
 
     with _store_errors(settings.db_path):
         datastore = SQLiteDatastore(str(settings.db_path), lock_timeout=LOCK_TIMEOUT)
         SQLiteApplicationRecorder(datastore).create_table()
         views = SQLiteViews(datastore)
         views.create_table()
-        return Queries(views, catch_up, records)
+        return Queries(views, SQLiteStoredEvents(datastore), catch_up, records)
 
 
 @contextmanager

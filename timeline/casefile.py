@@ -1,8 +1,9 @@
-"""Case files: a whole talks written by hand in YAML, recorded all or nothing.
+"""Case files: a whole talks written by hand in YAML (or JSON), read and checked.
 
-The demo's data file is a case file. Recording one calls the same domain
-commands (and the same actor checks) as the CLI's single entries, then saves
-every event in one transaction: a bad entry anywhere means nothing is stored.
+The demo's data file is a case file. The application records one
+(:meth:`timeline.application.DiplomaticRecord.record_case`) through the same
+domain commands and actor checks as the CLI's single entries, in one
+transaction: a bad entry anywhere means nothing is stored.
 """
 
 from __future__ import annotations
@@ -11,15 +12,12 @@ import re
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from events import Actor, InvalidInput, PartialDate, Talks, actor_id, talks_id
-from events.values import optional_date, slugify
-
-if TYPE_CHECKING:
-    from timeline.application import Timeline
+from events.errors import InvalidInput
+from events.kinds import KINDS
 
 
 class _Strict(BaseModel):
@@ -104,6 +102,16 @@ class Case(_Strict):
     actors: list[CaseActor] = Field(default_factory=list)
     talks: CaseTalks
 
+    def actor_codes(self) -> list[str]:
+        """Every actor code the talks' entries name, as the registry of kinds
+        says where (parties, stance actors, audiences...)."""
+        spec = self.talks
+        codes = KINDS["talks"].named_actors(spec.model_dump())
+        for kind in KINDS.values():
+            for item in getattr(spec, kind.collection or "", None) or []:
+                codes.extend(kind.named_actors(item.model_dump()))
+        return codes
+
 
 def demo_case() -> Case:
     """The seed case shipped inside the package."""
@@ -157,84 +165,6 @@ def _line_of(text: str, loc: tuple[int | str, ...]) -> int:
             break
         line = node.start_mark.line
     return line + 1
-
-
-def record_case(app: Timeline, case: Case) -> bool:
-    """Record the case unless its talks exist already; True if recorded."""
-    spec = case.talks
-    if app.exists(talks_id(spec.slug)):
-        return False
-    by = app.author
-    actors = [
-        Actor.register(actor.key, actor.name, actor.kind, by)
-        for actor in case.actors
-        if not app.exists(actor_id(actor.key))
-    ]
-    pending = {actor.key for actor in actors}
-    for code in _actor_codes(spec):
-        app.require_actor(code, pending)
-    talks = Talks.open(
-        slug=spec.slug,
-        title=spec.title,
-        location=spec.location,
-        parties=spec.parties,
-        on=optional_date(spec.on),
-        summary=spec.summary,
-        sources=spec.sources,
-        recorded_by=by,
-    )
-    for item in spec.agenda:
-        talks.add_agenda_item(
-            item.key or slugify(item.title), item.title, item.detail, by,
-            on=optional_date(item.on),
-        )  # fmt: skip
-    for stance in spec.stances:
-        talks.record_stance(
-            stance.actor,
-            stance.position,
-            stance.interests,
-            optional_date(stance.on),
-            by,
-        )
-    for motive in spec.motivations:
-        talks.record_motivation(
-            motive.actor, motive.text, by, on=optional_date(motive.on)
-        )
-    for scenario in spec.scenarios:
-        key = scenario.key or slugify(scenario.outcome)
-        talks.add_scenario(
-            key, scenario.outcome, scenario.impact, by, on=optional_date(scenario.on)
-        )
-        for assessment in scenario.assessments:
-            talks.assess_scenario(
-                key, assessment.likelihood, assessment.note,
-                optional_date(assessment.on), by,
-            )  # fmt: skip
-    for rec in spec.recommendations:
-        talks.add_recommendation(
-            rec.key or slugify(rec.title),
-            rec.title,
-            rec.outcome,
-            rec.detail,
-            rec.audience,
-            by,
-            on=optional_date(rec.on),
-        )
-    for development in spec.developments:
-        talks.record_development(
-            PartialDate.parse(development.on), development.text, development.sources, by
-        )
-    app.record_all(actors, talks)
-    return True
-
-
-def _actor_codes(spec: CaseTalks) -> list[str]:
-    return [
-        *spec.parties,
-        *(stance.actor for stance in spec.stances),
-        *(motive.actor for motive in spec.motivations),
-        *(rec.audience for rec in spec.recommendations if rec.audience),
-    ]
 
 
 @cache

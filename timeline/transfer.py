@@ -21,23 +21,25 @@ authors:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 from uuid import UUID
 
 import orjson
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from events import Actor, ConcurrencyConflict, InvalidInput, Talks, TimelineError
-from events.base import AggregateSnapshot, RecordedAggregate
+from events import Actor, InvalidInput, Talks, TimelineError
+from events.base import RecordedAggregate
+from events.kinds import BY_EVENT
 from events.talks import talks_id
 from projections.records import dashed, fixed_time
 
 if TYPE_CHECKING:
-    from timeline.application import Timeline
+    from projections.views import StoredEvents
+    from timeline.application import DiplomaticRecord
 
 META = ("timestamp", "recorded_by")
 """Keys of a stored event's state that the log keeps outside the payload."""
@@ -73,14 +75,14 @@ class LoggedEvent(BaseModel):
 
 
 def event_log(
-    app: Timeline, slug: str | None = None, as_of: str | None = None
+    stored: StoredEvents, slug: str | None = None, as_of: str | None = None
 ) -> Iterator[str]:
     """Every stored event as a line of JSON, in the order stored: of the whole
     store, or of talks ``slug`` and every registered actor; with ``as_of``,
     only those recorded by then."""
     wanted = talks_id(slug).hex if slug else None
     position = 0
-    while rows := app.views.stored_after(position, 10_000):
+    while rows := stored.after(position, 10_000):
         for position, aggregate, version, topic, state in rows:
             event_class = resolve_topic(topic)
             if wanted and aggregate != wanted and event_class is not Actor.Registered:
@@ -113,45 +115,138 @@ class _Stream:
     """The new events of one aggregate, checked one by one."""
 
     aggregate: RecordedAggregate | None
+    """As it stands after the lines accepted so far; its pending events are
+    the domain's own for those lines (counted, never stored)."""
     in_store: int
     """The aggregate's version in the store before the import."""
     version: int
     """Its version after the lines accepted so far."""
-    stored: list[StoredEvent] = field(default_factory=list)
 
 
-def import_log(
-    app: Timeline,
-    lines: Iterable[tuple[int, str]],
-    source: str,
-    progress: Callable[[int], None] | None = None,
-) -> Imported:
-    """Import numbered lines of an event log, all or nothing."""
-    result = Imported()
-    streams: dict[UUID, _Stream] = {}
-    new: list[StoredEvent] = []
-    actors = set(_registered(app))
-    for number, text in lines:
-        if progress:
-            progress(1)
+class LogImport:
+    """The lines of an event log checked against a store, writing nothing:
+    the application stores :attr:`new` when every line has passed."""
+
+    def __init__(self, record: DiplomaticRecord, source: str) -> None:
+        self.record = record
+        self.source = source
+        self.imported = Imported()
+        self.new: list[StoredEvent] = []
+        """The events to store, exactly as the lines give them."""
+        self.streams: dict[UUID, _Stream] = {}
+        self.actors: set[str] = set()
+        """Actors registered in the store, or earlier in the file."""
+
+    def check(self, number: int, text: str) -> None:
+        """Accept line ``number``, or raise InvalidInput naming it."""
         if not text.strip():
-            continue
-        result.read += 1
+            return
+        self.imported.read += 1
         try:
             line = _parse(text)
-            stream = streams.get(line.aggregate_id) or _open(app, line.aggregate_id)
-            streams[line.aggregate_id] = stream
+            stream = self.streams.get(line.aggregate_id) or self._open(line)
+            self.streams[line.aggregate_id] = stream
             if line.version <= stream.in_store:
-                _require_same(app, line)
-                result.present += 1
-                continue
-            _check(app, stream, line, actors)
+                self._require_same(line)
+                self.imported.present += 1
+                return
+            self._accept(stream, line)
         except (TimelineError, ValidationError) as error:
-            raise InvalidInput(f"{source}: line {number}: {_message(error)}") from None
-        new.append(stream.stored[-1])
-    _write(app, new, streams.values())
-    result.added = len(new)
-    return result
+            raise InvalidInput(
+                f"{self.source}: line {number}: {_message(error)}"
+            ) from None
+        self.new.append(line.stored_event())
+        self.imported.added += 1
+
+    def aggregates(self) -> list[RecordedAggregate]:
+        """The aggregates the new events change, as they will stand."""
+        return [s.aggregate for s in self.streams.values() if s.aggregate]
+
+    def _open(self, line: LoggedEvent) -> _Stream:
+        """The line's aggregate as stored now (None if new), with its version."""
+        recorder = self.record.recorder
+        last = recorder.select_events(line.aggregate_id, desc=True, limit=1)
+        if not last:
+            return _Stream(aggregate=None, in_store=0, version=0)
+        aggregate: RecordedAggregate = self.record.repository.get(line.aggregate_id)
+        version = last[0].originator_version
+        return _Stream(aggregate=aggregate, in_store=version, version=version)
+
+    def _require_same(self, line: LoggedEvent) -> None:
+        """An event the store holds already must be the one the line describes."""
+        stored = self.record.recorder.select_events(
+            line.aggregate_id, gt=line.version - 1, lte=line.version
+        )
+        if not stored or orjson.loads(stored[0].state) != orjson.loads(
+            line.stored_event().state
+        ):
+            raise InvalidInput(
+                f"event {line.id} conflicts with the one this store holds; "
+                "it cannot be imported here"
+            )
+
+    def _accept(self, stream: _Stream, line: LoggedEvent) -> None:
+        """Accept the line as the next event of its aggregate, or raise: the
+        domain must record the same event again, on the aggregate as it stands."""
+        if line.version <= stream.version:
+            raise InvalidInput(f"event {line.id} is in the file twice")
+        if line.version != stream.version + 1:
+            raise InvalidInput(
+                f"event {line.id} does not follow version {stream.version} "
+                "of its aggregate (lines must come in the order stored)"
+            )
+        event: Any = self.record.mapper.to_domain_event(line.stored_event())
+        kind = BY_EVENT.get(event.type_name())
+        if kind is not None:
+            for code in kind.named_actors(event.model_dump(mode="json")):
+                self._require_actor(code)
+        elif isinstance(event, Talks.EntryAmended) and (
+            audience := event.model_dump(mode="json")["changes"].get("audience")
+        ):
+            self._require_actor(audience)
+        stream.aggregate = _reissued(stream.aggregate, event)
+        if isinstance(stream.aggregate, Actor):
+            self.actors.add(stream.aggregate.key)
+        stream.version = line.version
+
+    def _require_actor(self, code: str) -> None:
+        if code not in self.actors:
+            self.record.require_actor(code)
+            self.actors.add(code)
+
+
+def _reissued(aggregate: RecordedAggregate | None, event: Any) -> RecordedAggregate:
+    """The aggregate after ``event``, which the domain must record again as
+    it is: a new aggregate is created anew, a talks has the command redone.
+    The aggregate keeps the event's original record time."""
+    if isinstance(event, Actor.Registered | Talks.Opened):
+        if aggregate is not None:
+            raise InvalidInput(f"{event.type_name()} of an aggregate that exists")
+        again = (
+            Actor.register(event.key, event.name, event.kind, event.recorded_by)
+            if isinstance(event, Actor.Registered)
+            else Talks.open(
+                slug=event.slug, title=event.title, location=event.location,
+                parties=event.parties, on=event.on, summary=event.summary,
+                sources=event.sources, recorded_by=event.recorded_by,
+            )
+        )  # fmt: skip
+        _require_equal(again.collect_events()[-1], event)
+        return cast(RecordedAggregate, event.mutate(None))  # as the store rebuilds it
+    if not isinstance(aggregate, Talks):
+        raise InvalidInput(f"{event.type_name()} before its talks were opened")
+    aggregate.redo(event)
+    _require_equal(aggregate.pending_events[-1], event)
+    aggregate.modified_on = event.timestamp  # the original record time, not now
+    return aggregate
+
+
+def _require_equal(reissued: Any, event: Any) -> None:
+    if _fields(reissued) != _fields(event):
+        raise InvalidInput(
+            f"event {event.originator_id}/{event.originator_version} is not what "
+            f"the domain records for it: {_fields(event)} against {_fields(reissued)}"
+        )
 
 
 def _parse(text: str) -> LoggedEvent:
@@ -172,157 +267,9 @@ def _parse(text: str) -> LoggedEvent:
     return line
 
 
-def _open(app: Timeline, aggregate_id: UUID) -> _Stream:
-    """The aggregate as stored now (None if new), with its version."""
-    last = app.recorder.select_events(aggregate_id, desc=True, limit=1)
-    if not last:
-        return _Stream(aggregate=None, in_store=0, version=0)
-    aggregate = cast(RecordedAggregate, app.repository.get(aggregate_id))
-    version = last[0].originator_version
-    return _Stream(aggregate=aggregate, in_store=version, version=version)
-
-
-def _require_same(app: Timeline, line: LoggedEvent) -> None:
-    """An event the store holds already must be the one the line describes."""
-    stored = app.recorder.select_events(
-        line.aggregate_id, gt=line.version - 1, lte=line.version
-    )
-    if not stored or orjson.loads(stored[0].state) != orjson.loads(
-        line.stored_event().state
-    ):
-        raise InvalidInput(
-            f"event {line.id} conflicts with the one this store holds; "
-            "it cannot be imported here"
-        )
-
-
-def _check(app: Timeline, stream: _Stream, line: LoggedEvent, actors: set[str]) -> None:
-    """Accept the line as the next event of its aggregate, or raise."""
-    if line.version <= stream.version:
-        raise InvalidInput(f"event {line.id} is in the file twice")
-    if line.version != stream.version + 1:
-        raise InvalidInput(
-            f"event {line.id} does not follow version {stream.version} "
-            "of its aggregate (lines must come in the order stored)"
-        )
-    stored = line.stored_event()
-    event = app.mapper.to_domain_event(stored)
-    for code in _actor_codes(event):
-        app.require_actor(code, pending=actors)
-    stream.aggregate = _reissue(stream.aggregate, event)
-    reissued = stream.aggregate.collect_events()[-1]
-    if _fields(reissued) != _fields(event):
-        raise InvalidInput(
-            f"event {line.id} is not what the domain records for it: "
-            f"{_fields(event)} against {_fields(reissued)}"
-        )
-    recorded = cast(Any, event).timestamp  # the original record time, not now
-    if line.version == 1:
-        stream.aggregate._created_on = recorded
-    stream.aggregate._modified_on = recorded
-    if isinstance(stream.aggregate, Actor):
-        actors.add(stream.aggregate.key)
-    stream.version = line.version
-    stream.stored.append(stored)
-
-
-def _reissue(aggregate: RecordedAggregate | None, event: Any) -> RecordedAggregate:
-    """Issue again the command that records ``event``, on the aggregate as it
-    stands before it: the domain's own checks decide whether it is accepted."""
-    by = event.recorded_by
-    if isinstance(event, Actor.Registered):
-        _require_new(aggregate, event)
-        return Actor.register(event.key, event.name, event.kind, by)
-    if isinstance(event, Talks.Opened):
-        _require_new(aggregate, event)
-        return Talks.open(
-            slug=event.slug, title=event.title, location=event.location,
-            parties=event.parties, on=event.on, summary=event.summary,
-            sources=event.sources, recorded_by=by,
-        )  # fmt: skip
-    if not isinstance(aggregate, Talks):
-        raise InvalidInput(f"{event.type_name()} before its talks were opened")
-    talks = aggregate
-    commands: dict[type, Callable[[], object]] = {
-        Talks.AgendaItemAdded: lambda: talks.add_agenda_item(
-            event.key, event.title, event.detail, by, on=event.on
-        ),
-        Talks.StanceRecorded: lambda: talks.record_stance(
-            event.actor, event.position, event.interests, event.on, by
-        ),
-        Talks.MotivationRecorded: lambda: talks.record_motivation(
-            event.actor, event.text, by, on=event.on
-        ),
-        Talks.ScenarioAdded: lambda: talks.add_scenario(
-            event.key, event.outcome, event.impact, by, on=event.on
-        ),
-        Talks.ScenarioAssessed: lambda: talks.assess_scenario(
-            event.key, event.likelihood, event.note, event.on, by
-        ),
-        Talks.RecommendationAdded: lambda: talks.add_recommendation(
-            event.key, event.title, event.outcome, event.detail, event.audience, by,
-            on=event.on,
-        ),
-        Talks.DevelopmentRecorded: lambda: talks.record_development(
-            event.on, event.text, event.sources, by
-        ),
-        Talks.EntryAmended: lambda: talks.amend(
-            event.ref, event.model_dump(mode="json")["changes"], event.reason, by
-        ),
-        Talks.EntryRetracted: lambda: talks.retract(event.ref, event.reason, by),
-    }
-    commands[type(event)]()
-    return talks
-
-
-def _require_new(aggregate: RecordedAggregate | None, event: Any) -> None:
-    if aggregate is not None:
-        raise InvalidInput(f"{event.type_name()} of an aggregate that exists")
-
-
 def _fields(event: Any) -> dict[str, Any]:
     data: dict[str, Any] = event.model_dump(mode="json", exclude={"timestamp"})
     return data
-
-
-def _actor_codes(event: Any) -> list[str]:
-    """The actors an event names (as the CLI's commands check them)."""
-    if isinstance(event, Talks.Opened):
-        return list(event.parties)
-    if isinstance(event, Talks.StanceRecorded | Talks.MotivationRecorded):
-        return [event.actor]
-    if isinstance(event, Talks.RecommendationAdded):
-        return [event.audience] if event.audience else []
-    if isinstance(event, Talks.EntryAmended):
-        audience = event.model_dump(mode="json")["changes"].get("audience")
-        return [audience] if audience else []
-    return []
-
-
-def _registered(app: Timeline) -> Iterator[str]:
-    return (actor["key"] for actor in app.queries.actors())
-
-
-def _write(app: Timeline, new: list[StoredEvent], streams: Iterable[_Stream]) -> None:
-    """Store every new event in one transaction, then snapshot long talks."""
-    if not new:
-        return
-    try:
-        app.recorder.insert_events(new)
-    except IntegrityError:
-        raise ConcurrencyConflict(
-            "the store changed while importing; nothing was written, try again"
-        ) from None
-    interval = app.snapshot_interval
-    snapshots = [
-        AggregateSnapshot.take(stream.aggregate)
-        for stream in streams
-        if isinstance(stream.aggregate, Talks) and stream.stored
-        and (stream.version - len(stream.stored)) // interval
-        < stream.version // interval
-    ]  # fmt: skip
-    if snapshots and app.snapshots is not None:
-        app.snapshots.put(snapshots)
 
 
 def _message(error: Exception) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from functools import cache
-from typing import Any, TypedDict, cast
+from typing import Any, cast
 
 import orjson
 from eventsourcing.sqlite import SQLiteCursor
@@ -12,17 +12,10 @@ from eventsourcing.sqlite import SQLiteCursor
 from projections.actors import ActorView, registered
 from projections.entries import Applied
 from projections.records import EventRecord
+from projections.rows import TalksRow
 from projections.talks import TalksView, evolve
 
 Batch = Sequence[Applied]
-
-
-class TalksRow(TypedDict):
-    slug: str
-    title: str
-    location: str
-    opened_at: str
-    version: int
 
 
 class _Documents:

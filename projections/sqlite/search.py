@@ -15,9 +15,8 @@ talks filter is part of the FTS query, so it narrows before ranking.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from typing import Any, TypedDict
+from typing import Any
 
 import orjson
 from eventsourcing.sqlite import SQLiteCursor
@@ -29,6 +28,7 @@ from projections.entries import (
     opened_talks,
     searchable_text,
 )
+from projections.rows import SearchHit, search_words
 
 Batch = Sequence[Applied]
 
@@ -56,15 +56,6 @@ SEARCH = (
     " WHERE search_index MATCH :match AND search_index.rowid >= :oldest"
     " ORDER BY rank, e.entry_id LIMIT :limit"
 )
-
-
-class SearchHit(TypedDict):
-    slug: str
-    kind: str
-    ref: str
-    entry_id: int
-    snippet: str
-    rank: float
 
 
 def hex_id(talks_id: str) -> str:
@@ -207,10 +198,6 @@ def match_expression(query: str) -> str:
     Quoting keeps FTS5 operators and punctuation in user text from being
     parsed as query syntax; a trailing ``*`` on a word asks for a prefix.
     """
-    terms = []
-    for word in re.findall(r"[\w*]+", query):
-        prefix = word.endswith("*")
-        word = word.strip("*")
-        if word:
-            terms.append(f'"{word}"' + ("*" if prefix else ""))
-    return " ".join(terms)
+    return " ".join(
+        f'"{word}"' + ("*" if prefix else "") for word, prefix in search_words(query)
+    )

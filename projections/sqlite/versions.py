@@ -14,14 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from functools import lru_cache
-from typing import Any, NamedTuple, TypedDict, cast
+from typing import Any, NamedTuple, cast
 
 import orjson
 from eventsourcing.sqlite import SQLiteCursor
 
+from events.kinds import KINDS, REPEATED
 from projections.entries import Amended, Applied, NewEntry, main_text, opened_talks
 from projections.records import EventRecord
-from projections.snapshot import TimelineEntry
+from projections.rows import NOW, Clocks, EntryRow
 
 Batch = Sequence[Applied]
 
@@ -31,50 +32,6 @@ COLUMNS = (
     "recorded_at, recorded_by, reason, superseded_at"
 )
 UNDATED = "~"  # sort key of undated entries: after every date, as "~" > "9"
-REPEATED_KINDS = ("stance", "motive", "assessment")
-"""Kinds of which the latest of the same reference holds (an actor's stance)."""
-
-
-class State(NamedTuple):
-    """Which versions a query reads: as they stand now, or as they stood at
-    record time ``as_of``; with ``at``, the world as of that valid day."""
-
-    as_of: str | None = None
-    """RFC 3339 UTC with microseconds, as the rows keep record times."""
-    at: str | None = None
-    """An ISO day: entries dated later are left out; of an actor's stances
-    (a scenario's assessments) the one in force then is kept."""
-    since: str | None = None
-    """An ISO day: only entries dated on or after it (undated ones are left out)."""
-    until: str | None = None
-    """An ISO day: only entries dated on or before it (undated ones are left out)."""
-
-
-NOW = State()
-"""The views as they stand now."""
-
-
-class EntryRow(TypedDict):
-    entry_id: int
-    version_from: int
-    version_to: int | None
-    talks_id: str
-    slug: str
-    kind: str
-    ref: str
-    valid_text: str | None
-    valid_lower: str | None
-    valid_upper: str | None
-    sort_key: str
-    """``valid_lower``, or "~" when undated: the timeline's order."""
-    text: str
-    fields: dict[str, Any]
-    retracted: bool
-    recorded_at: str
-    recorded_by: str
-    reason: str | None
-    """Why an amendment or a retraction made this version."""
-    superseded_at: str | None
 
 
 class VersionedEntries:
@@ -137,9 +94,7 @@ class VersionedEntries:
     def replay_finished(self) -> list[str]:
         return self._query_indexes()
 
-    def prepare(
-        self, c: SQLiteCursor, batch: Batch, read: Batch
-    ) -> dict[int, Version]:
+    def prepare(self, c: SQLiteCursor, batch: Batch, read: Batch) -> dict[int, Version]:
         """The rows of the batch's new entries, by position: most of any batch,
         made before the write lock. Corrections read the rows they supersede,
         which the same batch may write: they are made under it."""
@@ -210,7 +165,7 @@ class VersionedEntries:
     def rows(
         self,
         c: SQLiteCursor,
-        state: State = NOW,
+        state: Clocks = NOW,
         *,
         slug: str | None = None,
         actor: str | None = None,
@@ -259,13 +214,13 @@ class VersionedEntries:
                 row["version_to"] = row["superseded_at"] = None
         return found
 
-    def _in_force(self, state: State) -> str:
+    def _in_force(self, state: Clocks) -> str:
         """Of an actor's stances (a scenario's assessments) not dated after
         ``at``, only the one in force then holds: the latest dated, undated ones
         counting as older, and among equals the latest recorded. Entries of
         other kinds all hold."""
         return (
-            f"(t.kind NOT IN {REPEATED_KINDS} OR NOT EXISTS ("
+            f"(t.kind NOT IN {REPEATED} OR NOT EXISTS ("
             f" SELECT 1 FROM {self.table} n WHERE n.talks_id = t.talks_id"
             f" AND n.ref = t.ref AND {_standing('n', state)} AND n.retracted = 0"
             " AND (n.valid_lower IS NULL OR n.valid_lower <= :at)"
@@ -292,7 +247,7 @@ class VersionedEntries:
         """The version that stood for ``row``'s reference just before it."""
         if row["version_from"] != row["entry_id"]:  # an amendment or retraction
             where, params = "entry_id = ? AND version_to = ?", [row["entry_id"]]
-        elif row["kind"] in REPEATED_KINDS:
+        elif row["kind"] in REPEATED:
             where = ("entry_id < ? AND version_from < ? AND retracted = 0"
                      " AND (version_to IS NULL OR version_to > ?)")  # fmt: skip
             params = [row["entry_id"], row["version_from"]]
@@ -352,7 +307,7 @@ class Version(NamedTuple):
     """Its rows of the ``*_actors`` table."""
 
 
-def _standing(alias: str, state: State) -> str:
+def _standing(alias: str, state: Clocks) -> str:
     """SQL: the version of an entry that stood now, or at ``state.as_of``."""
     if state.as_of is None:
         return f"{alias}.version_to IS NULL"
@@ -377,7 +332,7 @@ def _version(
         e.recorded_at, e.recorded_by, e.data.get("reason"),
     )  # fmt: skip
     actors = [(actor, slug, sort_key, entry_id, version_from)
-              for actor in _actors(kind, fields)]  # fmt: skip
+              for actor in KINDS[kind].named_actors(fields)]  # fmt: skip
     return Version(values, actors)
 
 
@@ -390,38 +345,8 @@ def _bounds(text: str) -> tuple[str, str]:
     return date.lower.isoformat(), date.upper.isoformat()
 
 
-def _actors(kind: str, fields: dict[str, Any]) -> list[str]:
-    if kind == "talks":
-        return list(fields["parties"])
-    actor = fields.get("actor") or fields.get("audience")
-    return [actor] if actor else []
-
-
 def _entry_row(row: Any) -> EntryRow:
     entry = dict(row)
     entry["fields"] = orjson.loads(entry["fields"])
     entry["retracted"] = bool(entry["retracted"])
     return cast(EntryRow, entry)
-
-
-def timeline_entry(row: EntryRow) -> TimelineEntry:
-    """A current version as the snapshot lists it."""
-    fields: dict[str, Any] = row["fields"]
-    if row["kind"] == "talks":
-        actors = list(fields["parties"])
-    else:
-        actors = [fields["actor"]] if fields.get("actor") else []
-    return TimelineEntry(
-        talks=row["slug"],
-        kind=row["kind"],
-        ref=row["ref"],
-        entry_id=row["entry_id"],
-        date=row["valid_text"],
-        lower=row["valid_lower"],
-        upper=row["valid_upper"],
-        text=row["text"],
-        actors=actors,
-        sources=list(fields.get("sources") or []),
-        recorded_at=row["recorded_at"],
-        recorded_by=row["recorded_by"],
-    )

@@ -19,9 +19,8 @@ from jsonschema.validators import validator_for
 
 from bench.store import bulk_append
 from tests.support import as_json, fails, ok, rows
-from timeline.bootstrap import open_timeline
-from timeline.casefile import demo_case, record_case
-from timeline.settings import Settings
+from timeline.bootstrap import open_service
+from timeline.casefile import demo_case
 
 DEMO = "beijing-talks"
 EVENT_KEYS = [
@@ -334,10 +333,10 @@ def round_trip(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RoundTrip]:
         for name in ("PERSISTENCE_MODULE", "SQLITE_DBNAME", "TIMELINE_DATABASE_URL"):
             env.delenv(name, raising=False)
 
-        app = open_timeline(Settings(db_path=source, author="builder"))
+        app = open_service(source, "builder")
         try:
-            assert record_case(app, demo_case())
-            bulk_append(app, 10_000)
+            assert app.record_case(demo_case())
+            bulk_append(app.record, 10_000)
             app.amend(
                 "talks-0", "agenda:item-0", {"title": "Item 0, corrected"}, "typo"
             )
@@ -422,9 +421,9 @@ def test_round_trip_loads_the_same_aggregates(round_trip: RoundTrip) -> None:
 
     loaded = []
     for db in (round_trip.source, round_trip.target):
-        app = open_timeline(Settings(db_path=db, author="reader"))
+        app = open_service(db, "reader")
         try:
-            talks = app.repository.get(talks_id("talks-3"))
+            talks = app.record.repository.get(talks_id("talks-3"))
             loaded.append(
                 {k: v for k, v in vars(talks).items() if k != "_pending_events"}
             )

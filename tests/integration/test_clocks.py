@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from events.errors import InvalidInput, NotFound
-from projections.sqlite import EntryRow
+from projections.queries import Queries
+from projections.rows import EntryRow
 from projections.talks import TalksView, current, latest, standing
-from timeline.application import Timeline
-from timeline.bootstrap import open_timeline
-from timeline.queries import Queries
-from timeline.settings import Settings
+from timeline.bootstrap import open_service
+from timeline.catchup import rebuild
+from timeline.service import Service
 
 SLUG = "geneva-talks"
 OTHER = "vienna-talks"
@@ -23,32 +23,32 @@ SUPERSESSION = ("version_to", "superseded_at")
 """Row columns that say when a version was superseded: not part of what it said."""
 
 
-def recorded(app: Timeline, slug: str = SLUG) -> str:
+def recorded(app: Service, slug: str = SLUG) -> str:
     """Record time of the latest event of talks ``slug``."""
-    return app.history(slug)[-1]["recorded_at"]
+    return app.record.history(slug)[-1]["recorded_at"]
 
 
 def unversioned(rows: list[EntryRow]) -> list[dict[str, Any]]:
     return [{k: v for k, v in row.items() if k not in SUPERSESSION} for row in rows]
 
 
-def view(app: Timeline, **clocks: str) -> TalksView:
-    return app.queries.talks_view(SLUG, app.queries.state(**clocks))
+def view(app: Service, **clocks: str) -> TalksView:
+    return app.queries.talks_view(SLUG, app.queries.clocks(**clocks))
 
 
-def stances_in_force(app: Timeline, **clocks: str) -> dict[str, str]:
+def stances_in_force(app: Service, **clocks: str) -> dict[str, str]:
     return {s["actor"]: s["position"] for s in current(view(app, **clocks)["stances"])}
 
 
 def entries(
-    app: Timeline, kind: str | None = None, **clocks: str
+    app: Service, kind: str | None = None, **clocks: str
 ) -> list[tuple[str, str]]:
     """(ref, text) of the timeline's rows of talks SLUG, in timeline order."""
-    rows = app.queries.timeline(app.queries.state(**clocks), slug=SLUG, kind=kind)
+    rows = app.queries.entries(app.queries.clocks(**clocks), slug=SLUG, kind=kind)
     return [(row["ref"], row["text"]) for row in rows]
 
 
-def record_case(app: Timeline) -> None:
+def record_case(app: Service) -> None:
     """Talks with every kind of entry, most of them dated."""
     app.register_actor("mediators", "Mediators", "group")
     app.open_talks(
@@ -79,7 +79,7 @@ def record_case(app: Timeline) -> None:
     app.record_development(SLUG, "2024-08", "Second round in Geneva")
 
 
-def record_more(app: Timeline) -> None:
+def record_more(app: Service) -> None:
     """Everything that may be recorded later: it must change no past answer."""
     app.amend(
         SLUG, "stance:CHN", {"position": "Open", "interests": ["Energy"]}, "Misquoted"
@@ -102,36 +102,34 @@ def record_more(app: Timeline) -> None:
 # -- as of a record time ---------------------------------------------------------
 
 
-def answers(queries: Queries, app: Timeline, as_of: str) -> dict[str, Any]:
+def answers(queries: Queries, app: Service, as_of: str) -> dict[str, Any]:
     """Every answer the queries give as of ``as_of``."""
-    state = queries.state(as_of=as_of)
+    state = queries.clocks(as_of=as_of)
     return {
         "view": queries.talks_view(SLUG, state),
-        "view at": queries.talks_view(SLUG, queries.state(as_of=as_of, at="2024-07")),
-        "timeline": unversioned(queries.timeline(state)),
+        "view at": queries.talks_view(SLUG, queries.clocks(as_of=as_of, at="2024-07")),
+        "timeline": unversioned(queries.entries(state)),
         "timeline at": unversioned(
-            queries.timeline(queries.state(as_of=as_of, at="2024-07"))
+            queries.entries(queries.clocks(as_of=as_of, at="2024-07"))
         ),
         "dated": unversioned(
-            queries.timeline(queries.state(as_of=as_of, since="2024-07"))
+            queries.entries(queries.clocks(as_of=as_of, since="2024-07"))
         ),
         "stances": unversioned(queries.stances(SLUG, None, state)),
         "stances of CHN": unversioned(queries.stances(SLUG, "CHN", state)),
         "snapshot": queries.snapshot(None, state),
         "snapshot of talks": queries.snapshot(SLUG, state),
-        "history": app.history(SLUG, as_of),
+        "history": app.record.history(SLUG, as_of),
     }
 
 
-def test_an_answer_as_of_a_past_time_never_changes(
-    app: Timeline, db_path: Path
-) -> None:
+def test_an_answer_as_of_a_past_time_never_changes(app: Service, db_path: Path) -> None:
     record_case(app)
     as_of = recorded(app)
     then = answers(app.queries, app, as_of)
     # As of the latest record time, the answer is the record as it stands.
     assert then["view"] == app.queries.talks_view(SLUG)
-    assert then["timeline"] == unversioned(app.queries.timeline())
+    assert then["timeline"] == unversioned(app.queries.entries())
     assert then["stances"] == unversioned(app.queries.stances(SLUG))
     assert then["snapshot"]["talks"] == app.queries.snapshot()["talks"]
     assert then["snapshot"]["as_of"] == as_of
@@ -141,32 +139,32 @@ def test_an_answer_as_of_a_past_time_never_changes(
 
     assert app.queries.talks_view(SLUG) != then["view"]  # the record did move on
     assert answers(app.queries, app, as_of) == then
-    fresh = open_timeline(Settings(db_path=db_path, author="someone else"))
+    fresh = open_service(db_path, "someone else")
     try:
         assert answers(fresh.queries, fresh, as_of) == then
     finally:
         fresh.close()
-    app.rebuild(app.views.names())
+    rebuild(app.record, app.record.views.names())
     assert answers(app.queries, app, as_of) == then
 
 
-def test_rows_as_of_a_past_time_say_nothing_recorded_later(app: Timeline) -> None:
+def test_rows_as_of_a_past_time_say_nothing_recorded_later(app: Service) -> None:
     """``events --as-of T --json`` and ``stance history --as-of T --json`` print
     these rows whole: the same T must give the same rows, whatever came later."""
     record_case(app)
-    state = app.queries.state(as_of=recorded(app))
-    timeline = app.queries.timeline(state)
+    state = app.queries.clocks(as_of=recorded(app))
+    timeline = app.queries.entries(state)
     stances = app.queries.stances(SLUG, None, state)
 
     app.amend(SLUG, "stance:CHN", {"position": "Open"}, "Misquoted")
     app.retract(SLUG, "agenda:trade", "Not discussed")
 
     assert app.queries.stances(SLUG, None, state) == stances
-    assert app.queries.timeline(state) == timeline
+    assert app.queries.entries(state) == timeline
 
 
 def test_as_of_shows_the_original_before_an_amendment_and_the_entry_before_a_retraction(
-    app: Timeline,
+    app: Service,
 ) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     app.add_agenda_item(SLUG, "trade", "Trade", on="2024-07-02")
@@ -232,7 +230,7 @@ def test_as_of_shows_the_original_before_an_amendment_and_the_entry_before_a_ret
     assert entries(app, as_of=retracted) == [("talks", "Geneva Talks")]
 
     def stance_rows(as_of: str) -> list[tuple[Any, ...]]:
-        rows = app.queries.stances(SLUG, "CHN", app.queries.state(as_of=as_of))
+        rows = app.queries.stances(SLUG, "CHN", app.queries.clocks(as_of=as_of))
         return [(r["text"], r["retracted"], r["reason"], r["valid_text"]) for r in rows]
 
     assert stance_rows(original) == [("Hesitant", False, None, "2024-07-01")]
@@ -240,7 +238,7 @@ def test_as_of_shows_the_original_before_an_amendment_and_the_entry_before_a_ret
     assert stance_rows(retracted) == [("Open", True, "Not said", "2024-07-01")]
 
 
-def test_as_of_a_time_exactly_at_an_event_includes_it(app: Timeline) -> None:
+def test_as_of_a_time_exactly_at_an_event_includes_it(app: Service) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     app.record_stance(SLUG, "CHN", "Hesitant")
     first = recorded(app)
@@ -250,11 +248,11 @@ def test_as_of_a_time_exactly_at_an_event_includes_it(app: Timeline) -> None:
 
     assert stances_in_force(app, as_of=first) == {"CHN": "Hesitant"}
     assert stances_in_force(app, as_of=second) == {"CHN": "Firm"}
-    assert [e["type"] for e in app.history(SLUG, first)] == [
+    assert [e["type"] for e in app.record.history(SLUG, first)] == [
         "TalksOpened",
         "StanceRecorded",
     ]
-    assert len(app.history(SLUG, second)) == 3
+    assert len(app.record.history(SLUG, second)) == 3
     assert [t for _, t in entries(app, kind="stance", as_of=first)] == ["Hesitant"]
     assert [t for _, t in entries(app, kind="stance", as_of=second)] == [
         "Hesitant",
@@ -262,7 +260,7 @@ def test_as_of_a_time_exactly_at_an_event_includes_it(app: Timeline) -> None:
     ]
 
 
-def test_as_of_before_a_talks_was_opened_it_is_not_found(app: Timeline) -> None:
+def test_as_of_before_a_talks_was_opened_it_is_not_found(app: Service) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     app.record_stance(SLUG, "CHN", "Hesitant")
     before = recorded(app)
@@ -271,13 +269,13 @@ def test_as_of_before_a_talks_was_opened_it_is_not_found(app: Timeline) -> None:
     opened = recorded(app, OTHER)
     app.record_stance(OTHER, "UKR", "Neutral")
     queries = app.queries
-    state = queries.state(as_of=before)
+    state = queries.clocks(as_of=before)
 
     with pytest.raises(NotFound, match=f"talks '{OTHER}' were not recorded yet"):
         queries.talks_view(OTHER, state)
     with pytest.raises(NotFound, match=f"talks '{OTHER}' were not recorded yet"):
         queries.snapshot(OTHER, state)
-    assert {row["slug"] for row in queries.timeline(state)} == {SLUG}
+    assert {row["slug"] for row in queries.entries(state)} == {SLUG}
     snapshot = queries.snapshot(None, state)
     assert [talks["slug"] for talks in snapshot["talks"]] == [SLUG]
     assert {entry["talks"] for entry in snapshot["timeline"]} == {SLUG}
@@ -285,15 +283,15 @@ def test_as_of_before_a_talks_was_opened_it_is_not_found(app: Timeline) -> None:
 
     # Now, and as of its opening, it is there.
     assert queries.talks_view(OTHER)["stances"][0]["position"] == "Neutral"
-    assert queries.talks_view(OTHER, queries.state(as_of=opened))["stances"] == []
-    assert {row["slug"] for row in queries.timeline()} == {SLUG, OTHER}
+    assert queries.talks_view(OTHER, queries.clocks(as_of=opened))["stances"] == []
+    assert {row["slug"] for row in queries.entries()} == {SLUG, OTHER}
     assert [talks["slug"] for talks in queries.snapshot()["talks"]] == [SLUG, OTHER]
 
 
-def test_as_of_a_bare_date_is_the_end_of_that_day(app: Timeline) -> None:
+def test_as_of_a_bare_date_is_the_end_of_that_day(app: Service) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     today = recorded(app)[:10]  # record times are UTC, as bare dates are
-    as_of = app.queries.state(as_of=today).as_of
+    as_of = app.queries.clocks(as_of=today).as_of
     assert as_of is not None
     assert as_of >= recorded(app)
     assert view(app, as_of=today)["title"] == "Geneva Talks"
@@ -310,7 +308,7 @@ def test_as_of_a_bare_date_is_the_end_of_that_day(app: Timeline) -> None:
 # -- at a valid date ---------------------------------------------------------------
 
 
-def test_at_a_date_the_stance_in_force_is_the_latest_dated(app: Timeline) -> None:
+def test_at_a_date_the_stance_in_force_is_the_latest_dated(app: Service) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"], on="2024-07")
     app.record_stance(SLUG, "CHN", "Hesitant", on="2024-07-01")
     app.record_stance(
@@ -348,7 +346,7 @@ def test_at_a_date_the_stance_in_force_is_the_latest_dated(app: Timeline) -> Non
 
 
 def test_at_a_date_equal_days_go_to_the_latest_recorded_and_retractions_yield(
-    app: Timeline,
+    app: Service,
 ) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     app.record_stance(SLUG, "CHN", "A", on="2024-07")
@@ -367,7 +365,7 @@ def test_at_a_date_equal_days_go_to_the_latest_recorded_and_retractions_yield(
     assert stances_in_force(app) == {"CHN": "Undated"}
 
 
-def test_at_a_date_motivations_follow_the_same_rule(app: Timeline) -> None:
+def test_at_a_date_motivations_follow_the_same_rule(app: Service) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     app.record_motivation(SLUG, "CHN", "Later", on="2024-09")
     app.record_motivation(SLUG, "CHN", "Year", on="2024")
@@ -385,7 +383,7 @@ def test_at_a_date_motivations_follow_the_same_rule(app: Timeline) -> None:
 
 
 def test_at_a_date_entries_dated_later_are_left_out_undated_ones_stay(
-    app: Timeline,
+    app: Service,
 ) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     app.record_development(SLUG, "2024-07-23", "First")
@@ -433,7 +431,7 @@ def test_at_a_date_entries_dated_later_are_left_out_undated_ones_stay(
     assert [s["key"] for s in later["scenarios"]] == ["truce"]
 
 
-def test_at_a_date_the_assessment_in_force_is_the_latest_dated(app: Timeline) -> None:
+def test_at_a_date_the_assessment_in_force_is_the_latest_dated(app: Service) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     app.add_scenario(SLUG, "ceasefire", "Ceasefire holds", "Fewer casualties")
     app.assess_scenario(SLUG, "ceasefire", "likely", "Both tired", "2024-08")
@@ -473,7 +471,7 @@ def test_at_a_date_the_assessment_in_force_is_the_latest_dated(app: Timeline) ->
     assert likelihood(at="2024-09") == "unlikely"
 
 
-def test_as_of_and_at_together(app: Timeline) -> None:
+def test_as_of_and_at_together(app: Service) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     app.record_stance(SLUG, "CHN", "Hesitant", on="2024-07-01")
     app.record_development(SLUG, "2024-08", "Second round")
@@ -508,7 +506,7 @@ def test_as_of_and_at_together(app: Timeline) -> None:
 # -- since and until -----------------------------------------------------------------
 
 
-def test_since_and_until_keep_dated_entries_that_overlap(app: Timeline) -> None:
+def test_since_and_until_keep_dated_entries_that_overlap(app: Service) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     app.add_agenda_item(SLUG, "trade", "Trade")  # undated
     for on, text in [
@@ -561,7 +559,7 @@ def test_since_and_until_keep_dated_entries_that_overlap(app: Timeline) -> None:
 # -- changes between two record times ----------------------------------------------
 
 
-def test_changes_between_two_record_times(app: Timeline) -> None:
+def test_changes_between_two_record_times(app: Service) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     app.record_stance(SLUG, "CHN", "Hesitant", ["Trade"], on="2024-07-01")
     app.record_motivation(SLUG, "CHN", "Stability")
@@ -576,7 +574,7 @@ def test_changes_between_two_record_times(app: Timeline) -> None:
     app.retract(SLUG, "agenda:trade", "Not discussed")
     end = recorded(app)
     app.record_development(SLUG, "2024-08", "Second round")
-    events = app.history(SLUG)
+    events = app.record.history(SLUG)
     position = {e["position"]: e for e in events}
     first = events[5]["position"]  # the agenda item
 
@@ -705,7 +703,7 @@ def test_changes_between_two_record_times(app: Timeline) -> None:
     assert everything[5:11] == changes
 
 
-def test_changes_of_an_amended_assessment_and_an_amended_stance(app: Timeline) -> None:
+def test_changes_of_an_amended_assessment_and_an_amended_stance(app: Service) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     app.record_stance(SLUG, "CHN", "Hesitant", on="2024-07-01")
     app.add_scenario(SLUG, "ceasefire", "Ceasefire holds", "Fewer casualties")
@@ -745,27 +743,27 @@ def test_changes_of_an_amended_assessment_and_an_amended_stance(app: Timeline) -
 # -- mistakes ----------------------------------------------------------------------
 
 
-def test_a_future_record_time_is_an_error(app: Timeline) -> None:
+def test_a_future_record_time_is_an_error(app: Service) -> None:
     record_case(app)
     with pytest.raises(InvalidInput, match=r"^--as-of 9999-01-01 is in the future$"):
-        app.queries.state(as_of="9999-01-01")
+        app.queries.clocks(as_of="9999-01-01")
     with pytest.raises(InvalidInput, match="is in the future"):
-        app.queries.state(as_of="2999-03-01T12:00:00Z")
+        app.queries.clocks(as_of="2999-03-01T12:00:00Z")
     with pytest.raises(InvalidInput, match=r"^--to 2999-01-01 is in the future$"):
         app.queries.changes(SLUG, "2024-01-01", "2999-01-01")
     with pytest.raises(InvalidInput, match=r"^--from 2999-01-01 is in the future$"):
         app.queries.changes(SLUG, "2999-01-01")
 
 
-def test_a_record_time_before_the_record_is_an_error(app: Timeline) -> None:
+def test_a_record_time_before_the_record_is_an_error(app: Service) -> None:
     with pytest.raises(
         InvalidInput, match=r"^--as-of 2024-03-01 is before the record: it is empty$"
     ):
-        app.queries.state(as_of="2024-03-01")
+        app.queries.clocks(as_of="2024-03-01")
     record_case(app)
-    began = app.history(SLUG)[0]["recorded_at"]
+    began = app.record.history(SLUG)[0]["recorded_at"]
     with pytest.raises(InvalidInput) as error:
-        app.queries.state(as_of="2024-03-01T12:00:00Z")
+        app.queries.clocks(as_of="2024-03-01T12:00:00Z")
     assert str(error.value) == (
         f"--as-of 2024-03-01T12:00:00Z is before the record: it began at {began}"
     )
@@ -776,10 +774,10 @@ def test_a_record_time_before_the_record_is_an_error(app: Timeline) -> None:
 @pytest.mark.parametrize(
     "text", ["nope", "2024-02-30", "2024-03", "yesterday", "2024-03-01T25:00"]
 )
-def test_an_unreadable_record_time_is_an_error(app: Timeline, text: str) -> None:
+def test_an_unreadable_record_time_is_an_error(app: Service, text: str) -> None:
     record_case(app)
     with pytest.raises(InvalidInput, match=r"^--as-of '.*' must be an ISO 8601 time"):
-        app.queries.state(as_of=text)
+        app.queries.clocks(as_of=text)
     with pytest.raises(InvalidInput, match=r"^--from '.*' must be an ISO 8601 time"):
         app.queries.changes(SLUG, text)
     with pytest.raises(InvalidInput, match=r"^--to '.*' must be an ISO 8601 time"):
@@ -789,25 +787,25 @@ def test_an_unreadable_record_time_is_an_error(app: Timeline, text: str) -> None
 @pytest.mark.parametrize("option", ["at", "since", "until"])
 @pytest.mark.parametrize("text", ["nope", "2024-13", "2024-07/2024-06"])
 def test_an_unreadable_valid_date_is_an_error(
-    app: Timeline, option: str, text: str
+    app: Service, option: str, text: str
 ) -> None:
     with pytest.raises(InvalidInput, match=f"^--{option}: date '{text}'"):
-        app.queries.state(**{option: text})
+        app.queries.clocks(**{option: text})
 
 
 @pytest.mark.parametrize(
     ("since", "until"),
     [("2024-08", "2024-07"), ("2024-07-02", "2024-07-01"), ("2025", "2024-12-31")],
 )
-def test_since_after_until_is_an_error(app: Timeline, since: str, until: str) -> None:
+def test_since_after_until_is_an_error(app: Service, since: str, until: str) -> None:
     with pytest.raises(InvalidInput) as error:
-        app.queries.state(since=since, until=until)
+        app.queries.clocks(since=since, until=until)
     assert str(error.value) == f"--since {since} is after --until {until}"
 
 
-def test_a_diff_from_after_its_end_is_an_error(app: Timeline) -> None:
+def test_a_diff_from_after_its_end_is_an_error(app: Service) -> None:
     record_case(app)
-    first, last = app.history(SLUG)[0]["recorded_at"], recorded(app)
+    first, last = app.record.history(SLUG)[0]["recorded_at"], recorded(app)
     with pytest.raises(InvalidInput) as error:
         app.queries.changes(SLUG, last, first)
     assert str(error.value) == f"--from {last} is after --to {first}"

@@ -10,8 +10,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from timeline.application import Timeline
 from timeline.cli import cli
+from timeline.service import Service
 
 SLUG = "geneva-talks"
 N = 30
@@ -23,12 +23,12 @@ WRITERS = ("alpha", "beta")
 WRITER = """
 import sys, time
 from pathlib import Path
-from timeline.bootstrap import open_timeline
+from timeline.bootstrap import open_service
 from timeline.settings import Settings
 
 db, name, signals = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[4])
 n = int(sys.argv[3])
-app = open_timeline(Settings(db_path=db, author=name))
+app = open_service(db, name)
 (signals / f"ready-{name}").touch()
 deadline = time.monotonic() + 30
 while not (signals / "go").exists():
@@ -48,7 +48,7 @@ print(" ".join(map(str, numbers)))
 
 
 def test_two_processes_recording_at_once_lose_nothing(
-    app: Timeline, db_path: Path, tmp_path: Path
+    app: Service, db_path: Path, tmp_path: Path
 ) -> None:
     app.open_talks(SLUG, title="Geneva Talks", location="Geneva", parties=["UKR"])
     signals = tmp_path / "signals"

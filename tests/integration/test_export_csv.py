@@ -10,9 +10,9 @@ import pytest
 
 from projections.snapshot import Snapshot, TimelineEntry
 from tests.support import ok
-from timeline.application import Timeline
-from timeline.casefile import demo_case, record_case
+from timeline.casefile import demo_case
 from timeline.exporters.csv import COLUMNS, render_csv
+from timeline.service import Service
 
 SLUG = "geneva"
 QUOTED = 'Truce "holds"\nsecond line'
@@ -23,7 +23,7 @@ APOSTROPHE = "'Peace' first"
 UNICODE = "Cessez-le-feu à Genève — 停火"
 
 
-def record(app: Timeline) -> None:
+def record(app: Service) -> None:
     """Talks dated to a month; developments to a year and to days; stances
     whose text a spreadsheet would run; and the undated demo talks."""
     app.open_talks(SLUG, "Geneva round", "Geneva", ["UKR", "RUS"], on="2024-07",
@@ -37,11 +37,11 @@ def record(app: Timeline) -> None:
     app.record_stance(SLUG, "RUS", APOSTROPHE, on="2024-07-21")
     app.record_stance(SLUG, "TUR", "+1 for mediation", on="2024-07-22")
     app.record_stance(SLUG, "CHN", "-", on="2024-07-22")
-    record_case(app, demo_case())
+    app.record_case(demo_case())
 
 
 @pytest.fixture
-def snapshot(app: Timeline) -> Snapshot:
+def snapshot(app: Service) -> Snapshot:
     record(app)
     return app.queries.snapshot()
 
@@ -155,7 +155,7 @@ def test_cells_a_spreadsheet_would_run_get_an_apostrophe(snapshot: Snapshot) -> 
     assert not [c for c in cells if c.startswith(("=", "+", "-", "@", "\t", "\r"))]
 
 
-def test_same_snapshot_same_text(app: Timeline) -> None:
+def test_same_snapshot_same_text(app: Service) -> None:
     record(app)
 
     first = render_csv(app.queries.snapshot())
@@ -163,11 +163,11 @@ def test_same_snapshot_same_text(app: Timeline) -> None:
     assert render_csv(app.queries.snapshot()) == first
 
 
-def test_an_empty_store_gives_the_header_alone(app: Timeline) -> None:
+def test_an_empty_store_gives_the_header_alone(app: Service) -> None:
     assert render_csv(app.queries.snapshot()) == ",".join(COLUMNS) + "\r\n"
 
 
-def test_the_command_writes_the_text_unchanged(app: Timeline, tmp_path: Path) -> None:
+def test_the_command_writes_the_text_unchanged(app: Service, tmp_path: Path) -> None:
     record(app)
     output = tmp_path / "timeline.csv"
 

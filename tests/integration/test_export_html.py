@@ -14,9 +14,9 @@ from PIL import Image
 
 from projections.snapshot import Snapshot
 from tests.browser import dump_dom, screenshot
-from timeline.application import Timeline
-from timeline.casefile import demo_case, record_case
+from timeline.casefile import demo_case
 from timeline.exporters.html import render_html
+from timeline.service import Service
 
 SCRIPT = "<script>alert(1)</script>"
 BREAKOUT = '"><img src=x onerror=alert(1)>'
@@ -125,7 +125,7 @@ def _number(text: str) -> bool:
 # -- the data -----------------------------------------------------------------
 
 
-def record_geneva(app: Timeline) -> None:
+def record_geneva(app: Service) -> None:
     app.open_talks(
         "geneva", "Geneva round", "Geneva", ["UKR", "RUS"], on="2024-07",
         sources=["https://example.org/geneva"],
@@ -140,7 +140,7 @@ def record_geneva(app: Timeline) -> None:
                       on="2024-06-02")  # fmt: skip
 
 
-def record_hostile(app: Timeline) -> None:
+def record_hostile(app: Service) -> None:
     app.open_talks("hostile", SCRIPT, BREAKOUT, ["UKR"], on="2022-02-24")
     app.record_stance("hostile", "UKR", BREAKOUT, [SCRIPT], on="2022")
     app.record_development(
@@ -149,16 +149,16 @@ def record_hostile(app: Timeline) -> None:
 
 
 @pytest.fixture
-def both(app: Timeline) -> Snapshot:
+def both(app: Service) -> Snapshot:
     """The Beijing talks (undated) and the Geneva round (dated)."""
-    record_case(app, demo_case())
+    app.record_case(demo_case())
     record_geneva(app)
     return app.queries.snapshot()
 
 
 @pytest.fixture
-def everything(app: Timeline) -> Snapshot:
-    record_case(app, demo_case())
+def everything(app: Service) -> Snapshot:
+    app.record_case(demo_case())
     record_geneva(app)
     record_hostile(app)
     return app.queries.snapshot()
@@ -229,8 +229,8 @@ def test_the_page_names_its_snapshot_and_is_accessible(both: Snapshot) -> None:
     assert both["recorded_at"] in header.text()
 
 
-def test_one_talks_only(app: Timeline) -> None:
-    record_case(app, demo_case())
+def test_one_talks_only(app: Service) -> None:
+    app.record_case(demo_case())
     record_geneva(app)
     dom = parse(render_html(app.queries.snapshot("geneva")))
     assert [h2.text() for h2 in dom.all("h2")] == ["Timeline", "Geneva round"]
@@ -275,7 +275,7 @@ def test_every_dated_entry_is_one_mark_placed_by_its_date(both: Snapshot) -> Non
     assert {"2023", "2024", "2025"} <= {t.text() for t in svg.all("text", "year")}
 
 
-def record_rome(app: Timeline) -> None:
+def record_rome(app: Service) -> None:
     """Talks over days; developments over an interval, at qualified dates."""
     app.open_talks(
         "rome", "Rome round", "Rome", ["UKR", "RUS"], on="2024-07-23/2024-07-26"
@@ -287,7 +287,7 @@ def record_rome(app: Timeline) -> None:
     app.record_development("rome", "2024-03/2024-05~", "Spring, roughly")
 
 
-def test_an_interval_is_a_bar_from_its_first_day_to_its_last(app: Timeline) -> None:
+def test_an_interval_is_a_bar_from_its_first_day_to_its_last(app: Service) -> None:
     record_rome(app)
     dom = parse(render_html(app.queries.snapshot()))
     (svg,) = dom.all("svg")
@@ -312,7 +312,7 @@ def test_an_interval_is_a_bar_from_its_first_day_to_its_last(app: Timeline) -> N
 
 
 def test_a_qualified_date_is_drawn_as_its_date_and_shown_as_recorded(
-    app: Timeline,
+    app: Service,
 ) -> None:
     record_rome(app)
     dom = parse(render_html(app.queries.snapshot()))
@@ -350,7 +350,7 @@ def test_the_key_names_only_the_forms_drawn(both: Snapshot) -> None:
     assert key == "Bar: a month or a year; dot: a day. Hover a mark for its entry."
 
 
-def test_marks_of_a_talks_do_not_overlap(app: Timeline) -> None:
+def test_marks_of_a_talks_do_not_overlap(app: Service) -> None:
     app.open_talks("busy", "Busy week", "Vienna", ["AUT"], on="2024-05")
     for day in range(1, 8):
         app.record_development("busy", f"2024-05-0{day}", f"Day {day}", [])
@@ -364,8 +364,8 @@ def test_marks_of_a_talks_do_not_overlap(app: Timeline) -> None:
             assert apart or bottom <= other[2] or other[3] <= top
 
 
-def test_without_a_date_the_page_says_so(app: Timeline) -> None:
-    record_case(app, demo_case())
+def test_without_a_date_the_page_says_so(app: Service) -> None:
+    app.record_case(demo_case())
     html = render_html(app.queries.snapshot())
     dom = parse(html)
     assert not dom.all("svg")
@@ -394,7 +394,7 @@ def test_only_http_sources_become_links(both: Snapshot) -> None:
         assert text in sources
 
 
-def test_hostile_text_is_text(app: Timeline) -> None:
+def test_hostile_text_is_text(app: Service) -> None:
     record_hostile(app)
     html = render_html(app.queries.snapshot())
     assert "<script" not in html
@@ -445,8 +445,8 @@ def test_the_page_is_self_contained(everything: Snapshot) -> None:
                 )
 
 
-def test_the_same_snapshot_gives_the_same_bytes(app: Timeline) -> None:
-    record_case(app, demo_case())
+def test_the_same_snapshot_gives_the_same_bytes(app: Service) -> None:
+    app.record_case(demo_case())
     record_geneva(app)
     record_hostile(app)
     first = render_html(app.queries.snapshot())

@@ -12,9 +12,9 @@ from icalendar import Calendar, Event
 
 from projections.snapshot import Snapshot, TimelineEntry
 from tests.support import ok
-from timeline.application import Timeline
-from timeline.casefile import demo_case, record_case
+from timeline.casefile import demo_case
 from timeline.exporters.ical import render_ical
+from timeline.service import Service
 
 SLUG = "geneva"
 VIENNA = "vienna"
@@ -28,7 +28,7 @@ SOURCES = [
 ]
 
 
-def record(app: Timeline) -> None:
+def record(app: Service) -> None:
     """Talks dated to a month and to a day; developments dated to a year, a
     month and days; stances; and the undated demo talks."""
     app.open_talks(SLUG, "Geneva round", "Geneva", ["UKR", "RUS"], on="2024-07")
@@ -40,11 +40,11 @@ def record(app: Timeline) -> None:
     app.record_development(SLUG, "2024-02-29", "Leap day: Genève — 停火")
     app.record_stance(SLUG, "UKR", "Firm", ["Security"], on="2024-07-20")
     app.record_stance(SLUG, "RUS", "Hesitant", on="2024-12-31")
-    record_case(app, demo_case())
+    app.record_case(demo_case())
 
 
 @pytest.fixture
-def snapshot(app: Timeline) -> Snapshot:
+def snapshot(app: Service) -> Snapshot:
     record(app)
     return app.queries.snapshot()
 
@@ -191,7 +191,7 @@ def test_url_is_the_first_http_source(snapshot: Snapshot) -> None:
     assert "URL" not in by_ref[SLUG, "stance:UKR"]
 
 
-def test_an_amended_entry_keeps_its_uid(app: Timeline) -> None:
+def test_an_amended_entry_keeps_its_uid(app: Service) -> None:
     record(app)
     before = app.queries.snapshot()
     app.amend(SLUG, "development:4", {"text": "Leap day, corrected"}, "typo")
@@ -208,7 +208,7 @@ def test_an_amended_entry_keeps_its_uid(app: Timeline) -> None:
     assert event.decoded("DTSTAMP") == stamp
 
 
-def test_same_snapshot_same_bytes(app: Timeline) -> None:
+def test_same_snapshot_same_bytes(app: Service) -> None:
     record(app)
 
     first = render_ical(app.queries.snapshot())
@@ -218,7 +218,7 @@ def test_same_snapshot_same_bytes(app: Timeline) -> None:
     assert all(stamp < datetime.now(UTC) for stamp in stamps)
 
 
-def test_an_empty_store_gives_an_empty_calendar(app: Timeline) -> None:
+def test_an_empty_store_gives_an_empty_calendar(app: Service) -> None:
     calendar = parse(render_ical(app.queries.snapshot()))
 
     assert not events(calendar)
@@ -226,7 +226,7 @@ def test_an_empty_store_gives_an_empty_calendar(app: Timeline) -> None:
     assert "X-TIMELINE-RECORDED-AT" not in calendar
 
 
-def test_the_command_writes_the_text_unchanged(app: Timeline, tmp_path: Path) -> None:
+def test_the_command_writes_the_text_unchanged(app: Service, tmp_path: Path) -> None:
     record(app)
     output = tmp_path / "timeline.ics"
 
@@ -257,7 +257,7 @@ SKIPPED = {
 }
 
 
-def record_spans(app: Timeline) -> None:
+def record_spans(app: Service) -> None:
     """Talks over days, developments over days or at qualified dates."""
     app.open_talks(
         ROME, "Rome round", "Rome", ["UKR", "RUS"], on="2024-07-23/2024-07-26"
@@ -274,7 +274,7 @@ def _by_summary(calendar: Calendar) -> dict[str, Event]:
     return {str(event["SUMMARY"]): event for event in events(calendar).values()}
 
 
-def test_an_interval_of_days_is_an_all_day_event_over_them(app: Timeline) -> None:
+def test_an_interval_of_days_is_an_all_day_event_over_them(app: Service) -> None:
     record_spans(app)
     text = render_ical(app.queries.snapshot())
 
@@ -296,7 +296,7 @@ def test_an_interval_of_days_is_an_all_day_event_over_them(app: Timeline) -> Non
 
 
 def test_approximate_uncertain_and_imprecise_dates_are_skipped_and_counted(
-    app: Timeline,
+    app: Service,
 ) -> None:
     record_spans(app)
     snapshot = app.queries.snapshot()
@@ -319,7 +319,7 @@ def test_approximate_uncertain_and_imprecise_dates_are_skipped_and_counted(
     ) in caption
 
 
-def test_a_calendar_of_intervals_is_valid(app: Timeline) -> None:
+def test_a_calendar_of_intervals_is_valid(app: Service) -> None:
     record_spans(app)
     text = render_ical(app.queries.snapshot())
     calendar = parse(text)

@@ -20,9 +20,9 @@ import pytest
 
 from projections.snapshot import Snapshot
 from tests.browser import dump_dom
-from timeline.application import Timeline
-from timeline.casefile import demo_case, record_case
+from timeline.casefile import demo_case
 from timeline.exporters.timelinejs import render_timelinejs
+from timeline.service import Service
 
 TIMELINEJS = (
     Path(__file__).parents[1]
@@ -39,7 +39,7 @@ HOSTILE_TITLE = "Talks <img src=x onerror=pwn()> & co"
 
 
 @pytest.fixture
-def snapshot(app: Timeline) -> Snapshot:
+def snapshot(app: Service) -> Snapshot:
     app.open_talks("geneva", "Geneva round", "Geneva", ["UKR", "RUS"], on="2024-07")
     app.record_development(
         "geneva", "2024-07-23", "Talks resume", ["https://example.org/a", "Note <b>"]
@@ -47,7 +47,7 @@ def snapshot(app: Timeline) -> Snapshot:
     app.record_development("geneva", "2024", "Truce holds", [])
     app.record_stance("geneva", "UKR", HOSTILE, ["security"], on="2024-07-20")
     app.open_talks("hostile", HOSTILE_TITLE, "Nowhere", ["FRA"], on="2025-01-02")
-    record_case(app, demo_case())  # the Beijing talks: undated throughout
+    app.record_case(demo_case())  # the Beijing talks: undated throughout
     return app.queries.snapshot()
 
 
@@ -92,7 +92,7 @@ def test_dates_are_only_as_precise_as_recorded(snapshot: Snapshot) -> None:
 
 
 def test_intervals_have_an_end_date_and_qualified_dates_show_as_recorded(
-    app: Timeline,
+    app: Service,
 ) -> None:
     app.open_talks(
         "rome", "Rome round", "Rome", ["UKR", "RUS"], on="2024-07-23/2024-07-26"
@@ -171,7 +171,7 @@ def test_user_text_is_escaped(snapshot: Snapshot) -> None:
     assert hostile["group"] == html.escape(html.escape(HOSTILE_TITLE))
 
 
-def test_long_text_gives_a_short_headline(app: Timeline) -> None:
+def test_long_text_gives_a_short_headline(app: Service) -> None:
     app.open_talks("geneva", "Geneva round", "Geneva", ["UKR", "RUS"])
     long = "Both delegations <agree> " + "to keep talking " * 20 + "until spring."
     app.record_development("geneva", "2024-07-23", long)
@@ -185,14 +185,14 @@ def test_long_text_gives_a_short_headline(app: Timeline) -> None:
     assert event["text"]["text"].startswith(f"<p>{html.escape(long)}</p>")
 
 
-def test_one_talks_names_the_title_slide(app: Timeline, snapshot: Snapshot) -> None:
+def test_one_talks_names_the_title_slide(app: Service, snapshot: Snapshot) -> None:
     document = json.loads(render_timelinejs(app.queries.snapshot("geneva")))
 
     assert document["title"]["text"]["headline"] == "Geneva round"
     assert len(document["events"]) == 4
 
 
-def test_empty_store(app: Timeline) -> None:
+def test_empty_store(app: Service) -> None:
     document = json.loads(render_timelinejs(app.queries.snapshot()))
 
     assert document["events"] == []
@@ -202,7 +202,7 @@ def test_empty_store(app: Timeline) -> None:
 # -- bytes --------------------------------------------------------------------
 
 
-def test_same_snapshot_same_bytes(app: Timeline, snapshot: Snapshot) -> None:
+def test_same_snapshot_same_bytes(app: Service, snapshot: Snapshot) -> None:
     again = app.queries.snapshot()
 
     assert render_timelinejs(snapshot) == render_timelinejs(again)

@@ -14,9 +14,9 @@ import projections.sqlite.documents
 from events import talks_id
 from projections.records import EventRecord
 from tests.support import everywhere, rows, tracked
-from timeline.application import Timeline
-from timeline.bootstrap import open_timeline
-from timeline.settings import Settings
+from timeline.bootstrap import open_service
+from timeline.catchup import catch_up
+from timeline.service import Service
 
 SLUG = "geneva-talks"
 NAMES = ["actors", "talks", "timeline", "stances", "scenarios", "search"]
@@ -59,9 +59,9 @@ def view_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def test_every_view_has_its_tables_and_one_tracking_row(
-    app: Timeline, db_path: Path
+    app: Service, db_path: Path
 ) -> None:
-    assert app.views.names() == NAMES
+    assert app.record.views.names() == NAMES
     assert set(view_tables(db_path)) == {
         "actors_view", "talks_view",
         "timeline", "timeline_actors", "timeline_talks",
@@ -70,7 +70,7 @@ def test_every_view_has_its_tables_and_one_tracking_row(
         "search_entries", "search_index", "search_talks",
     }  # fmt: skip
     assert tracked(db_path) == {}  # no view has applied anything yet
-    assert app.views.positions() == everywhere(0)
+    assert app.record.views.positions() == everywhere(0)
 
     open_geneva(app)
     app.queries.talks_list()
@@ -80,10 +80,10 @@ def test_every_view_has_its_tables_and_one_tracking_row(
         ["__migration__", *(f"view:{name}" for name in NAMES)]
     )
     assert tracked(db_path) == everywhere(max_rowid(db_path)) == everywhere(1)
-    assert app.views.positions() == everywhere(1)
+    assert app.record.views.positions() == everywhere(1)
 
 
-def open_geneva(app: Timeline) -> None:
+def open_geneva(app: Service) -> None:
     app.open_talks(
         SLUG,
         title="Geneva Talks",
@@ -96,7 +96,7 @@ def open_geneva(app: Timeline) -> None:
 
 
 def test_recorded_entries_survive_closing_and_reopening(db_path: Path) -> None:
-    first = open_timeline(Settings(db_path=db_path, author="tester"))
+    first = open_service(db_path, "tester")
     try:
         first.register_actor("mediators", "Mediators", "organization")
         open_geneva(first)
@@ -105,25 +105,25 @@ def test_recorded_entries_survive_closing_and_reopening(db_path: Path) -> None:
         first.record_motivation(SLUG, "mediators", "Wants a deal")
         first.record_development(SLUG, "2024-08", "Second round", ["Reuters"])
         before = first.queries.talks_view(SLUG)
-        history = first.history(SLUG)
-        count = first.event_count()
+        history = first.record.history(SLUG)
+        count = first.record.event_count()
     finally:
         first.close()
 
-    second = open_timeline(Settings(db_path=db_path, author="someone-else"))
+    second = open_service(db_path, "someone-else")
     try:
-        assert second.event_count() == count == 6
+        assert second.record.event_count() == count == 6
         assert second.queries.talks_view(SLUG) == before
-        assert second.history(SLUG) == history
+        assert second.record.history(SLUG) == history
         assert [a["key"] for a in second.queries.actors()] == ["mediators"]
-        aggregate = second.repository.get(talks_id(SLUG))
+        aggregate = second.record.repository.get(talks_id(SLUG))
         assert aggregate.version == 5
         assert aggregate.developments == 1
     finally:
         second.close()
 
 
-def test_file_holds_the_event_store_and_the_views(app: Timeline, db_path: Path) -> None:
+def test_file_holds_the_event_store_and_the_views(app: Service, db_path: Path) -> None:
     app.register_actor("mediators", "Mediators", "group")
     open_geneva(app)
     app.queries.talks_view(SLUG)
@@ -140,7 +140,7 @@ def test_file_holds_the_event_store_and_the_views(app: Timeline, db_path: Path) 
     assert tracked(db_path) == everywhere(max_rowid(db_path))
 
 
-def test_views_catch_up_incrementally(app: Timeline, db_path: Path) -> None:
+def test_views_catch_up_incrementally(app: Service, db_path: Path) -> None:
     open_geneva(app)
     app.add_agenda_item(SLUG, "grain-corridor", "Grain Corridor")
     view = app.queries.talks_view(SLUG)
@@ -155,8 +155,8 @@ def test_views_catch_up_incrementally(app: Timeline, db_path: Path) -> None:
     # recording does not touch the views
     assert tracked(db_path) == everywhere(first_position)
 
-    assert app.catch_up() == 3  # only the new events are applied
-    assert app.catch_up() == 0
+    assert catch_up(app.record) == 3  # only the new events are applied
+    assert catch_up(app.record) == 0
     view = app.queries.talks_view(SLUG)
     assert view["version"] == 5
     assert view["last_position"] == max_rowid(db_path)
@@ -167,26 +167,26 @@ def test_views_catch_up_incrementally(app: Timeline, db_path: Path) -> None:
 
 
 def test_queries_catch_up_only_when_the_views_lag(
-    app: Timeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: Service, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert app.views.lag() == 0  # an empty store has nothing to apply
+    assert app.record.views.lag() == 0  # an empty store has nothing to apply
     app.register_actor("mediators", "Mediators", "group")
     open_geneva(app)
-    assert app.views.lag() > 0  # recording does not touch the views
-    assert app.views.lag() == event_rows(db_path) == 2
+    assert app.record.views.lag() > 0  # recording does not touch the views
+    assert app.record.views.lag() == event_rows(db_path) == 2
     assert tracked(db_path) == {}
 
     reads: list[int] = []
-    stored_after = app.views.stored_after
+    stored_after = app.record.stored.after
 
     def counting(*args: Any, **kwargs: Any) -> Any:
         reads.append(1)
         return stored_after(*args, **kwargs)
 
-    monkeypatch.setattr(app.views, "stored_after", counting)
+    monkeypatch.setattr(app.record.stored, "after", counting)
 
     assert app.queries.talks_view(SLUG)["version"] == 1  # caught up first
-    assert app.views.lag() == 0
+    assert app.record.views.lag() == 0
     assert tracked(db_path) == everywhere(max_rowid(db_path))
     assert reads  # the query caught the views up
 
@@ -197,9 +197,9 @@ def test_queries_catch_up_only_when_the_views_lag(
     assert reads == []  # nothing new: the queries read the views as they are
 
     app.record_stance(SLUG, "mediators", "Neutral")
-    assert app.views.lag() == 1
+    assert app.record.views.lag() == 1
     view = app.queries.talks_view(SLUG)
-    assert app.views.lag() == 0
+    assert app.record.views.lag() == 0
     assert tracked(db_path) == everywhere(max_rowid(db_path))
     assert reads  # the new event was applied before answering
     assert view["version"] == 2
@@ -214,7 +214,7 @@ def test_stray_library_environment_does_not_redirect_storage(
         monkeypatch.setenv(prefix + "PERSISTENCE_MODULE", "eventsourcing.popo")
         monkeypatch.setenv(prefix + "SQLITE_DBNAME", str(elsewhere))
 
-    app = open_timeline(Settings.resolve())
+    app = open_service()
     try:
         open_geneva(app)
         app.record_development(SLUG, "2024-08", "Second round")
@@ -223,7 +223,7 @@ def test_stray_library_environment_does_not_redirect_storage(
 
     assert not elsewhere.exists()
     assert event_rows(db_path) == 2
-    reopened = open_timeline(Settings(db_path=db_path, author="tester"))
+    reopened = open_service(db_path, "tester")
     try:
         assert reopened.queries.talks_view(SLUG)["version"] == 2
     finally:
@@ -231,7 +231,7 @@ def test_stray_library_environment_does_not_redirect_storage(
 
 
 def test_long_streams_are_snapshotted_and_still_load(
-    app: Timeline, db_path: Path
+    app: Service, db_path: Path
 ) -> None:
     open_geneva(app)
     for number in range(1, 451):
@@ -244,9 +244,9 @@ def test_long_streams_are_snapshotted_and_still_load(
     )
     assert snapshots == [(talks_id(SLUG).hex, 200), (talks_id(SLUG).hex, 400)]
 
-    reopened = open_timeline(Settings(db_path=db_path, author="tester"))
+    reopened = open_service(db_path, "tester")
     try:
-        aggregate = reopened.repository.get(talks_id(SLUG))
+        aggregate = reopened.record.repository.get(talks_id(SLUG))
         assert aggregate.version == 451
         assert aggregate.developments == 450
         assert reopened.record_development(SLUG, "2024-09", "After") == 451
@@ -261,14 +261,14 @@ class SimulatedCrash(Exception):
     pass
 
 
-def pending_batch(app: Timeline) -> tuple[dict[str, int], list[EventRecord]]:
+def pending_batch(app: Service) -> tuple[dict[str, int], list[EventRecord]]:
     """The views' positions, and every event after the furthest-behind of them."""
-    positions = app.views.positions()
-    return positions, app.read_records(min(positions.values()), 1000)
+    positions = app.record.views.positions()
+    return positions, app.record.read_records(min(positions.values()), 1000)
 
 
 def test_view_is_all_or_nothing_when_a_batch_crashes(
-    app: Timeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: Service, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     open_geneva(app)
     app.add_agenda_item(SLUG, "grain-corridor", "Grain Corridor")
@@ -298,13 +298,13 @@ def test_view_is_all_or_nothing_when_a_batch_crashes(
     with monkeypatch.context() as patch:
         patch.setattr(projections.sqlite.documents, "evolve", crashing_evolve)
         with pytest.raises(SimulatedCrash):
-            app.views.apply(positions, batch)
+            app.record.views.apply(positions, batch)
     assert calls == 3  # the actors view had already taken the new actor
 
     assert tracked(db_path) == position_before
     assert view_rows(db_path) == rows_before
 
-    assert app.catch_up() == 4
+    assert catch_up(app.record) == 4
     view = app.queries.talks_view(SLUG)
     assert view["last_position"] == max_rowid(db_path)
     assert tracked(db_path) == everywhere(max_rowid(db_path))
@@ -315,39 +315,39 @@ def test_view_is_all_or_nothing_when_a_batch_crashes(
 
 
 def test_two_views_racing_never_apply_a_batch_twice(
-    app: Timeline, db_path: Path
+    app: Service, db_path: Path
 ) -> None:
     open_geneva(app)
     app.add_agenda_item(SLUG, "grain-corridor", "Grain Corridor")
     app.record_development(SLUG, "2024-08", "Second round")
-    other = open_timeline(Settings(db_path=db_path, author="tester"))
+    other = open_service(db_path, "tester")
     try:
         positions, batch = pending_batch(app)
         other_positions, other_batch = pending_batch(other)
         assert positions == other_positions == everywhere(0)
         assert len(batch) == len(other_batch) == 3
 
-        app.views.apply(positions, batch)
+        app.record.views.apply(positions, batch)
         applied = view_rows(db_path)
         with pytest.raises(IntegrityError):
-            other.views.apply(other_positions, other_batch)
+            other.record.views.apply(other_positions, other_batch)
         with pytest.raises(IntegrityError):
-            app.views.apply(positions, batch)
+            app.record.views.apply(positions, batch)
 
         assert tracked(db_path) == everywhere(max_rowid(db_path))
         assert view_rows(db_path) == applied
-        assert other.catch_up() == 0
+        assert catch_up(other.record) == 0
         view = other.queries.talks_view(SLUG)
         assert view["version"] == 3
         assert [a["key"] for a in view["agenda"]] == ["grain-corridor"]
         assert [d["number"] for d in view["developments"]] == [1]
         # the talks, the agenda item, the development
-        assert len(other.queries.timeline(slug=SLUG)) == 3
+        assert len(other.queries.entries(slug=SLUG)) == 3
     finally:
         other.close()
 
 
-def test_views_are_rebuilt_from_the_events_alone(app: Timeline, db_path: Path) -> None:
+def test_views_are_rebuilt_from_the_events_alone(app: Service, db_path: Path) -> None:
     app.register_actor("mediators", "Mediators", "group")
     open_geneva(app)
     app.record_stance(SLUG, "mediators", "Neutral")
@@ -373,20 +373,20 @@ def test_views_are_rebuilt_from_the_events_alone(app: Timeline, db_path: Path) -
         )
     assert view_rows(db_path) != rows_before
 
-    assert app.catch_up() == event_rows(db_path) == 6
+    assert catch_up(app.record) == event_rows(db_path) == 6
     assert app.queries.talks_view(SLUG) == before
     assert app.queries.actors() == actors_before
     assert view_rows(db_path) == rows_before
 
 
 def test_a_batch_goes_only_to_the_views_that_have_not_seen_it(
-    app: Timeline, db_path: Path
+    app: Service, db_path: Path
 ) -> None:
     open_geneva(app)
     app.record_stance(SLUG, "CHN", "Hesitant")
-    app.catch_up()
+    catch_up(app.record)
     head = max_rowid(db_path)
-    app.views.reset(["stances"])
+    app.record.views.reset(["stances"])
     app.record_development(SLUG, "2024-08", "Second round")
     rows_before = view_rows(db_path)
 
@@ -394,7 +394,7 @@ def test_a_batch_goes_only_to_the_views_that_have_not_seen_it(
     assert positions == {**everywhere(head), "stances": 0}
     assert [record.position for record in batch] == [1, 2, 3]
 
-    app.views.apply(positions, batch)
+    app.record.views.apply(positions, batch)
 
     assert tracked(db_path) == everywhere(3)
     after = view_rows(db_path)
@@ -402,61 +402,63 @@ def test_a_batch_goes_only_to_the_views_that_have_not_seen_it(
     assert len(after["timeline"]) == len(rows_before["timeline"]) + 1
     assert len(after["talks_view"]) == 1
     assert app.queries.talks_view(SLUG)["version"] == 3
-    assert [(r["ref"], r["text"]) for r in app.views.stances(SLUG)] == [
+    assert [(r["ref"], r["text"]) for r in app.record.views.stances(SLUG)] == [
         ("stance:CHN", "Hesitant")
     ]
-    assert app.catch_up() == 0
+    assert catch_up(app.record) == 0
 
 
-def test_a_view_that_moved_fails_the_whole_batch(app: Timeline, db_path: Path) -> None:
+def test_a_view_that_moved_fails_the_whole_batch(app: Service, db_path: Path) -> None:
     open_geneva(app)
-    app.catch_up()
+    catch_up(app.record)
     app.register_actor("mediators", "Mediators", "group")
     app.record_stance(SLUG, "mediators", "Neutral")
     positions, batch = pending_batch(app)
     assert positions == everywhere(1)
     # Another process moves the last view only (the others are applied first).
-    app.views.apply({**everywhere(max_rowid(db_path)), "search": 1}, batch)
+    app.record.views.apply({**everywhere(max_rowid(db_path)), "search": 1}, batch)
     assert tracked(db_path) == {**everywhere(1), "search": 3}
     rows_before = view_rows(db_path)
 
     with pytest.raises(IntegrityError):
-        app.views.apply(positions, batch)
+        app.record.views.apply(positions, batch)
 
     assert tracked(db_path) == {**everywhere(1), "search": 3}
     assert view_rows(db_path) == rows_before  # the five views' writes rolled back
-    assert app.catch_up() == 2
+    assert catch_up(app.record) == 2
     assert tracked(db_path) == everywhere(3)
     assert [a["key"] for a in app.queries.actors()] == ["mediators"]
 
 
 def test_a_view_reset_meanwhile_fails_a_batch_read_before(
-    app: Timeline, db_path: Path
+    app: Service, db_path: Path
 ) -> None:
     """A catch-up that read its batch before another process reset a view
     must not apply the batch to the now empty view: the view's tracking row is
     gone, so it no longer matches the position the batch was read after."""
     app.register_actor("mediators", "Mediators", "group")
     open_geneva(app)
-    app.catch_up()
+    catch_up(app.record)
     app.register_actor("observers", "Observers", "group")
     positions, batch = pending_batch(app)
     assert positions == everywhere(2)
 
-    other = open_timeline(Settings(db_path=db_path, author="tester"))
+    other = open_service(db_path, "tester")
     try:
-        other.views.reset(["actors"])  # e.g. `timeline projections rebuild actors`
+        other.record.views.reset(
+            ["actors"]
+        )  # e.g. `timeline projections rebuild actors`
     finally:
         other.close()
 
     try:
-        app.views.apply(positions, batch)
+        app.record.views.apply(positions, batch)
     except IntegrityError:
         refused = True
     else:
         refused = False
 
-    app.catch_up()
-    assert app.views.lag() == 0
+    catch_up(app.record)
+    assert app.record.views.lag() == 0
     assert [a["key"] for a in app.queries.actors()] == ["mediators", "observers"]
     assert refused

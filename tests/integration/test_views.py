@@ -17,10 +17,11 @@ import pytest
 from events import talks_id
 from events.errors import InvalidInput, NotFound
 from tests.support import everywhere, rows, tracked
-from timeline import application
-from timeline.application import Timeline
-from timeline.bootstrap import open_timeline
-from timeline.settings import Settings
+from timeline import catchup
+from timeline.application import DiplomaticRecord
+from timeline.bootstrap import open_service
+from timeline.catchup import catch_up, rebuild
+from timeline.service import Service
 
 SLUG = "geneva-talks"
 OTHER = "vienna-talks"
@@ -72,16 +73,16 @@ def fts_is_consistent(path: Path) -> None:
 
 def recorded_store(path: Path, caught_up: bool = True) -> None:
     """A store at ``path`` with the case recorded (and its views caught up)."""
-    app = open_timeline(Settings(db_path=path, author="tester"))
+    app = open_service(path, "tester")
     try:
         record_case(app)
         if caught_up:
-            app.catch_up()
+            catch_up(app.record)
     finally:
         app.close()
 
 
-def record_case(app: Timeline) -> None:
+def record_case(app: Service) -> None:
     """Two talks with stances, a scenario, developments, an amendment, a retraction."""
     app.register_actor("mediators", "Mediators", "group")
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"], on="2024-07",
@@ -101,9 +102,9 @@ def record_case(app: Timeline) -> None:
 
 
 def test_status_shows_each_view_behind_until_a_query(
-    app: Timeline, db_path: Path
+    app: Service, db_path: Path
 ) -> None:
-    assert app.views.names() == NAMES
+    assert app.record.views.names() == NAMES
     assert app.queries.status() == [
         {"name": name, "position": 0, "head": 0, "lag": 0} for name in NAMES
     ]
@@ -112,9 +113,9 @@ def test_status_shows_each_view_behind_until_a_query(
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "mediators"])
     app.record_stance(SLUG, "CHN", "Hesitant")
 
-    assert app.views.head() == head(db_path) == 3
-    assert app.views.positions() == everywhere(0)
-    assert app.views.lag() == 3
+    assert app.record.views.head() == head(db_path) == 3
+    assert app.record.views.positions() == everywhere(0)
+    assert app.record.views.lag() == 3
     assert app.queries.status() == [
         {"name": name, "position": 0, "head": 3, "lag": 3} for name in NAMES
     ]
@@ -122,30 +123,30 @@ def test_status_shows_each_view_behind_until_a_query(
 
     assert [row["slug"] for row in app.queries.talks_list()] == [SLUG]
 
-    assert app.views.positions() == everywhere(3) == tracked(db_path)
-    assert app.views.lag() == 0
+    assert app.record.views.positions() == everywhere(3) == tracked(db_path)
+    assert app.record.views.lag() == 0
     assert app.queries.status() == [
         {"name": name, "position": 3, "head": 3, "lag": 0} for name in NAMES
     ]
 
     app.record_development(SLUG, "2024-08", "Second round")
-    assert app.views.lag() == 1
+    assert app.record.views.lag() == 1
     assert [s["lag"] for s in app.queries.status()] == [1] * 6
-    assert [r["kind"] for r in app.queries.timeline(slug=SLUG)] == [
+    assert [r["kind"] for r in app.queries.entries(slug=SLUG)] == [
         "development", "talks", "stance",
     ]  # fmt: skip
-    assert app.views.positions() == everywhere(4)
+    assert app.record.views.positions() == everywhere(4)
 
 
-def test_lag_is_that_of_the_furthest_behind_view(app: Timeline, db_path: Path) -> None:
+def test_lag_is_that_of_the_furthest_behind_view(app: Service, db_path: Path) -> None:
     record_case(app)
-    app.catch_up()
-    app.views.reset(["scenarios"])
+    catch_up(app.record)
+    app.record.views.reset(["scenarios"])
     app.record_development(SLUG, "2024-09", "Third round")
     top = head(db_path)
 
-    assert app.views.positions() == {**everywhere(top - 1), "scenarios": 0}
-    assert app.views.lag() == top
+    assert app.record.views.positions() == {**everywhere(top - 1), "scenarios": 0}
+    assert app.record.views.lag() == top
     status = {s["name"]: s for s in app.queries.status()}
     assert status["scenarios"] == {
         "name": "scenarios", "position": 0, "head": top, "lag": top,
@@ -186,7 +187,7 @@ def unmark(path: Path, names: list[str]) -> None:
 
 @pytest.mark.parametrize("name", NAMES)
 def test_rebuilding_one_view_restores_it_and_leaves_the_others(
-    app: Timeline, db_path: Path, name: str
+    app: Service, db_path: Path, name: str
 ) -> None:
     record_case(app)
     app.queries.talks_list()
@@ -198,7 +199,7 @@ def test_rebuilding_one_view_restores_it_and_leaves_the_others(
     mark(db_path, others)
 
     progress: list[int] = []
-    replayed = app.rebuild([name], progress=progress.append)
+    replayed = rebuild(app.record, [name], progress=progress.append)
 
     assert replayed == sum(progress) == head(db_path)
     assert tracked(db_path) == positions
@@ -208,20 +209,20 @@ def test_rebuilding_one_view_restores_it_and_leaves_the_others(
     fts_is_consistent(db_path)
 
 
-def test_rebuilding_several_views_at_once(app: Timeline, db_path: Path) -> None:
+def test_rebuilding_several_views_at_once(app: Service, db_path: Path) -> None:
     record_case(app)
-    app.catch_up()
+    catch_up(app.record)
     before = dump_all(db_path)
     execute(db_path, "DELETE FROM stances", "DELETE FROM search_talks")  # damage
 
-    assert app.rebuild(["stances", "search"]) == head(db_path)
+    assert rebuild(app.record, ["stances", "search"]) == head(db_path)
 
     assert dump_all(db_path) == before
     assert tracked(db_path) == everywhere(head(db_path))
 
 
 def test_a_reset_frees_the_pages_of_views_without_writing_them_again(
-    app: Timeline, db_path: Path
+    app: Service, db_path: Path
 ) -> None:
     """View rows derive from events that are kept: freeing their pages must not
     write each page again (SQLite's secure_delete, on in Debian's build), and
@@ -229,8 +230,8 @@ def test_a_reset_frees_the_pages_of_views_without_writing_them_again(
     record_case(app)
     for number in range(300):
         app.record_development(SLUG, "2024-09", f"Round {number}: " + "text " * 800)
-    app.catch_up()
-    with app.views.datastore.transaction(commit=False) as c:
+    catch_up(app.record)
+    with app.record.views.datastore.transaction(commit=False) as c:
         c.execute("PRAGMA secure_delete")
         secure_delete = c.fetchone()[0]
         c.execute("PRAGMA synchronous")
@@ -241,11 +242,11 @@ def test_a_reset_frees_the_pages_of_views_without_writing_them_again(
     wal = db_path.with_name(db_path.name + "-wal")
     assert wal.stat().st_size == 0
 
-    app.views.reset(NAMES)
+    app.record.views.reset(NAMES)
 
     assert store_bytes > 5_000_000
     assert wal.stat().st_size < store_bytes / 20
-    with app.views.datastore.transaction(commit=False) as c:
+    with app.record.views.datastore.transaction(commit=False) as c:
         c.execute("PRAGMA secure_delete")
         assert c.fetchone()[0] == secure_delete
         c.execute("PRAGMA synchronous")
@@ -253,25 +254,25 @@ def test_a_reset_frees_the_pages_of_views_without_writing_them_again(
 
 
 def test_a_large_rebuild_replays_groups_of_views_in_processes_of_their_own(
-    app: Timeline, db_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: Service, db_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     record_case(app)
-    app.catch_up()
+    catch_up(app.record)
     before = dump_all(db_path)
     side_by_side = []
-    real = Timeline._catch_up_side_by_side
+    real = catchup._side_by_side
 
-    def spy(self: Timeline, groups: list[list[str]], progress: Any) -> int:
+    def spy(record: DiplomaticRecord, groups: list[list[str]], progress: Any) -> int:
         side_by_side.append(groups)
-        return real(self, groups, progress)
+        return real(record, groups, progress)
 
-    monkeypatch.setattr(application, "PARALLEL_FROM", 1)  # this store is "large"
-    monkeypatch.setattr(Timeline, "_catch_up_side_by_side", spy)
-    monkeypatch.setattr(application, "usable_cores", lambda: 2)
+    monkeypatch.setattr(catchup, "PARALLEL_FROM", 1)  # this store is "large"
+    monkeypatch.setattr(catchup, "_side_by_side", spy)
+    monkeypatch.setattr(catchup, "usable_cores", lambda: 2)
     execute(db_path, "DELETE FROM talks_view", "DELETE FROM stances")  # damage
 
     progress: list[int] = []
-    assert app.rebuild(NAMES, progress=progress.append) == head(db_path)
+    assert rebuild(app.record, NAMES, progress=progress.append) == head(db_path)
 
     assert side_by_side == [  # one call, two groups
         [["actors", "talks", "search"], ["timeline", "stances", "scenarios"]]
@@ -282,35 +283,40 @@ def test_a_large_rebuild_replays_groups_of_views_in_processes_of_their_own(
     fts_is_consistent(db_path)
 
 
-def test_catching_up_leaves_no_reference_cycle(app: Timeline) -> None:
+def test_catching_up_leaves_no_reference_cycle(app: Service) -> None:
     """The cycle collector is paused while views catch up: nothing may need it."""
     record_case(app)
-    app.rebuild(NAMES)  # every view replays once, with amendments and retractions
-    app.views.reset(NAMES)
+    rebuild(
+        app.record, NAMES
+    )  # every view replays once, with amendments and retractions
+    app.record.views.reset(NAMES)
     gc.collect()
     assert gc.isenabled()
 
-    assert app.catch_up() > 0
+    assert catch_up(app.record) > 0
     assert gc.isenabled()  # on again
     assert gc.collect() == 0
 
 
-def test_replay_groups_hold_every_view_once(app: Timeline) -> None:
-    groups = app.views.replay_groups(NAMES)
+def test_replay_groups_hold_every_view_once(app: Service) -> None:
+    groups = app.record.views.replay_groups(NAMES)
     assert sorted(name for group in groups for name in group) == sorted(NAMES)
     # talks documents read the actors view: both in one group
     assert any({"actors", "talks"} <= set(group) for group in groups)
-    assert app.views.replay_groups(["search", "stances"]) == [["search"], ["stances"]]
+    assert app.record.views.replay_groups(["search", "stances"]) == [
+        ["search"],
+        ["stances"],
+    ]
 
 
 def test_rebuilding_an_unknown_view_changes_nothing(
-    app: Timeline, db_path: Path
+    app: Service, db_path: Path
 ) -> None:
     record_case(app)
-    app.catch_up()
+    catch_up(app.record)
     before = dump_all(db_path)
     with pytest.raises(NotFound, match="no view 'nope'; views: actors, talks, "):
-        app.rebuild(["search", "nope"])
+        rebuild(app.record, ["search", "nope"])
     assert dump_all(db_path) == before
     assert tracked(db_path) == everywhere(head(db_path))
 
@@ -342,17 +348,17 @@ def test_a_new_view_catches_up_from_zero_alone(
     mark(db_path, others)
     how(db_path, name)
 
-    app = open_timeline(Settings(db_path=db_path, author="tester"))
+    app = open_service(db_path, "tester")
     try:
         # Opening made the view's tables again, empty, at position zero.
-        assert app.views.positions() == {**everywhere(top), name: 0}
+        assert app.record.views.positions() == {**everywhere(top), name: 0}
         assert tracked(db_path) == dict.fromkeys(others, top)
         assert all(found == [] for found in dump(db_path, name).values())
-        assert app.views.lag() == top
+        assert app.record.views.lag() == top
 
         app.queries.talks_list()
 
-        assert app.views.positions() == everywhere(top) == tracked(db_path)
+        assert app.record.views.positions() == everywhere(top) == tracked(db_path)
         unmark(db_path, others)  # the others were neither emptied nor replayed
         assert dump_all(db_path) == before
         fts_is_consistent(db_path)
@@ -367,12 +373,11 @@ def keep_views(path: Path, name: str) -> None:
 OPEN_AT_ONCE = """
 import sys, time
 from pathlib import Path
-from timeline.bootstrap import open_timeline
-from timeline.settings import Settings
+from timeline.bootstrap import open_service
 go = Path(sys.argv[2])
 while not go.exists():
     time.sleep(0.001)
-app = open_timeline(Settings(db_path=Path(sys.argv[1]), author="tester"))
+app = open_service(Path(sys.argv[1]), "tester")
 app.queries.talks_list()
 app.close()
 """
@@ -405,10 +410,10 @@ def test_processes_opening_a_store_at_once_all_succeed(
     outputs = [process.communicate(timeout=120) for process in processes]
     for process, (_, stderr) in zip(processes, outputs, strict=True):
         assert process.returncode == 0, stderr
-    app = open_timeline(Settings(db_path=db_path, author="tester"))
+    app = open_service(db_path, "tester")
     try:
         assert [row["slug"] for row in app.queries.talks_list()] == [SLUG, OTHER]
-        assert app.views.positions() == everywhere(head(db_path))
+        assert app.record.views.positions() == everywhere(head(db_path))
         fts_is_consistent(db_path)
     finally:
         app.close()
@@ -437,13 +442,13 @@ def as_of(path: Path, position: int, table: str = "stances") -> list[tuple[Any, 
 
 @pytest.mark.parametrize("table", ["stances", "timeline"])
 def test_amend_and_retract_close_a_version_and_open_one(
-    app: Timeline, db_path: Path, table: str
+    app: Service, db_path: Path, table: str
 ) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     app.record_stance(SLUG, "CHN", "Hesitant", ["Trade"], on="2024-07")
     recorded = head(db_path)
     app.record_stance(SLUG, "UKR", "Firm")
-    app.catch_up()
+    catch_up(app.record)
     assert stance_versions(db_path, table) == [
         (recorded, recorded, None, "Hesitant", 0),
         (recorded + 1, recorded + 1, None, "Firm", 0),
@@ -451,20 +456,20 @@ def test_amend_and_retract_close_a_version_and_open_one(
 
     app.amend(SLUG, "stance:CHN", {"position": "Open"}, "Misquoted")
     amended = head(db_path)
-    app.catch_up()
+    catch_up(app.record)
     assert stance_versions(db_path, table) == [
         (recorded, recorded, amended, "Hesitant", 0),
         (recorded, amended, None, "Open", 0),
         (recorded + 1, recorded + 1, None, "Firm", 0),
     ]
-    (current,) = [r for r in app.views.stances(SLUG) if r["ref"] == "stance:CHN"]
+    (current,) = [r for r in app.record.views.stances(SLUG) if r["ref"] == "stance:CHN"]
     assert current["fields"]["interests"] == ["Trade"]  # the rest is kept
     assert current["fields"]["position"] == "Open"
     assert current["valid_text"] == "2024-07"
 
     app.retract(SLUG, "stance:CHN", "Not said")
     retracted = head(db_path)
-    app.catch_up()
+    catch_up(app.record)
     assert stance_versions(db_path, table) == [
         (recorded, recorded, amended, "Hesitant", 0),
         (recorded, amended, retracted, "Open", 0),
@@ -486,16 +491,16 @@ def test_amend_and_retract_close_a_version_and_open_one(
     ]  # fmt: skip
 
     # Now: the stances view shows the retraction; the timeline leaves it out.
-    assert [(r["ref"], r["retracted"]) for r in app.views.stances(SLUG)] == [
+    assert [(r["ref"], r["retracted"]) for r in app.record.views.stances(SLUG)] == [
         ("stance:CHN", True), ("stance:UKR", False),
     ]  # fmt: skip
-    assert [r["ref"] for r in app.queries.timeline(slug=SLUG)] == [
+    assert [r["ref"] for r in app.queries.entries(slug=SLUG)] == [
         "talks", "stance:UKR",
     ]  # fmt: skip
 
 
 def test_a_later_stance_of_the_same_actor_is_what_a_ref_names(
-    app: Timeline, db_path: Path
+    app: Service, db_path: Path
 ) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     app.record_stance(SLUG, "CHN", "Hesitant")
@@ -504,10 +509,10 @@ def test_a_later_stance_of_the_same_actor_is_what_a_ref_names(
     second = head(db_path)
     app.retract(SLUG, "stance:CHN", "Not said")  # the latest: "Warmer"
     app.amend(SLUG, "stance:CHN", {"position": "Cool"}, "Typo")  # now: "Hesitant"
-    app.catch_up()
+    catch_up(app.record)
 
     current = {r["entry_id"]: (r["text"], r["retracted"])
-               for r in app.views.stances(SLUG)}  # fmt: skip
+               for r in app.record.views.stances(SLUG)}  # fmt: skip
     assert current == {first: ("Cool", False), second: ("Warmer", True)}
     view = app.queries.talks_view(SLUG)
     assert [(s["position"], s["retracted"]) for s in view["stances"]] == [
@@ -519,7 +524,7 @@ def test_a_later_stance_of_the_same_actor_is_what_a_ref_names(
 
 
 def test_timeline_orders_by_the_first_day_a_date_can_mean_undated_last(
-    app: Timeline,
+    app: Service,
 ) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"], on="2024-07")
     app.record_stance(SLUG, "CHN", "Hesitant", on="2024-03-05")
@@ -531,7 +536,7 @@ def test_timeline_orders_by_the_first_day_a_date_can_mean_undated_last(
     app.add_scenario(SLUG, "truce", "Truce", "Calm")  # undated: recorded last
     app.add_agenda_item(OTHER, "aid", "Aid", on="2024-02")
 
-    timeline = app.queries.timeline()
+    timeline = app.queries.entries()
     assert [(r["slug"], r["ref"], r["valid_text"]) for r in timeline] == [
         (OTHER, "development:1", "2023-12"),
         (SLUG, "development:1", "2024"),
@@ -549,27 +554,27 @@ def test_timeline_orders_by_the_first_day_a_date_can_mean_undated_last(
     assert (month["valid_lower"], month["valid_upper"]) == ("2024-07-01", "2024-07-31")
     assert [r["text"] for r in timeline[:2]] == ["Announced", "Talks planned"]
 
-    assert [r["ref"] for r in app.queries.timeline(slug=OTHER)] == [
+    assert [r["ref"] for r in app.queries.entries(slug=OTHER)] == [
         "development:1", "agenda:aid", "talks",
     ]  # fmt: skip
-    assert [r["ref"] for r in app.queries.timeline(kind="development")] == [
+    assert [r["ref"] for r in app.queries.entries(kind="development")] == [
         "development:1", "development:1", "development:2",
     ]  # fmt: skip
-    assert [r["slug"] for r in app.queries.timeline(kind="talks")] == [SLUG, OTHER]
-    assert [r["ref"] for r in app.queries.timeline(limit=2)] == [
+    assert [r["slug"] for r in app.queries.entries(kind="talks")] == [SLUG, OTHER]
+    assert [r["ref"] for r in app.queries.entries(limit=2)] == [
         "development:1", "development:1",
     ]  # fmt: skip
     assert (
-        app.queries.timeline(slug=SLUG, kind="development", limit=1)[0]["text"]
+        app.queries.entries(slug=SLUG, kind="development", limit=1)[0]["text"]
         == "Talks planned"
     )
 
 
-def test_amending_a_date_moves_the_entry(app: Timeline) -> None:
+def test_amending_a_date_moves_the_entry(app: Service) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"], on="2024-07")
     app.record_development(SLUG, "2024-08", "Second round")
     app.record_stance(SLUG, "CHN", "Hesitant")
-    assert [r["ref"] for r in app.queries.timeline()] == [
+    assert [r["ref"] for r in app.queries.entries()] == [
         "talks", "development:1", "stance:CHN",
     ]  # fmt: skip
 
@@ -577,56 +582,54 @@ def test_amending_a_date_moves_the_entry(app: Timeline) -> None:
     app.amend(SLUG, "talks", {"on": ""}, "Unknown")
     app.amend(SLUG, "stance:CHN", {"on": "2024-01-02"}, "Found")
 
-    timeline = app.queries.timeline()
+    timeline = app.queries.entries()
     assert [(r["ref"], r["valid_text"]) for r in timeline] == [
         ("development:1", "2023"), ("stance:CHN", "2024-01-02"), ("talks", None),
     ]  # fmt: skip
 
 
 def test_actor_filter_includes_the_talks_an_actor_is_a_party_to(
-    app: Timeline,
+    app: Service,
 ) -> None:
     record_case(app)
     # The talks (2024-07) and CHN's stance (2024-07-01) begin on the same day.
-    assert [(r["slug"], r["ref"]) for r in app.queries.timeline(actor="CHN")] == [
+    assert [(r["slug"], r["ref"]) for r in app.queries.entries(actor="CHN")] == [
         (SLUG, "talks"), (SLUG, "stance:CHN"),
     ]  # fmt: skip
     # UKR: a party to both; its stance is retracted and left out.
-    assert [(r["slug"], r["ref"]) for r in app.queries.timeline(actor="UKR")] == [
+    assert [(r["slug"], r["ref"]) for r in app.queries.entries(actor="UKR")] == [
         (SLUG, "talks"), (OTHER, "talks"),
     ]  # fmt: skip
-    assert [(r["slug"], r["ref"]) for r in app.queries.timeline(actor="mediators")] == [
+    assert [(r["slug"], r["ref"]) for r in app.queries.entries(actor="mediators")] == [
         (OTHER, "talks"), (OTHER, "stance:mediators"),
     ]  # fmt: skip
-    assert [r["ref"] for r in app.queries.timeline(actor="UKR", slug=OTHER)] == [
-        "talks"
-    ]
-    assert [r["ref"] for r in app.queries.timeline(actor="CHN", kind="stance")] == [
+    assert [r["ref"] for r in app.queries.entries(actor="UKR", slug=OTHER)] == ["talks"]
+    assert [r["ref"] for r in app.queries.entries(actor="CHN", kind="stance")] == [
         "stance:CHN"
     ]
-    assert app.queries.timeline(actor="RUS") == []
+    assert app.queries.entries(actor="RUS") == []
 
 
-def test_actor_filter_follows_amendments(app: Timeline) -> None:
+def test_actor_filter_follows_amendments(app: Service) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     app.record_stance(SLUG, "CHN", "Hesitant", on="2024-05")
     app.amend(SLUG, "stance:CHN", {"position": "Open", "on": "2023"}, "Typo")
-    rows_ = app.queries.timeline(actor="CHN")
+    rows_ = app.queries.entries(actor="CHN")
     assert [(r["ref"], r["text"], r["valid_text"]) for r in rows_] == [
         ("stance:CHN", "Open", "2023"), ("talks", "Geneva Talks", None),
     ]  # fmt: skip
 
 
-def test_timeline_of_unknown_talks_is_an_error(app: Timeline) -> None:
+def test_timeline_of_unknown_talks_is_an_error(app: Service) -> None:
     record_case(app)
     with pytest.raises(NotFound, match="no talks 'nope'"):
-        app.queries.timeline(slug="nope")
+        app.queries.entries(slug="nope")
 
 
 # -- search ------------------------------------------------------------------------
 
 
-def test_search_ranks_hits_best_first(app: Timeline) -> None:
+def test_search_ranks_hits_best_first(app: Service) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     app.add_agenda_item(SLUG, "trade", "Trade", "Trade, trade and more trade")
     app.record_stance(SLUG, "CHN", "Hesitant", ["Security", "Some trade"])
@@ -646,7 +649,7 @@ def test_search_ranks_hits_best_first(app: Timeline) -> None:
 
 
 def test_search_finds_amended_text_as_it_stands_and_no_retracted_text(
-    app: Timeline, db_path: Path
+    app: Service, db_path: Path
 ) -> None:
     record_case(app)
     app.amend(SLUG, "stance:CHN", {"position": "Cautiously open"}, "Misquoted")
@@ -665,7 +668,7 @@ def test_search_finds_amended_text_as_it_stands_and_no_retracted_text(
     fts_is_consistent(db_path)
 
 
-def test_search_within_one_talks(app: Timeline) -> None:
+def test_search_within_one_talks(app: Service) -> None:
     record_case(app)
     both = app.queries.search("talks")
     assert {h["slug"] for h in both} == {SLUG, OTHER}
@@ -679,7 +682,7 @@ def test_search_within_one_talks(app: Timeline) -> None:
         app.queries.search("talks", "nope")
 
 
-def test_search_by_prefix(app: Timeline) -> None:
+def test_search_by_prefix(app: Service) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     app.record_stance(SLUG, "CHN", "Wants traders", ["Trade"])
     app.record_stance(SLUG, "UKR", "Traditional allies")
@@ -691,7 +694,7 @@ def test_search_by_prefix(app: Timeline) -> None:
     assert app.queries.search("trad") == []  # a word, unless it ends with *
 
 
-def test_search_ignores_accents(app: Timeline) -> None:
+def test_search_ignores_accents(app: Service) -> None:
     app.open_talks(SLUG, "Genève Talks", "Genève", ["CHN", "UKR"])
     assert [h["ref"] for h in app.queries.search("geneve")] == ["talks"]
     assert [h["ref"] for h in app.queries.search("GENÈVE")] == ["talks"]
@@ -705,7 +708,7 @@ def test_search_ignores_accents(app: Timeline) -> None:
      "{text}: trade", "'trade'", "trade; DROP TABLE search_entries"],
 )  # fmt: skip
 def test_search_syntax_in_the_query_is_just_words(
-    app: Timeline, db_path: Path, query: str
+    app: Service, db_path: Path, query: str
 ) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     app.record_stance(SLUG, "CHN", "Trade and peace, not war", ["text"])
@@ -717,13 +720,13 @@ def test_search_syntax_in_the_query_is_just_words(
 
 
 @pytest.mark.parametrize("query", ["", "   ", '"', "()", "*", "-", "^ : +", '"*"'])
-def test_search_without_a_word_is_invalid(app: Timeline, query: str) -> None:
+def test_search_without_a_word_is_invalid(app: Service, query: str) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     with pytest.raises(InvalidInput, match="at least one word"):
         app.queries.search(query)
 
 
-def test_search_does_not_match_the_hidden_talks_id(app: Timeline) -> None:
+def test_search_does_not_match_the_hidden_talks_id(app: Service) -> None:
     """Entries are found by their text, not by the id used to filter by talks."""
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     app.record_stance(SLUG, "CHN", "Hesitant")
@@ -733,7 +736,7 @@ def test_search_does_not_match_the_hidden_talks_id(app: Timeline) -> None:
 
 
 def test_search_index_keeps_each_talks_id_as_one_token(
-    app: Timeline, db_path: Path
+    app: Service, db_path: Path
 ) -> None:
     """The hex digits of a talks id are one token of the index, not five:
     the index stays small, and filtering by talks matches that token."""
@@ -748,7 +751,7 @@ def test_search_index_keeps_each_talks_id_as_one_token(
     assert not terms & set(str(talks_id(SLUG)).split("-"))
 
 
-def test_search_returns_at_most_twenty_hits(app: Timeline) -> None:
+def test_search_returns_at_most_twenty_hits(app: Service) -> None:
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"])
     for number in range(25):
         app.record_development(SLUG, "2024-08", f"Round {number} of talks")
@@ -767,25 +770,25 @@ def test_views_track_under_their_own_names_beside_a_library_follower(
     seen: list[int] = []
 
     class Follower(ProcessApplication[Any]):
-        construct_transcoder = Timeline.construct_transcoder
-        construct_mapper = Timeline.construct_mapper
+        construct_transcoder = DiplomaticRecord.construct_transcoder
+        construct_mapper = DiplomaticRecord.construct_mapper
 
         def policy(self, domain_event: Any, processing_event: Any) -> None:
             seen.append(processing_event.tracking.notification_id)
 
-    app = open_timeline(Settings(db_path=db_path, author="tester"))
+    app = open_service(db_path, "tester")
     try:
         record_case(app)
-        app.catch_up()
+        catch_up(app.record)
         top = head(db_path)
         follower = Follower(env={"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                                  "SQLITE_DBNAME": str(db_path)})  # fmt: skip
-        follower.follow(app.name, app.notification_log)
-        follower.pull_and_process(app.name)
+        follower.follow(app.record.name, app.record.notification_log)
+        follower.pull_and_process(app.record.name)
         assert seen == list(range(1, top + 1))  # every event, from the first
-        assert follower.recorder.max_tracking_id(app.name) == top
+        assert follower.recorder.max_tracking_id(app.record.name) == top
         assert tracked(db_path) == everywhere(top)
-        assert app.views.positions() == everywhere(top)
+        assert app.record.views.positions() == everywhere(top)
         follower.close()
     finally:
         app.close()
@@ -802,9 +805,9 @@ def test_a_store_tracked_before_the_prefix_keeps_its_positions(db_path: Path) ->
     )
     assert tracked(db_path) == {}
 
-    app = open_timeline(Settings(db_path=db_path, author="tester"))
+    app = open_service(db_path, "tester")
     try:
-        views = app.views  # opened on first use
+        views = app.record.views  # opened on first use
         assert tracked(db_path) == everywhere(top)  # renamed, not replayed
         assert views.lag() == 0
         assert dump_all(db_path) == before

@@ -11,10 +11,10 @@ import pytest
 from events import AlreadyRetracted, InvalidInput, NotFound, PartialDate, Talks
 from events.likelihood import RANGES, TERMS, as_likelihood, describe
 from projections.changes import change_of
+from projections.clocks import record_time, stored_time
 from projections.records import EventRecord, fixed_time
-from projections.sqlite.versions import EntryRow
+from projections.rows import EntryRow
 from projections.talks import at_date, current, latest, rebuild
-from timeline.clocks import record_time, stored_time
 
 BY = "analyst"
 NOW = datetime(2026, 11, 28, 10, 30, 15, 123456, tzinfo=UTC)

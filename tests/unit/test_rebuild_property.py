@@ -19,15 +19,16 @@ from typing import Any, cast
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events import AMENDABLE, Talks, TimelineError, talks_id
+from events import KINDS, Talks, TimelineError, talks_id
 from events.base import DomainEvent
 from projections import catchup
 from projections.records import EventRecord
-from projections.sqlite import State
+from projections.rows import Clocks
 from projections.talks import TalksView, rebuild, standing
-from timeline.application import Timeline
-from timeline.bootstrap import open_timeline
-from timeline.settings import Settings
+from timeline.bootstrap import open_service
+from timeline.catchup import catch_up
+from timeline.catchup import rebuild as rebuild_views
+from timeline.service import Service
 
 SLUG = "beijing-talks"
 OTHER = "geneva-talks"
@@ -158,7 +159,8 @@ def resolve_changes(
     ref: str, spec: tuple[list[tuple[int, int]], str]
 ) -> dict[str, Any]:
     picks, extra = spec
-    fields = list(AMENDABLE.get(ref.partition(":")[0], VALUES))
+    kind = KINDS.get(ref.partition(":")[0])
+    fields = list(kind.amendable if kind else VALUES)
     result = {}
     for i, j in picks:
         name = fields[i % len(fields)]
@@ -168,7 +170,7 @@ def resolve_changes(
     return {} if extra == "nothing" else result
 
 
-def run(app: Timeline, command: Command, known: list[str]) -> str | None:
+def run(app: Service, command: Command, known: list[str]) -> str | None:
     """Run one command; return the ref of the entry it recorded, if any."""
     match command:
         case ("agenda", key, title, on):
@@ -201,15 +203,17 @@ def run(app: Timeline, command: Command, known: list[str]) -> str | None:
         case ("retract", ref, reason):
             app.retract(SLUG, resolve(ref, known[1:] or known), reason)
         case ("catch_up",):
-            app.catch_up()
+            catch_up(app.record)
         case ("catch_up_in", size):
-            catchup.catch_up(app.views, app.read_records, batch_size=size)
+            catchup.catch_up(app.record.views, app.record.read_records, batch_size=size)
         case ("crash", index, nth, size, after):
-            projection = app.views.projections[index]
+            projection = app.record.views.projections[index]
             with crashing(projection, nth, after), suppress(SimulatedCrash):
-                catchup.catch_up(app.views, app.read_records, batch_size=size)
+                catchup.catch_up(
+                    app.record.views, app.record.read_records, batch_size=size
+                )
         case ("reset", index):
-            app.views.reset([app.views.names()[index]])
+            app.record.views.reset([app.record.views.names()[index]])
         case _:
             raise AssertionError(command)
     return None
@@ -237,34 +241,34 @@ def crashing(projection: Any, nth: int, after: bool) -> Iterator[None]:
         del projection.apply
 
 
-def history(app: Timeline, slug: str) -> Iterator[EventRecord]:
+def history(app: Service, slug: str) -> Iterator[EventRecord]:
     """Every event of the talks ``slug``, read from the whole store in batches
     and decoded into the validated event models (not the views' fast path)."""
     start = 0
-    while notifications := app.recorder.select_notifications(
+    while notifications := app.record.recorder.select_notifications(
         start, 4, inclusive_of_start=False
     ):
         for notification in notifications:
-            event = app.mapper.to_domain_event(notification)
+            event = app.record.mapper.to_domain_event(notification)
             if isinstance(event, Talks.Event) and event.originator_id == talks_id(slug):
                 yield EventRecord.of(notification.id, cast(DomainEvent, event))
         start = notifications[-1].id
 
 
-def check(app: Timeline, script: list[Command]) -> None:
+def check(app: Service, script: list[Command]) -> None:
     app.register_actor("western-nations", "Western nations", "group")
     app.open_talks(SLUG, "Beijing talks", "Beijing", ["CHN", "UKR"], on="2024-07")
     app.open_talks(OTHER, "Geneva talks", "Geneva", ["western-nations"])
     known = ["talks"]
     for command in script:
-        before = app.event_count()
+        before = app.record.event_count()
         writes = command[0] not in VIEW_COMMANDS
         try:
             recorded = run(app, command, known)
         except TimelineError:
-            assert app.event_count() == before, command
+            assert app.record.event_count() == before, command
         else:
-            assert app.event_count() == before + writes, command
+            assert app.record.event_count() == before + writes, command
             if recorded and recorded not in known:
                 known.append(recorded)
     for slug in (SLUG, OTHER):
@@ -272,38 +276,44 @@ def check(app: Timeline, script: list[Command]) -> None:
         rebuilt = rebuild(history(app, slug), lambda code: NAMES.get(code, code))
         assert rebuilt is not None
         assert incremental == rebuilt
-        assert app.repository.get(talks_id(slug)).version == incremental["version"]
+        assert (
+            app.record.repository.get(talks_id(slug)).version == incremental["version"]
+        )
         check_entries(app, incremental)
         check_as_of(app, slug)
-    assert app.catch_up() == 0
-    head = app.event_count()
-    assert app.views.positions() == dict.fromkeys(app.views.names(), head)
+    assert catch_up(app.record) == 0
+    head = app.record.event_count()
+    assert app.record.views.positions() == dict.fromkeys(app.record.views.names(), head)
 
     before = dump(app)
     found = searches(app)
-    for name in app.views.names():
-        app.rebuild([name])
-        assert app.views.positions() == dict.fromkeys(app.views.names(), head)
+    for name in app.record.views.names():
+        rebuild_views(app.record, [name])
+        assert app.record.views.positions() == dict.fromkeys(
+            app.record.views.names(), head
+        )
         after = dump(app)
         assert after[name] == before[name], name
         assert after == before, f"rebuilding {name} changed another view"
     assert searches(app) == found
 
 
-def check_as_of(app: Timeline, slug: str) -> None:
+def check_as_of(app: Service, slug: str) -> None:
     """The view as of each record time, undone from the current one, equals
     the fold of the events recorded by then."""
     records = list(history(app, slug))
     for record in records:
         then = [r for r in records if r.recorded_at <= record.recorded_at]
         expected = rebuild(then, lambda code: NAMES.get(code, code))
-        assert app.queries.talks_view(slug, State(as_of=record.recorded_at)) == expected
+        assert (
+            app.queries.talks_view(slug, Clocks(as_of=record.recorded_at)) == expected
+        )
 
 
-def dump(app: Timeline) -> dict[str, list[tuple[Any, ...]]]:
+def dump(app: Service) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of each view's tables, by view, in a stable order."""
     result: dict[str, list[tuple[Any, ...]]] = {}
-    with app.views.datastore.transaction(commit=False) as c:
+    with app.record.views.datastore.transaction(commit=False) as c:
         c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         tables = {row[0] for row in c.fetchall()}
         known = {t for names in TABLES.values() for t in names}
@@ -330,7 +340,7 @@ def columns(c: Any, table: str) -> str:
     return ", ".join(row[1] for row in c.fetchall())
 
 
-def searches(app: Timeline) -> list[list[Any]]:
+def searches(app: Service) -> list[list[Any]]:
     return [
         app.queries.search(query, slug) for query in SEARCHES for slug in (None, SLUG)
     ]
@@ -362,7 +372,7 @@ def entries(view: TalksView) -> dict[str, set[tuple[str, int, str]]]:
     return found
 
 
-def check_entries(app: Timeline, view: TalksView) -> None:
+def check_entries(app: Service, view: TalksView) -> None:
     """The versioned tables and the search index agree with the talks view."""
     slug = view["slug"]
     standing_now = entries(view)
@@ -370,9 +380,11 @@ def check_entries(app: Timeline, view: TalksView) -> None:
     def triples(rows: list[Any]) -> set[tuple[str, int, str]]:
         return {(r["ref"], r["entry_id"], r["text"]) for r in rows}
 
-    assert triples(app.views.timeline(slug=slug)) == set().union(*standing_now.values())
+    assert triples(app.record.views.entries(slug=slug)) == set().union(
+        *standing_now.values()
+    )
     dates = {(r["ref"], r["entry_id"]): r["valid_text"]
-             for r in app.views.timeline(slug=slug)}  # fmt: skip
+             for r in app.record.views.entries(slug=slug)}  # fmt: skip
     assert dates[("talks", view["opened"]["store_position"])] == (view["on"] or None)
     for stance in standing(view["stances"]):
         key = (f"stance:{stance['actor']}", stance["store_position"])
@@ -383,16 +395,16 @@ def check_entries(app: Timeline, view: TalksView) -> None:
     for item in standing(view["agenda"]):
         assert dates[(f"agenda:{item['key']}", item["store_position"])] == item["on"]
 
-    stances = app.views.stances(slug)
+    stances = app.record.views.stances(slug)
     assert triples([r for r in stances if not r["retracted"]]) == standing_now["stance"]
     assert {r["entry_id"] for r in stances if r["retracted"]} == {
         s["store_position"] for s in view["stances"] if s["retracted"]
     }
-    assert triples(app.views.scenarios(slug)) == (
+    assert triples(app.record.views.scenarios(slug)) == (
         standing_now["scenario"] | standing_now["assessment"]
     )
 
-    with app.views.datastore.transaction(commit=False) as c:
+    with app.record.views.datastore.transaction(commit=False) as c:
         c.execute("SELECT ref, entry_id FROM search_entries WHERE slug = ?", (slug,))
         indexed = [tuple(row) for row in c.fetchall()]
         # The FTS5 index holds exactly the content rows' text (raises if not).
@@ -414,8 +426,8 @@ def test_incremental_view_equals_rebuild(script: list[Command], replay: int) -> 
     """``replay``: how far behind a view must be to replay without its query
     indexes (the default is thousands of events; small values exercise it)."""
     with tempfile.TemporaryDirectory() as tmp:
-        app = open_timeline(Settings(db_path=Path(tmp) / "t.sqlite", author="tester"))
-        app.views.replay_from = replay
+        app = open_service(Path(tmp) / "t.sqlite", "tester")
+        app.record.views.replay_from = replay
         try:
             check(app, script)
             assert_whole(app)
@@ -423,17 +435,17 @@ def test_incremental_view_equals_rebuild(script: list[Command], replay: int) -> 
             app.close()
 
 
-def assert_whole(app: Timeline) -> None:
+def assert_whole(app: Service) -> None:
     """Caught up, no view is left replaying, and every index of every view is
     there, exactly as a fresh view's tables have them."""
-    with app.views.datastore.transaction(commit=False) as c:
+    with app.record.views.datastore.transaction(commit=False) as c:
         c.execute("SELECT name FROM view_replays")
         assert c.fetchall() == []
         c.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
         indexes = {row[0] for row in c.fetchall()}
     expected = {
         statement.split(" IF NOT EXISTS ")[1].split()[0]
-        for projection in app.views.projections
+        for projection in app.record.views.projections
         for statement in projection.create()
         if statement.startswith("CREATE INDEX")
     }

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from events import (
-    AMENDABLE,
+    KINDS,
     Actor,
     ActorKind,
     AlreadyExists,
@@ -297,7 +297,7 @@ def test_retract_once_only(filled: Talks, ref: str) -> None:
     with pytest.raises(AlreadyRetracted):
         filled.retract(ref, "Again", BY)
     with pytest.raises(AlreadyRetracted):
-        filled.amend(ref, {next(iter(AMENDABLE[kind])): "x"}, "Late", BY)
+        filled.amend(ref, {next(iter(KINDS[kind].amendable)): "x"}, "Late", BY)
     assert filled.pending_events == []
 
 

@@ -1,6 +1,6 @@
-"""The ``timeline`` command: a thin shell over :class:`timeline.application.Timeline`.
+"""The ``timeline`` command: a thin shell over :class:`timeline.service.Service`.
 
-Commands parse, call one application method and render. Data goes to stdout,
+Commands parse, call one method of the service and render. Data goes to stdout,
 messages to stderr. Every mistake a user can make ends in one ``Error: ...``
 line and exit status 1 (2 for usage errors); ``--debug`` shows the traceback.
 """
@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import gc
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -18,17 +19,14 @@ import click
 from events.errors import TimelineError
 
 if TYPE_CHECKING:
-    from timeline.application import Timeline
-    from timeline.queries import Queries
-    from timeline.settings import Settings
+    from timeline.service import Service
 
 F = TypeVar("F", bound=Callable[..., Any])
-PROGRESS_FROM = 5_000  # events to apply before a progress bar is worth showing
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-class State:
-    """What every command shares: the settings, and the store once opened."""
+class Session:
+    """What every command shares: the service over the store, once opened."""
 
     def __init__(self, db: str | None, author: str | None, debug: bool) -> None:
         self.db = db
@@ -36,46 +34,25 @@ class State:
         self.debug = debug
 
     @cached_property
-    def settings(self) -> Settings:
-        from timeline.settings import Settings
+    def service(self) -> Service:
+        from timeline.bootstrap import open_service
 
-        return Settings.resolve(self.db, self.author)
-
-    @cached_property
-    def app(self) -> Timeline:
-        """The application, for recording (loads the event models)."""
-        from timeline.bootstrap import open_timeline
-
-        app = open_timeline(self.settings)
-        gc.freeze()  # the event models and their modules, built once (see main)
-        return app
-
-    @cached_property
-    def queries(self) -> Queries:
-        """The views, for reading; the application loads only if they lag."""
-        from timeline.bootstrap import open_queries
-
-        return open_queries(
-            self.settings,
-            catch_up=self.catch_up,
-            records=lambda slug, version: self.app.talks_records_back(slug, version),
+        # What opening the application built (event models, the mapper) lives
+        # until exit: frozen, full collections do not trace it again (see main).
+        return open_service(
+            self.db, self.author, progress=progress_bar, opened=gc.freeze
         )
 
-    def catch_up(self, lag: int) -> None:
-        """Apply new events to the views, with a progress bar when there are many."""
-        if lag < PROGRESS_FROM:
-            self.app.catch_up()
-            return
-        with click.progressbar(
-            length=lag, label="Updating views", file=sys.stderr
-        ) as bar:
-            self.app.catch_up(progress=bar.update)
-
     def close(self) -> None:
-        if "queries" in vars(self):
-            self.queries.views.datastore.close()
-        if "app" in vars(self):
-            self.app.close()
+        if "service" in vars(self):
+            self.service.close()
+
+
+@contextmanager
+def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr, so stdout stays data."""
+    with click.progressbar(length=total, label=label, file=sys.stderr) as bar:
+        yield bar.update
 
 
 class TimelineGroup(click.Group):
@@ -85,8 +62,8 @@ class TimelineGroup(click.Group):
         try:
             return super().invoke(ctx)
         except TimelineError as error:
-            state = ctx.find_object(State)
-            if state is not None and state.debug:
+            session = ctx.find_object(Session)
+            if session is not None and session.debug:
                 raise
             raise click.ClickException(str(error)) from None
 
@@ -117,8 +94,8 @@ def cli(ctx: click.Context, db: str | None, author: str | None, debug: bool) -> 
       timeline show beijing-talks
       timeline develop beijing-talks --on 2024-07 "Follow-up meeting announced"
     """
-    state = ctx.obj = State(db, author, debug)
-    ctx.call_on_close(state.close)
+    session = ctx.obj = Session(db, author, debug)
+    ctx.call_on_close(session.close)
 
 
 def json_option(func: F) -> F:

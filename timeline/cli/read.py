@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from timeline.cli import (
-    State,
+    Session,
     as_of_option,
     at_option,
     cli,
@@ -15,20 +15,20 @@ from timeline.cli import (
 )
 from timeline.cli.record import actor, scenario, stance, talks
 
-pass_state = click.make_pass_decorator(State)
+pass_session = click.make_pass_decorator(Session)
 
 
 @talks.command("list")
 @json_option
-@pass_state
-def talks_list(state: State, /, as_json: bool) -> None:
+@pass_session
+def talks_list(session: Session, /, as_json: bool) -> None:
     """List every talks recorded.
 
     \b
     Example:
       timeline talks list --json
     """
-    rows = state.queries.talks_list()
+    rows = session.service.talks_list()
     if as_json:
         echo_json(rows)
     else:
@@ -39,15 +39,15 @@ def talks_list(state: State, /, as_json: bool) -> None:
 
 @actor.command("list")
 @json_option
-@pass_state
-def actor_list(state: State, /, as_json: bool) -> None:
+@pass_session
+def actor_list(session: Session, /, as_json: bool) -> None:
     """List registered non-state actors.
 
     \b
     Example:
       timeline actor list
     """
-    actors = state.queries.actors()
+    actors = session.service.actors()
     if as_json:
         echo_json(actors)
     else:
@@ -66,9 +66,9 @@ def actor_list(state: State, /, as_json: bool) -> None:
 @as_of_option
 @at_option
 @json_option
-@pass_state
+@pass_session
 def show(
-    state: State, /, slug: str, rows: int, all_rows: bool, as_of: str | None,
+    session: Session, /, slug: str, rows: int, all_rows: bool, as_of: str | None,
     at: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Show the current view of talks SLUG.
@@ -87,9 +87,9 @@ def show(
       timeline show beijing-talks --all
       timeline show beijing-talks --as-of 2024-03-01 --at 2024-02
     """
-    queries = state.queries
-    clocks = queries.state(as_of=as_of, at=at)
-    view = queries.talks_view(slug, clocks)
+    service = session.service
+    clocks = service.clocks(as_of=as_of, at=at)
+    view = service.talks_view(slug, clocks)
     if as_json:
         echo_json(view)
     else:
@@ -106,8 +106,8 @@ def show(
 @click.argument("slug")
 @as_of_option
 @json_option
-@pass_state
-def history(state: State, /, slug: str, as_of: str | None, as_json: bool) -> None:
+@pass_session
+def history(session: Session, /, slug: str, as_of: str | None, as_json: bool) -> None:
     """List every stored event of talks SLUG, in the order recorded.
 
     Amendments and retractions show with their reason and who recorded them.
@@ -117,8 +117,7 @@ def history(state: State, /, slug: str, as_of: str | None, as_json: bool) -> Non
       timeline history beijing-talks --json
       timeline history beijing-talks --as-of 2024-03-01
     """
-    moment = None if as_of is None else state.queries.record_time(as_of, "--as-of")
-    entries = state.app.history(slug, moment)
+    entries = session.service.history(slug, as_of)
     if as_json:
         echo_json(entries)
     else:
@@ -129,8 +128,8 @@ def history(state: State, /, slug: str, as_of: str | None, as_json: bool) -> Non
 
 @cli.command()
 @json_option
-@pass_state
-def demo(state: State, /, as_json: bool) -> None:
+@pass_session
+def demo(session: Session, /, as_json: bool) -> None:
     """Record the seed case, talks in Beijing, and show it.
 
     Running it again adds nothing.
@@ -139,14 +138,12 @@ def demo(state: State, /, as_json: bool) -> None:
     Example:
       timeline demo
     """
-    from timeline.casefile import demo_case, record_case
-
-    case = demo_case()
-    if record_case(state.app, case):
-        info(f"Recorded the demo talks {case.talks.slug} in {state.settings.db_path}.")
+    slug, recorded = session.service.record_demo()
+    if recorded:
+        info(f"Recorded the demo talks {slug} in {session.service.where}.")
     else:
-        info(f"The demo talks {case.talks.slug} are already recorded; nothing added.")
-    click.get_current_context().invoke(show, slug=case.talks.slug, as_json=as_json)
+        info(f"The demo talks {slug} are already recorded; nothing added.")
+    click.get_current_context().invoke(show, slug=slug, as_json=as_json)
 
 
 @cli.group()
@@ -160,15 +157,15 @@ def db() -> None:
 
 
 @db.command("path")
-@pass_state
-def db_path(state: State, /) -> None:
+@pass_session
+def db_path(session: Session, /) -> None:
     """Print the path of the SQLite file in use.
 
     \b
     Example:
       TIMELINE_DB=/tmp/t.sqlite timeline db path
     """
-    click.echo(str(state.settings.db_path))
+    click.echo(session.service.where)
 
 
 @stance.command("history")
@@ -176,9 +173,9 @@ def db_path(state: State, /) -> None:
 @click.argument("actor", required=False)
 @as_of_option
 @json_option
-@pass_state
+@pass_session
 def stance_history(
-    state: State, /, slug: str, actor: str | None, as_of: str | None, as_json: bool
+    session: Session, /, slug: str, actor: str | None, as_of: str | None, as_json: bool
 ) -> None:
     """List every stance recorded in talks SLUG (of ACTOR), as it stands.
 
@@ -191,8 +188,8 @@ def stance_history(
       timeline stance history beijing-talks CHN
       timeline stance history beijing-talks --as-of 2024-03-01 --json
     """
-    queries = state.queries
-    rows = queries.stances(slug, actor, queries.state(as_of=as_of))
+    service = session.service
+    rows = service.stance_history(slug, actor, service.clocks(as_of=as_of))
     if as_json:
         echo_json(rows)
     else:
@@ -206,9 +203,9 @@ def stance_history(
 @as_of_option
 @at_option
 @json_option
-@pass_state
+@pass_session
 def scenario_list(
-    state: State, /, slug: str, as_of: str | None, at: str | None, as_json: bool
+    session: Session, /, slug: str, as_of: str | None, at: str | None, as_json: bool
 ) -> None:
     """List the outcome scenarios of talks SLUG with their likelihood.
 
@@ -220,11 +217,8 @@ def scenario_list(
       timeline scenario list beijing-talks
       timeline scenario list beijing-talks --as-of 2024-03-01 --json
     """
-    from projections.talks import standing
-
-    queries = state.queries
-    view = queries.talks_view(slug, queries.state(as_of=as_of, at=at))
-    scenarios = standing(view["scenarios"])
+    service = session.service
+    scenarios = service.scenarios(slug, service.clocks(as_of=as_of, at=at))
     if as_json:
         echo_json(scenarios)
     else:

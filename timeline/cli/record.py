@@ -6,9 +6,10 @@ from typing import Any
 
 import click
 
-from timeline.cli import State, cli, info
+from events.kinds import KINDS
+from timeline.cli import Session, cli, info
 
-pass_state = click.make_pass_decorator(State)
+pass_session = click.make_pass_decorator(Session)
 
 DATES = (
     "YYYY, YYYY-MM or YYYY-MM-DD; ~ approximate (2024-07~), ? uncertain "
@@ -51,9 +52,9 @@ def talks() -> None:
 @ON
 @click.option("--summary", help="A short summary.")
 @SOURCES
-@pass_state
+@pass_session
 def talks_open(
-    state: State, /, slug: str, parties: tuple[str, ...], **fields: Any
+    session: Session, /, slug: str, parties: tuple[str, ...], **fields: Any
 ) -> None:
     """Open the record of talks SLUG.
 
@@ -62,7 +63,7 @@ def talks_open(
       timeline talks open beijing-talks --title "China-Ukraine talks" \\
         --location Beijing --party CHN --party UKR --source https://example.org/a
     """
-    state.app.open_talks(slug, parties=list(parties), **fields)
+    session.service.open_talks(slug, parties=list(parties), **fields)
     info(f"Opened talks {slug}.")
 
 
@@ -82,15 +83,15 @@ def agenda() -> None:
 @click.option("--title", required=True, help="Title of the agenda item.")
 @click.option("--detail", help="One-line description.")
 @ON
-@pass_state
-def agenda_add(state: State, /, slug: str, key: str, **fields: Any) -> None:
+@pass_session
+def agenda_add(session: Session, /, slug: str, key: str, **fields: Any) -> None:
     """Add agenda item KEY to talks SLUG.
 
     \b
     Example:
       timeline agenda add beijing-talks humanitarian-aid --title "Humanitarian Aid"
     """
-    state.app.add_agenda_item(slug, key, **fields)
+    session.service.add_agenda_item(slug, key, **fields)
     info(f"Added agenda:{key} to {slug}.")
 
 
@@ -112,8 +113,8 @@ def stance() -> None:
     "--interest", "interests", multiple=True, help="A key interest (repeatable)."
 )
 @ON
-@pass_state
-def stance_record(state: State, /, slug: str, actor: str, **fields: Any) -> None:
+@pass_session
+def stance_record(session: Session, /, slug: str, actor: str, **fields: Any) -> None:
     """Record ACTOR's stance in talks SLUG; a later one supersedes it in the view.
 
     \b
@@ -122,7 +123,7 @@ def stance_record(state: State, /, slug: str, actor: str, **fields: Any) -> None
         --position "Promotes dialogue and peaceful resolution" \\
         --interest "Stability in Eastern Europe"
     """
-    state.app.record_stance(slug, actor, **fields)
+    session.service.record_stance(slug, actor, **fields)
     info(f"Recorded stance:{actor} in {slug}.")
 
 
@@ -141,9 +142,9 @@ def motive() -> None:
 @click.argument("actor")
 @click.argument("text")
 @ON
-@pass_state
+@pass_session
 def motive_record(
-    state: State, /, slug: str, actor: str, text: str, on: str | None
+    session: Session, /, slug: str, actor: str, text: str, on: str | None
 ) -> None:
     """Record ACTOR's motivation in talks SLUG.
 
@@ -151,7 +152,7 @@ def motive_record(
     Example:
       timeline motive record beijing-talks western-nations "Pressuring China ..."
     """
-    state.app.record_motivation(slug, actor, text, on)
+    session.service.record_motivation(slug, actor, text, on)
     info(f"Recorded motive:{actor} in {slug}.")
 
 
@@ -172,8 +173,8 @@ def scenario() -> None:
 @click.option("--outcome", required=True, help="The outcome.")
 @click.option("--impact", required=True, help="Its potential impact.")
 @ON
-@pass_state
-def scenario_add(state: State, /, slug: str, key: str, **fields: Any) -> None:
+@pass_session
+def scenario_add(session: Session, /, slug: str, key: str, **fields: Any) -> None:
     """Add outcome scenario KEY to talks SLUG.
 
     \b
@@ -181,7 +182,7 @@ def scenario_add(state: State, /, slug: str, key: str, **fields: Any) -> None:
       timeline scenario add beijing-talks neutral-stance \\
         --outcome "Neutral Stance" --impact "Risk of escalating regional conflicts"
     """
-    state.app.add_scenario(slug, key, **fields)
+    session.service.add_scenario(slug, key, **fields)
     info(f"Added scenario:{key} to {slug}.")
 
 
@@ -195,8 +196,8 @@ def scenario_add(state: State, /, slug: str, key: str, **fields: Any) -> None:
 )  # fmt: skip
 @click.option("--note", help="The grounds for the assessment.")
 @ON
-@pass_state
-def scenario_assess(state: State, /, slug: str, key: str, **fields: Any) -> None:
+@pass_session
+def scenario_assess(session: Session, /, slug: str, key: str, **fields: Any) -> None:
     """Assess how likely scenario KEY of talks SLUG is; a later one supersedes it.
 
     The terms are those of ICD 203, each standing for a range: almost no
@@ -209,7 +210,7 @@ def scenario_assess(state: State, /, slug: str, key: str, **fields: Any) -> None
       timeline scenario assess beijing-talks neutral-stance --likelihood likely \\
         --note "Both sides avoid commitments" --on 2024-07
     """
-    state.app.assess_scenario(slug, key, **fields)
+    session.service.assess_scenario(slug, key, **fields)
     info(f"Recorded assessment:{key} in {slug}.")
 
 
@@ -232,8 +233,8 @@ def recommend() -> None:
 @click.option("--detail", help="A longer description.")
 @click.option("--for", "audience", metavar="ACTOR", help="Whom it is for.")
 @ON
-@pass_state
-def recommend_add(state: State, /, slug: str, key: str, **fields: Any) -> None:
+@pass_session
+def recommend_add(session: Session, /, slug: str, key: str, **fields: Any) -> None:
     """Add recommendation KEY to talks SLUG.
 
     Recommendations with an --outcome form the brief's recommendations table;
@@ -245,7 +246,7 @@ def recommend_add(state: State, /, slug: str, key: str, **fields: Any) -> None:
         --title "Enhance Military Partnerships" \\
         --outcome "Increased security through joint training exercises" --for UKR
     """
-    state.app.add_recommendation(slug, key, **fields)
+    session.service.add_recommendation(slug, key, **fields)
     info(f"Added recommendation:{key} to {slug}.")
 
 
@@ -259,9 +260,9 @@ def recommend_add(state: State, /, slug: str, key: str, **fields: Any) -> None:
     help=f"When it happened: {DATES}.",
 )
 @SOURCES
-@pass_state
+@pass_session
 def develop(
-    state: State, slug: str, text: str, on: str, sources: tuple[str, ...]
+    session: Session, slug: str, text: str, on: str, sources: tuple[str, ...]
 ) -> None:
     """Record a later development of talks SLUG.
 
@@ -270,39 +271,45 @@ def develop(
       timeline develop beijing-talks --on 2024-07-24 "Second round announced" \\
         --source https://example.org/news
     """
-    number = state.app.record_development(slug, on, text, sources)
+    number = session.service.record_development(slug, on, text, sources)
     info(f"Recorded development:{number} in {slug}.")
 
 
-AMEND_OPTIONS = [
-    ("title", "New title (talks, agenda, recommendation)."),
-    ("location", "New location (talks)."),
-    ("summary", "New summary (talks); empty clears it."),
-    ("detail", "New detail (agenda, recommendation); empty clears it."),
-    ("position", "New position (stance)."),
-    ("text", "New text (motive, development)."),
-    ("outcome", "New outcome (scenario, recommendation)."),
-    ("impact", "New potential impact (scenario)."),
-    ("likelihood", "New likelihood, an ICD 203 term (assessment)."),
-    ("note", "New note (assessment); empty clears it."),
-    ("on", "New date (any entry); empty clears it (not a development's)."),
-    ("for", "New audience actor (recommendation); empty clears it."),
-]
+AMEND_OPTIONS: dict[str, tuple[str, str, str]] = {
+    # amendable field: its option, metavar and help, in the order --help lists
+    # them; a test checks each help names the kinds that have the field.
+    "interests": ("--interest", "TEXT",
+                  "Replace the key interests (stance; repeatable)."),
+    "title": ("--title", "TEXT", "New title (talks, agenda, recommendation)."),
+    "location": ("--location", "TEXT", "New location (talks)."),
+    "summary": ("--summary", "TEXT", "New summary (talks); empty clears it."),
+    "detail": ("--detail", "TEXT",
+               "New detail (agenda, recommendation); empty clears it."),
+    "position": ("--position", "TEXT", "New position (stance)."),
+    "text": ("--text", "TEXT", "New text (motive, development)."),
+    "outcome": ("--outcome", "TEXT", "New outcome (scenario, recommendation)."),
+    "impact": ("--impact", "TEXT", "New potential impact (scenario)."),
+    "likelihood": ("--likelihood", "TERM",
+                   "New likelihood, an ICD 203 term (assessment)."),
+    "note": ("--note", "TEXT", "New note (assessment); empty clears it."),
+    "on": ("--on", "DATE",
+           "New date (any entry); empty clears it (not a development's)."),
+    "audience": ("--for", "ACTOR",
+                 "New audience actor (recommendation); empty clears it."),
+}  # fmt: skip
 
 
 def _amend_options(func: Any) -> Any:
-    for name, help_text in reversed(AMEND_OPTIONS):
-        metavar = {"on": "DATE", "for": "ACTOR", "likelihood": "TERM"}.get(name, "TEXT")
-        option = click.option(
-            f"--{name}", f"amend_{name}", metavar=metavar, help=help_text
-        )
-        func = option(func)
-    return click.option(
-        "--interest",
-        "amend_interests",
-        multiple=True,
-        help="Replace the key interests (stance; repeatable).",
-    )(func)
+    """An option for each field the registry of kinds lets an amendment change."""
+    rules = {name: rule for kind in KINDS.values()
+             for name, rule in kind.amendable.items()}  # fmt: skip
+    for field in reversed([name for name in AMEND_OPTIONS if name in rules]):
+        option, metavar, help_text = AMEND_OPTIONS[field]
+        func = click.option(
+            option, field, metavar=metavar, help=help_text,
+            multiple=rules[field] == "texts",
+        )(func)  # fmt: skip
+    return func
 
 
 @cli.command()
@@ -310,8 +317,10 @@ def _amend_options(func: Any) -> Any:
 @click.argument("ref")
 @click.option("--reason", required=True, help="Why the entry is corrected.")
 @_amend_options
-@pass_state
-def amend(state: State, /, slug: str, ref: str, reason: str, **options: Any) -> None:
+@pass_session
+def amend(
+    session: Session, /, slug: str, ref: str, reason: str, **options: Any
+) -> None:
     """Correct entry REF of talks SLUG; the original stays in the history.
 
     REF is `talks`, `agenda:KEY`, `stance:ACTOR`, `motive:ACTOR`,
@@ -325,11 +334,9 @@ def amend(state: State, /, slug: str, ref: str, reason: str, **options: Any) -> 
         --impact "Risk of a wider regional conflict" --reason "Misquoted"
     """
     changes = {
-        ("audience" if name == "amend_for" else name.removeprefix("amend_")): value
-        for name, value in options.items()
-        if value is not None and value != ()
+        name: value for name, value in options.items() if value not in (None, ())
     }
-    state.app.amend(slug, ref, changes, reason)
+    session.service.amend(slug, ref, changes, reason)
     info(f"Amended {ref} in {slug}.")
 
 
@@ -337,15 +344,15 @@ def amend(state: State, /, slug: str, ref: str, reason: str, **options: Any) -> 
 @click.argument("slug")
 @click.argument("ref")
 @click.option("--reason", required=True, help="Why the entry is withdrawn.")
-@pass_state
-def retract(state: State, /, slug: str, ref: str, reason: str) -> None:
+@pass_session
+def retract(session: Session, /, slug: str, ref: str, reason: str) -> None:
     """Retract entry REF of talks SLUG; it leaves the view, never the history.
 
     \b
     Example:
       timeline retract beijing-talks agenda:regional-security --reason "Not discussed"
     """
-    state.app.retract(slug, ref, reason)
+    session.service.retract(slug, ref, reason)
     info(f"Retracted {ref} in {slug}.")
 
 
@@ -370,13 +377,13 @@ def actor() -> None:
     show_default=True,
     help="What kind of actor.",
 )
-@pass_state
-def actor_add(state: State, /, key: str, name: str, kind: str) -> None:
+@pass_session
+def actor_add(session: Session, /, key: str, name: str, kind: str) -> None:
     """Register actor KEY (states need no registration: use ISO codes like CHN).
 
     \b
     Example:
       timeline actor add western-nations --name "Western Nations" --kind group
     """
-    state.app.register_actor(key, name, kind)
+    session.service.register_actor(key, name, kind)
     info(f"Registered actor {key}.")

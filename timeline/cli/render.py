@@ -9,9 +9,10 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from events.kinds import KINDS
 from projections.actors import ActorView
 from projections.changes import Change
-from projections.sqlite import EntryRow, SearchHit, TalksRow, ViewStatus
+from projections.rows import EntryRow, SearchHit, TalksRow, ViewStatus
 from projections.talks import Assessment, Scenario, TalksView, current, latest, standing
 
 if TYPE_CHECKING:
@@ -266,11 +267,7 @@ def timeline_table(rows: list[EntryRow]) -> None:
 
 
 def _actors(row: EntryRow) -> list[str]:
-    fields = row["fields"]
-    if row["kind"] == "talks":
-        return list(fields["parties"])
-    actor = fields.get("actor") or fields.get("audience")
-    return [actor] if actor else []
+    return KINDS[row["kind"]].named_actors(row["fields"])
 
 
 def search_table(hits: list[SearchHit]) -> None:

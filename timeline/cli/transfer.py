@@ -6,26 +6,20 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from timeline.cli import (
-    PROGRESS_FROM,
-    State,
+    Session,
     as_of_option,
     cli,
     echo_json,
     info,
     json_option,
 )
+from timeline.service import EXPORT_FORMATS
 
-if TYPE_CHECKING:
-    from timeline.transfer import Imported
-
-pass_state = click.make_pass_decorator(State)
-
-EXPORT_FORMATS = ["markdown", "json", "jsonl", "csv", "html", "timelinejs", "ical"]
+pass_session = click.make_pass_decorator(Session)
 
 
 @cli.command()
@@ -39,9 +33,9 @@ EXPORT_FORMATS = ["markdown", "json", "jsonl", "csv", "html", "timelinejs", "ica
     help="Write to FILE instead of stdout.",
 )  # fmt: skip
 @as_of_option
-@pass_state
+@pass_session
 def export(
-    state: State, /, slug: str | None, format_: str, output: Path | None,
+    session: Session, /, slug: str | None, format_: str, output: Path | None,
     as_of: str | None,
 ) -> None:  # fmt: skip
     """Export talks SLUG, or every talks, as a snapshot.
@@ -63,18 +57,8 @@ def export(
       timeline export --format jsonl -o backup.jsonl
       timeline export beijing-talks --format json --as-of 2024-03-01
     """
-    clocks = state.queries.state(as_of=as_of)
-    if format_ == "jsonl":
-        from timeline.transfer import event_log
-
-        if slug:  # an unknown talks (or one not recorded yet) is an error
-            state.queries.talks_view(slug, clocks)
-        log = event_log(state.app, slug, clocks.as_of)
-        _write((line + "\n" for line in log), output)
-    else:
-        from timeline.exporters import exporter
-
-        _write([exporter(format_)(state.queries.snapshot(slug, clocks))], output)
+    service = session.service
+    _write(service.export(format_, slug, service.clocks(as_of=as_of)), output)
     if output is not None:
         info(f"Wrote {output}.")
 
@@ -87,8 +71,10 @@ def export(
     "JSON case file. [default: from the file's suffix]",
 )  # fmt: skip
 @json_option
-@pass_state
-def import_(state: State, /, file: Path, format_: str | None, as_json: bool) -> None:
+@pass_session
+def import_(
+    session: Session, /, file: Path, format_: str | None, as_json: bool
+) -> None:
     """Import FILE into the store, all or nothing.
 
     An event log (jsonl) keeps every event's record time and author; events
@@ -103,46 +89,22 @@ def import_(state: State, /, file: Path, format_: str | None, as_json: bool) -> 
       timeline import geneva.yaml --format case
     """
     kind = format_ or ("jsonl" if file.suffix == ".jsonl" else "case")
+    summary: dict[str, object]
     if kind == "case":
-        from timeline.casefile import load_case, record_case
-
-        case = load_case(file)
-        added = record_case(state.app, case)
-        summary = {"format": "case", "talks": case.talks.slug, "recorded": added}
-        message = f"Recorded talks {case.talks.slug} from {file}." if added else (
-            f"Talks {case.talks.slug} are already recorded; nothing added."
+        slug, added = session.service.import_case(file)
+        summary = {"format": "case", "talks": slug, "recorded": added}
+        message = f"Recorded talks {slug} from {file}." if added else (
+            f"Talks {slug} are already recorded; nothing added."
         )  # fmt: skip
     else:
-        imported = _import_log(state, file)
+        imported = session.service.import_log(file)
         summary = {"format": "jsonl", "read": imported.read,
                    "added": imported.added, "present": imported.present}  # fmt: skip
         message = (f"Imported {imported.added:,} events from {file} "
                    f"({imported.present:,} were already stored).")  # fmt: skip
-    state.queries.refresh()
     info(message)
     if as_json:
         echo_json(summary)
-
-
-def _import_log(state: State, file: Path) -> Imported:
-    from timeline.transfer import import_log
-
-    try:
-        lines = file.read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError) as error:
-        raise click.ClickException(f"cannot read {str(file)!r}: {error}") from None
-    numbered = list(enumerate(lines, start=1))
-    imported: Imported
-    if len(lines) < PROGRESS_FROM:
-        imported = import_log(state.app, numbered, str(file))
-    else:
-        with click.progressbar(
-            length=len(lines),
-            label="Checking events",
-            file=sys.stderr,
-        ) as bar:
-            imported = import_log(state.app, numbered, str(file), bar.update)
-    return imported
 
 
 @cli.group()

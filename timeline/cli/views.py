@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
+from events.kinds import KINDS
 from timeline.cli import (
-    State,
+    Session,
     as_of_option,
     at_option,
     cli,
@@ -16,30 +15,32 @@ from timeline.cli import (
     json_option,
 )
 
-KINDS = (
-    "talks", "agenda", "stance", "motive", "scenario", "assessment",
-    "recommendation", "development",
-)  # fmt: skip
-
-pass_state = click.make_pass_decorator(State)
+pass_session = click.make_pass_decorator(Session)
 
 
 @cli.command()
 @click.option("--talks", "slug", metavar="SLUG", help="Only these talks.")
 @click.option("--actor", metavar="ACTOR", help="Only entries concerning this actor.")
-@click.option("--kind", type=click.Choice(KINDS), help="Only this kind of entry.")
-@click.option("--since", metavar="DATE",
-              help="Only entries dated on or after DATE (valid time).")
-@click.option("--until", metavar="DATE",
-              help="Only entries dated on or before DATE (valid time).")
+@click.option("--kind", type=click.Choice(list(KINDS)), help="Only this kind of entry.")
+@click.option(
+    "--since", metavar="DATE", help="Only entries dated on or after DATE (valid time)."
+)
+@click.option(
+    "--until", metavar="DATE", help="Only entries dated on or before DATE (valid time)."
+)
 @as_of_option
 @at_option
-@click.option("--limit", type=click.IntRange(min=0), default=100, show_default=True,
-              help="At most this many entries; 0 for all.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=0),
+    default=100,
+    show_default=True,
+    help="At most this many entries; 0 for all.",
+)
 @json_option
-@pass_state
+@pass_session
 def events(
-    state: State, /, slug: str | None, actor: str | None, kind: str | None,
+    session: Session, /, slug: str | None, actor: str | None, kind: str | None,
     since: str | None, until: str | None, as_of: str | None, at: str | None,
     limit: int, as_json: bool,
 ) -> None:  # fmt: skip
@@ -59,9 +60,9 @@ def events(
       timeline events --since 2024-07 --until 2024-09
       timeline events --as-of 2024-03-01 --at 2024-02
     """
-    queries = state.queries
-    clocks = queries.state(as_of=as_of, at=at, since=since, until=until)
-    rows = queries.timeline(clocks, slug=slug, actor=actor, kind=kind, limit=limit)
+    service = session.service
+    clocks = service.clocks(as_of=as_of, at=at, since=since, until=until)
+    rows = service.entries(clocks, slug=slug, actor=actor, kind=kind, limit=limit)
     if as_json:
         echo_json(rows)
     else:
@@ -74,8 +75,8 @@ def events(
 @click.argument("query")
 @click.option("--talks", "slug", metavar="SLUG", help="Only these talks.")
 @json_option
-@pass_state
-def search(state: State, /, query: str, slug: str | None, as_json: bool) -> None:
+@pass_session
+def search(session: Session, /, query: str, slug: str | None, as_json: bool) -> None:
     """Find entries whose text contains every word of QUERY, best first.
 
     Searches titles, locations, summaries, positions, interests,
@@ -88,7 +89,7 @@ def search(state: State, /, query: str, slug: str | None, as_json: bool) -> None
       timeline search "regional security"
       timeline search trad* --talks beijing-talks --json
     """
-    hits = state.queries.search(query, slug)
+    hits = session.service.search(query, slug)
     if as_json:
         echo_json(hits)
     else:
@@ -110,15 +111,15 @@ def projections() -> None:
 
 @projections.command("status")
 @json_option
-@pass_state
-def projections_status(state: State, /, as_json: bool) -> None:
+@pass_session
+def projections_status(session: Session, /, as_json: bool) -> None:
     """Show each view's position, the store's head and how far behind it is.
 
     \b
     Example:
       timeline projections status --json
     """
-    rows = state.queries.status()
+    rows = session.service.status()
     if as_json:
         echo_json(rows)
     else:
@@ -130,8 +131,10 @@ def projections_status(state: State, /, as_json: bool) -> None:
 @projections.command("rebuild")
 @click.argument("names", nargs=-1, metavar="[NAME]...")
 @json_option
-@pass_state
-def projections_rebuild(state: State, /, names: tuple[str, ...], as_json: bool) -> None:
+@pass_session
+def projections_rebuild(
+    session: Session, /, names: tuple[str, ...], as_json: bool
+) -> None:
     """Empty views NAME... (default: all) and replay every event into them.
 
     In a store of 50,000 events or more, a worker process per group of views
@@ -143,30 +146,33 @@ def projections_rebuild(state: State, /, names: tuple[str, ...], as_json: bool) 
       timeline projections rebuild
       timeline projections rebuild search timeline
     """
-    app = state.app
-    chosen = list(names) or app.views.names()
-    app.views.require(chosen)
-    with click.progressbar(
-        length=app.views.head(), label="Rebuilding " + ", ".join(chosen),
-        file=sys.stderr,
-    ) as bar:  # fmt: skip
-        replayed = app.rebuild(chosen, progress=bar.update)
+    rebuilt = session.service.rebuild(names)
     if as_json:
-        echo_json({"rebuilt": chosen, "events": replayed, "views": app.views.status()})
+        echo_json(rebuilt)
     else:
-        info(f"Rebuilt {', '.join(chosen)} from {replayed:,} events.")
+        chosen, events = ", ".join(rebuilt["rebuilt"]), rebuilt["events"]
+        info(f"Rebuilt {chosen} from {events:,} events.")
 
 
 @cli.command()
 @click.argument("slug")
-@click.option("--from", "since", required=True, metavar="TIME",
-              help="Changes recorded after TIME (record time, ISO 8601 or a date).")
-@click.option("--to", "until", metavar="TIME",
-              help="...and by TIME (record time).  [default: now]")
+@click.option(
+    "--from",
+    "since",
+    required=True,
+    metavar="TIME",
+    help="Changes recorded after TIME (record time, ISO 8601 or a date).",
+)
+@click.option(
+    "--to",
+    "until",
+    metavar="TIME",
+    help="...and by TIME (record time).  [default: now]",
+)
 @json_option
-@pass_state
+@pass_session
 def diff(
-    state: State, /, slug: str, since: str, until: str | None, as_json: bool
+    session: Session, /, slug: str, since: str, until: str | None, as_json: bool
 ) -> None:  # fmt: skip
     """List what changed in talks SLUG between two record times.
 
@@ -180,7 +186,7 @@ def diff(
       timeline diff beijing-talks --from 2024-03-01
       timeline diff beijing-talks --from 2024-03-01 --to 2024-06-30T12:00Z --json
     """
-    changes = state.queries.changes(slug, since, until)
+    changes = session.service.changes(slug, since, until)
     if as_json:
         echo_json(changes)
     else:

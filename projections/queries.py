@@ -16,21 +16,20 @@ from itertools import islice
 from events.errors import InvalidInput, NotFound, no_talks, not_yet
 from projections.actors import ActorView
 from projections.changes import Change, change_of
+from projections.clocks import record_time, stored_time, valid_date
 from projections.records import EventRecord
-from projections.snapshot import SCHEMA_VERSION, Snapshot
-from projections.sqlite import (
+from projections.rows import (
     NOW,
+    Clocks,
     EntryRow,
     SearchHit,
-    SQLiteViews,
-    State,
     TalksRow,
     ViewStatus,
+    search_words,
 )
-from projections.sqlite.search import match_expression
-from projections.sqlite.versions import timeline_entry
+from projections.snapshot import SCHEMA_VERSION, Snapshot, timeline_entry
 from projections.talks import TalksView, at_date, rebuild, unfold
-from timeline.clocks import record_time, stored_time, valid_date
+from projections.views import StoredEvents, Views
 
 Records = Callable[[str, int], Iterator[EventRecord]]
 """The events of talks SLUG from version V back, latest first, as plain data
@@ -38,24 +37,28 @@ Records = Callable[[str, int], Iterator[EventRecord]]
 
 
 class Queries:
+    """Every read the front ends offer, over a backend's views."""
+
     def __init__(
         self,
-        views: SQLiteViews,
+        views: Views,
+        stored: StoredEvents,
         catch_up: Callable[[int], object],
         records: Records,
     ) -> None:
         self.views = views
+        self.stored = stored
         self._catch_up = catch_up
         self._records = records
 
-    def state(
+    def clocks(
         self,
         *,
         as_of: str | None = None,
         at: str | None = None,
         since: str | None = None,
         until: str | None = None,
-    ) -> State:
+    ) -> Clocks:
         """The clocks a query reads by, from the user's text, checked."""
         # An empty value is an error (an unset shell variable), never "not given".
         lower = upper = None
@@ -65,7 +68,7 @@ class Queries:
             upper = valid_date(until, "--until").upper.isoformat()
         if lower and upper and lower > upper:
             raise InvalidInput(f"--since {since} is after --until {until}")
-        return State(
+        return Clocks(
             as_of=None if as_of is None else self.record_time(as_of, "--as-of"),
             at=None if at is None else valid_date(at, "--at").upper.isoformat(),
             since=lower,
@@ -86,16 +89,19 @@ class Queries:
             raise InvalidInput(f"{option} {text} is before the record: it {began}")
         return moment
 
-    def talks_view(self, slug: str, state: State = NOW) -> TalksView:
+    def talks_view(self, slug: str, clocks: Clocks = NOW) -> TalksView:
         """The view of talks ``slug``; as of a record time, as it stood then:
         a talks changed since is folded again from its events up to then."""
         self.refresh()
         view = self.views.talks(slug)
         if view is None:
             raise no_talks(slug)
-        if state.as_of and self.views.recorded_at(view["last_position"]) > state.as_of:
-            view = self._as_of(view, state.as_of)
-        return at_date(view, state.at) if state.at else view
+        if (
+            clocks.as_of
+            and self.stored.recorded_at(view["last_position"]) > clocks.as_of
+        ):
+            view = self._as_of(view, clocks.as_of)
+        return at_date(view, clocks.at) if clocks.at else view
 
     def _as_of(self, view: TalksView, as_of: str) -> TalksView:
         """The view as it stood at ``as_of``, from whichever end is nearer:
@@ -124,22 +130,22 @@ class Queries:
         self.refresh()
         return self.views.actors()
 
-    def timeline(
-        self, state: State = NOW, *, slug: str | None = None,
+    def entries(
+        self, clocks: Clocks = NOW, *, slug: str | None = None,
         actor: str | None = None, kind: str | None = None, limit: int | None = None,
     ) -> list[EntryRow]:  # fmt: skip
         self._require_talks(slug)
-        return self.views.timeline(
-            state, slug=slug, actor=actor, kind=kind, limit=limit
+        return self.views.entries(
+            clocks, slug=slug, actor=actor, kind=kind, limit=limit
         )
 
     def stances(
-        self, slug: str, actor: str | None = None, state: State = NOW
+        self, slug: str, actor: str | None = None, clocks: Clocks = NOW
     ) -> list[EntryRow]:
         """Every stance recorded in talks ``slug`` (of ``actor``), with its
         valid and record time, retracted ones flagged."""
-        self._require_talks(slug, state)
-        return self.views.stances(slug, actor, state)
+        self._require_talks(slug, clocks)
+        return self.views.stances(slug, actor, clocks)
 
     def changes(self, slug: str, since: str, until: str | None = None) -> list[Change]:
         """What changed in talks ``slug`` after record time ``since`` and by
@@ -156,52 +162,56 @@ class Queries:
         return [change_of(v, b) for v, b in self.views.changes(slug, after, upto)]
 
     def search(self, query: str, slug: str | None = None) -> list[SearchHit]:
-        if not match_expression(query):
+        if not search_words(query):
             raise InvalidInput("search needs at least one word")
         self._require_talks(slug)
         return self.views.search(query, slug)
 
-    def snapshot(self, slug: str | None = None, state: State = NOW) -> Snapshot:
+    def snapshot(self, slug: str | None = None, clocks: Clocks = NOW) -> Snapshot:
         """Talks ``slug`` (or every talks) as the views hold them now, whole;
-        or as they stood at record time ``state.as_of``."""
+        or as they stood at record time ``clocks.as_of``."""
         self._require_talks(slug)
-        if not state.as_of:
+        if not clocks.as_of:
             return self.views.snapshot(slug)
         talks = []
         for row in self.views.talks_list():  # in the order opened
             if slug in (None, row["slug"]):
                 with suppress(NotFound):  # a talks opened later is left out
-                    talks.append(self.talks_view(row["slug"], state))
+                    talks.append(self.talks_view(row["slug"], clocks))
         if slug and not talks:
-            raise not_yet(slug, state.as_of)
+            raise not_yet(slug, clocks.as_of)
         from events import actor_id
 
-        actors = [a for a in self.views.actors() if a["recorded_at"] <= state.as_of]
-        registered = self.views.created_at([actor_id(a["key"]) for a in actors])
+        actors = [a for a in self.views.actors() if a["recorded_at"] <= clocks.as_of]
+        registered = self.stored.created_at([actor_id(a["key"]) for a in actors])
         return Snapshot(
             schema_version=SCHEMA_VERSION,
             # the last event it reflects: of its talks, or an actor's registration
             position=max([registered, *(view["last_position"] for view in talks)]),
-            recorded_at=state.as_of,
-            as_of=state.as_of,
+            recorded_at=clocks.as_of,
+            as_of=clocks.as_of,
             actors=actors,
             talks=talks,
-            timeline=[timeline_entry(e) for e in self.views.timeline(state, slug=slug)],
+            timeline=[timeline_entry(e) for e in self.views.entries(clocks, slug=slug)],
         )
 
     def status(self) -> list[ViewStatus]:
         return self.views.status()
 
-    def _require_talks(self, slug: str | None, state: State = NOW) -> None:
+    def _require_talks(self, slug: str | None, clocks: Clocks = NOW) -> None:
         """Catch up; an unknown talks (or one not recorded yet at
-        ``state.as_of``) is an error, not an empty answer."""
+        ``clocks.as_of``) is an error, not an empty answer."""
         self.refresh()
         if slug and not self.views.has_talks(slug):
             raise no_talks(slug)
-        if slug and state.as_of and not self.views.timeline(
-            State(as_of=state.as_of), slug=slug, kind="talks", limit=1
+        if (
+            slug
+            and clocks.as_of
+            and not self.views.entries(
+                Clocks(as_of=clocks.as_of), slug=slug, kind="talks", limit=1
+            )
         ):
-            raise not_yet(slug, state.as_of)
+            raise not_yet(slug, clocks.as_of)
 
     def refresh(self) -> None:
         """Apply whatever was recorded since the views were last caught up."""

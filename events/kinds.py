@@ -1,0 +1,168 @@
+"""The kinds of entry a talks holds: one registry that every layer reads.
+
+Each :class:`Kind` says how its entries are recorded (the event type), named
+(the ref rule), listed (the main field), searched (the text fields), corrected
+(the amendable fields and how each is checked), where they sit in a talks
+view (the collection) and which of their fields name actors. The write side,
+the views, the CLI, case files and imports all read it, so a new kind is one
+entry here, its event and command in :mod:`events.talks`, and its fold in
+:mod:`projections.talks`.
+
+Plain data: importing it builds no event model, and a query that loads the
+views pays next to nothing for it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, NamedTuple
+
+from events.errors import InvalidInput
+
+RefRule = Literal["talks", "key", "actor", "number"]
+"""How an entry is named: ``talks`` alone, ``KIND:KEY`` (a slug chosen when
+it is added), ``KIND:ACTOR`` (the actor's latest) or ``KIND:N`` (numbered)."""
+
+FieldRule = Literal[
+    "text", "optional", "date", "required_date", "texts", "actor", "likelihood"
+]
+"""How an amended field is checked: ``text`` required, ``optional`` (may be
+cleared), ``date`` (a valid date, may be cleared), ``required_date``,
+``texts`` (a list), ``actor`` (an actor code, may be cleared), ``likelihood``
+(an ICD 203 term)."""
+
+
+class Kind(NamedTuple):
+    name: str
+    """How refs and filters name it: ``stance``."""
+    event: str
+    """The type of the event that records an entry: ``StanceRecorded``."""
+    ref: RefRule
+    main: str
+    """The field the entry is listed by, its text in the timeline."""
+    text: tuple[str, ...]
+    """Fields whose text is searchable, in the order they are joined."""
+    amendable: dict[str, FieldRule]
+    collection: str | None
+    """Its list in a talks view (and in a case file); None: not a list of
+    the talks' own (the talks itself; assessments sit in their scenario)."""
+    actors: tuple[str, ...] = ()
+    """Fields naming the actors the entry concerns (a list or one code)."""
+    audience: str | None = None
+    """A field naming the actor the entry is addressed to."""
+    repeated: bool = False
+    """Whether a later entry of the same ref supersedes the earlier one
+    (an actor's stance, a scenario's assessment) instead of being refused."""
+
+    def ref_of(self, fields: dict[str, Any]) -> str:
+        """The ref of an entry recorded with ``fields``: ``stance:CHN``."""
+        if self.ref == "talks":
+            return "talks"
+        return f"{self.name}:{fields[self.ref]}"
+
+    def named_actors(self, fields: dict[str, Any]) -> list[str]:
+        """Every actor code the entry's fields name: those it concerns, then
+        its audience."""
+        audience = fields.get(self.audience) if self.audience else None
+        return [*self.concerned_actors(fields), *_codes(audience)]
+
+    def concerned_actors(self, fields: dict[str, Any]) -> list[str]:
+        """The actors the entry is about (the parties, for talks)."""
+        return [code for name in self.actors for code in _codes(fields.get(name))]
+
+
+def _codes(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return list(value)
+    return [value] if value else []
+
+
+_DATED: dict[str, FieldRule] = {"on": "date"}
+
+KINDS: dict[str, Kind] = {
+    kind.name: kind
+    for kind in (
+        Kind(
+            "talks", "TalksOpened", "talks", "title",
+            ("title", "location", "summary", "sources"),
+            {"title": "text", "location": "text", "summary": "optional", **_DATED},
+            collection=None, actors=("parties",),
+        ),
+        Kind(
+            "agenda", "AgendaItemAdded", "key", "title", ("title", "detail"),
+            {"title": "text", "detail": "optional", **_DATED},
+            collection="agenda",
+        ),
+        Kind(
+            "stance", "StanceRecorded", "actor", "position",
+            ("position", "interests"),
+            {"position": "text", "interests": "texts", **_DATED},
+            collection="stances", actors=("actor",), repeated=True,
+        ),
+        Kind(
+            "motive", "MotivationRecorded", "actor", "text", ("text",),
+            {"text": "text", **_DATED},
+            collection="motivations", actors=("actor",), repeated=True,
+        ),
+        Kind(
+            "scenario", "ScenarioAdded", "key", "outcome", ("outcome", "impact"),
+            {"outcome": "text", "impact": "text", **_DATED},
+            collection="scenarios",
+        ),
+        Kind(
+            "assessment", "ScenarioAssessed", "key", "likelihood",
+            ("likelihood", "note"),
+            {"likelihood": "likelihood", "note": "optional", **_DATED},
+            collection=None, repeated=True,
+        ),
+        Kind(
+            "recommendation", "RecommendationAdded", "key", "title",
+            ("title", "detail", "outcome"),
+            {"title": "text", "outcome": "optional", "detail": "optional",
+             "audience": "actor", **_DATED},
+            collection="recommendations", audience="audience",
+        ),
+        Kind(
+            "development", "DevelopmentRecorded", "number", "text",
+            ("text", "sources"),
+            {"text": "text", "on": "required_date"},
+            collection="developments",
+        ),
+    )
+}  # fmt: skip
+"""Every kind of entry, in the order a talks view lists them."""
+
+BY_EVENT: dict[str, Kind] = {kind.event: kind for kind in KINDS.values()}
+"""The kind of entry each recording event adds, by event type."""
+
+CORRECTIONS = ("EntryAmended", "EntryRetracted")
+"""Event types that correct an entry named by their ``ref``."""
+
+REPEATED = tuple(name for name, kind in KINDS.items() if kind.repeated)
+"""Kinds of which the latest entry of the same ref holds."""
+
+
+def kind_of_ref(ref: str) -> Kind:
+    """The kind a well-formed ref names: ``stance:CHN`` -> stance."""
+    return KINDS[ref.partition(":")[0]]
+
+
+def parse_ref(ref: str) -> tuple[str, str]:
+    """Split ``kind:key`` (``stance:CHN``, ``agenda:humanitarian-aid``, ``talks``),
+    checking the key by its kind's ref rule."""
+    from events.values import as_actor_code, as_slug  # not when the views load
+
+    name, _, key = ref.partition(":")
+    kind = KINDS.get(name)
+    if kind is not None and kind.ref == "talks" and not key:
+        return name, ""
+    if kind is None or not key:
+        kinds = ", ".join(f"{k}:KEY" for k, v in KINDS.items() if v.ref != "talks")
+        raise InvalidInput(f"entry {ref!r} must be 'talks' or one of {kinds}")
+    if kind.ref == "actor":
+        as_actor_code(key)
+    elif kind.ref == "number":
+        if not key.isdigit():
+            raise InvalidInput(f"entry {ref!r}: developments are numbered, e.g. 1")
+    else:
+        as_slug(key)
+    return name, key

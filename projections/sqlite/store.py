@@ -1,0 +1,91 @@
+"""Reads of the event store itself: the library's ``stored_events`` table.
+
+The write side's own reads (a talks' events for its history, every event
+after a position for a replay or an export) and the few the views need (the
+head, an event's record time) are here, apart from the views' tables.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import orjson
+from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore
+
+from projections.records import fixed_time
+from projections.rows import StoredRow
+
+STORED_ROW = (
+    "SELECT rowid, originator_id, originator_version, topic, state FROM stored_events"
+)
+SELECT_AFTER = STORED_ROW + " WHERE rowid > ? ORDER BY rowid LIMIT ?"
+SELECT_STREAM = STORED_ROW + " WHERE originator_id = ? ORDER BY originator_version"
+SELECT_BACK = (
+    STORED_ROW + " WHERE originator_id = ? AND originator_version <= ?"
+    " ORDER BY originator_version DESC LIMIT ?"
+)
+SELECT_HEAD = "SELECT COALESCE(MAX(rowid), 0) FROM stored_events"
+SELECT_STATE = "SELECT state FROM stored_events WHERE rowid = ?"
+SELECT_CREATED = (
+    "SELECT COALESCE(MAX(rowid), 0) FROM stored_events"
+    " WHERE originator_version = 1 AND originator_id IN"
+    " (SELECT value FROM json_each(?))"
+)
+
+
+class SQLiteStoredEvents:
+    """The stored events of one SQLite store, read as plain rows."""
+
+    def __init__(self, datastore: SQLiteDatastore) -> None:
+        self.datastore = datastore
+
+    def after(self, position: int, limit: int) -> list[StoredRow]:
+        """Up to ``limit`` stored events after ``position``."""
+        return self._rows(SELECT_AFTER, (position, limit))
+
+    def stream(self, originator_id: UUID) -> list[StoredRow]:
+        """Every stored event of one aggregate."""
+        return self._rows(SELECT_STREAM, (originator_id.hex,))
+
+    def back(self, originator_id: UUID, version: int, limit: int) -> list[StoredRow]:
+        """Up to ``limit`` stored events of one aggregate, from ``version`` back."""
+        return self._rows(SELECT_BACK, (originator_id.hex, version, limit))
+
+    def head(self) -> int:
+        """The position of the last stored event (0: none)."""
+        with self.datastore.transaction(commit=False) as c:
+            return head(c)
+
+    def recorded_at(self, position: int) -> str:
+        """When the event at ``position`` was recorded, as the views keep it."""
+        with self.datastore.transaction(commit=False) as c:
+            return fixed_time(str(timestamp(c, position)))
+
+    def created_at(self, originator_ids: list[UUID]) -> int:
+        """The latest store position where one of these aggregates was created."""
+        with self.datastore.transaction(commit=False) as c:
+            ids = orjson.dumps([i.hex for i in originator_ids]).decode()
+            c.execute(SELECT_CREATED, (ids,))
+            return int(c.fetchone()[0])
+
+    def _rows(self, sql: str, params: tuple[Any, ...]) -> list[StoredRow]:
+        with self.datastore.transaction(commit=False) as c:
+            cursor = c.sqlite_cursor
+            cursor.row_factory = None  # tuples: a replay reads millions of rows
+            cursor.execute(sql, params)
+            rows: list[StoredRow] = cursor.fetchall()
+            return rows
+
+
+def head(c: SQLiteCursor) -> int:
+    """The position of the last stored event, in the transaction of ``c``."""
+    c.execute(SELECT_HEAD)
+    return int(c.fetchone()[0])
+
+
+def timestamp(c: SQLiteCursor, position: int) -> str | None:
+    """The stored record time of the event at ``position`` (None: no event)."""
+    c.execute(SELECT_STATE, (position,))
+    row = c.fetchone()
+    return orjson.loads(row[0])["timestamp"] if row else None

@@ -1,0 +1,129 @@
+"""What a backend of the read side implements: the views, and reads of the
+event store.
+
+The queries (:mod:`projections.queries`) and the application are written
+against these protocols; SQLite's implementation is
+:class:`projections.sqlite.views.SQLiteViews` with
+:class:`projections.sqlite.store.SQLiteStoredEvents`. A new backend
+implements both and passes the contract tests in
+``tests/integration/test_views_contract.py``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol
+from uuid import UUID
+
+from projections.actors import ActorView
+from projections.records import EventRecord
+from projections.rows import NOW, Clocks, EntryRow, SearchHit, StoredRow, TalksRow
+from projections.rows import ViewStatus as ViewStatus
+from projections.snapshot import Snapshot
+from projections.talks import TalksView
+
+
+class Views(Protocol):
+    """Every view of a store: kept in step with it, and queried."""
+
+    # -- upkeep -----------------------------------------------------------------
+
+    def create_table(self) -> None:
+        """Create every view; a view whose tables changed starts again."""
+
+    def names(self) -> list[str]: ...
+
+    def positions(self) -> dict[str, int]:
+        """Each view's position: the last stored event it applied."""
+
+    def head(self) -> int:
+        """The position of the last stored event."""
+
+    def lag(self) -> int:
+        """How many stored events the furthest-behind view has not applied."""
+
+    def status(self) -> list[ViewStatus]: ...
+
+    def apply(self, positions: dict[str, int], batch: Sequence[EventRecord]) -> None:
+        """Apply ``batch`` to the views named in ``positions``, read after
+        those positions, atomically; raise the library's IntegrityError (and
+        write nothing) if any of them moved meanwhile."""
+
+    def replay_groups(self, names: Sequence[str]) -> list[list[str]]:
+        """The named views, in groups that separate processes can replay
+        side by side."""
+
+    def require(self, names: Sequence[str]) -> None:
+        """Raise NotFound naming the first of ``names`` that is not a view."""
+
+    def reset(self, names: Sequence[str]) -> None:
+        """Empty the named views and forget their positions, atomically."""
+
+    def close(self) -> None: ...
+
+    # -- queries ----------------------------------------------------------------
+
+    def talks(self, slug: str) -> TalksView | None: ...
+
+    def has_talks(self, slug: str) -> bool: ...
+
+    def talks_list(self) -> list[TalksRow]:
+        """Every talks, in the order opened."""
+
+    def actors(self) -> list[ActorView]:
+        """Every registered actor, by key."""
+
+    def entries(
+        self, clocks: Clocks = NOW, *, slug: str | None = None,
+        actor: str | None = None, kind: str | None = None, limit: int | None = None,
+    ) -> list[EntryRow]:  # fmt: skip
+        """Entries standing by ``clocks``, in timeline order: dated ones by
+        their first day, undated ones last, each group in the order recorded."""
+
+    def stances(
+        self, slug: str, actor: str | None = None, clocks: Clocks = NOW
+    ) -> list[EntryRow]:
+        """Every stance of talks ``slug`` that stood, retracted ones flagged."""
+
+    def scenarios(self, slug: str) -> list[EntryRow]: ...
+
+    def changes(
+        self, slug: str, after: str, until: str
+    ) -> list[tuple[EntryRow, EntryRow | None]]:
+        """Each version recorded after ``after`` and by ``until``, with the
+        version it superseded."""
+
+    def talks_version_at(self, slug: str, as_of: str) -> int:
+        """The version talks ``slug`` had at record time ``as_of`` (0: none)."""
+
+    def first_recorded(self) -> str | None:
+        """When the first talks was opened (None: empty)."""
+
+    def search(self, query: str, slug: str | None = None) -> list[SearchHit]:
+        """Entries holding every word of ``query`` (see
+        :func:`projections.rows.search_words`), best first."""
+
+    def snapshot(self, slug: str | None = None) -> Snapshot:
+        """Every view of talks ``slug`` (or all), read at one position."""
+
+    def actor_name(self, code: str) -> str: ...
+
+
+class StoredEvents(Protocol):
+    """Reads of the event store's own records, as plain rows."""
+
+    def after(self, position: int, limit: int) -> list[StoredRow]: ...
+
+    def stream(self, originator_id: UUID) -> list[StoredRow]: ...
+
+    def back(
+        self, originator_id: UUID, version: int, limit: int
+    ) -> list[StoredRow]: ...
+
+    def head(self) -> int: ...
+
+    def recorded_at(self, position: int) -> str:
+        """When the event at ``position`` was recorded, with microseconds."""
+
+    def created_at(self, originator_ids: list[UUID]) -> int:
+        """The latest position where one of these aggregates was created."""

@@ -1,0 +1,308 @@
+"""The service: every read and write the front ends offer, as plain Python.
+
+The CLI (and any other front end) parses its input, makes one call here and
+renders what comes back; the checks, the errors (:mod:`events.errors`) and
+the orchestration are all here, so every front end gives the same answers.
+Open one with :func:`timeline.bootstrap.open_service`::
+
+    from timeline.bootstrap import open_service
+
+    with open_service(db="record.sqlite", author="analyst") as service:
+        service.open_talks("geneva-round", "Geneva round", "Geneva", ["UKR", "RUS"])
+        service.record_development("geneva-round", "2024-07", "Second round set")
+        view = service.talks_view("geneva-round")
+
+It opens lazily: recording never opens the views, and a query on views that
+are up to date never loads the event models.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
+from functools import cached_property
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from typing_extensions import TypedDict
+
+from events.errors import InvalidInput
+from projections.rows import NOW
+
+if TYPE_CHECKING:
+    from projections.actors import ActorView
+    from projections.changes import Change
+    from projections.queries import Queries, Records
+    from projections.records import EventRecord
+    from projections.rows import Clocks, EntryRow, SearchHit, TalksRow, ViewStatus
+    from projections.snapshot import Snapshot
+    from projections.talks import Scenario, TalksView
+    from timeline.application import DiplomaticRecord, HistoryEntry
+    from timeline.casefile import Case
+    from timeline.transfer import Imported
+
+Progress = Callable[[int], None]
+"""Told how many more items of a long task are done."""
+ProgressBar = Callable[[str, int], AbstractContextManager[Progress]]
+"""Opens the report of a long task: its label and how many items it has."""
+PROGRESS_FROM = 5_000
+"""Items a task must have before its progress is worth reporting."""
+
+
+class Rebuilt(TypedDict):
+    rebuilt: list[str]
+    events: int
+    views: list[ViewStatus]
+
+
+class Service:
+    """The application and the queries over its views, opened on first use."""
+
+    def __init__(
+        self,
+        open_record: Callable[[], DiplomaticRecord],
+        open_queries: Callable[[Callable[[int], object], Records], Queries],
+        where: str,
+        progress: ProgressBar | None = None,
+        opened: Callable[[], object] | None = None,
+    ) -> None:
+        self._open_record = open_record
+        self._open_queries = open_queries
+        self.where = where
+        """Where the store is, as the user may be shown it."""
+        self._progress = progress
+        self._opened = opened
+
+    @cached_property
+    def record(self) -> DiplomaticRecord:
+        """The application, for recording (loads the event models)."""
+        record = self._open_record()
+        if self._opened:
+            self._opened()
+        return record
+
+    @cached_property
+    def queries(self) -> Queries:
+        """The views, for reading; the application loads only if they lag."""
+        return self._open_queries(self._catch_up, self._records_back)
+
+    def close(self) -> None:
+        if "queries" in vars(self):
+            self.queries.views.close()
+        if "record" in vars(self):
+            self.record.close()
+
+    def __enter__(self) -> Service:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:  # fmt: skip
+        self.close()
+
+    # -- writes -------------------------------------------------------------------
+
+    def register_actor(self, key: str, name: str, kind: str = "group") -> None:
+        self.record.register_actor(key, name, kind)
+
+    def open_talks(
+        self, slug: str, title: str, location: str, parties: Sequence[str],
+        on: str | None = None, summary: str | None = None,
+        sources: Iterable[str] = (),
+    ) -> None:  # fmt: skip
+        self.record.open_talks(slug, title, location, list(parties), on, summary,
+                               sources)  # fmt: skip
+
+    def add_agenda_item(
+        self, slug: str, key: str, title: str, detail: str | None = None,
+        on: str | None = None,
+    ) -> None:  # fmt: skip
+        self.record.add_agenda_item(slug, key, title, detail, on)
+
+    def record_stance(
+        self, slug: str, actor: str, position: str, interests: Iterable[str] = (),
+        on: str | None = None,
+    ) -> None:  # fmt: skip
+        self.record.record_stance(slug, actor, position, interests, on)
+
+    def record_motivation(
+        self, slug: str, actor: str, text: str, on: str | None = None
+    ) -> None:
+        self.record.record_motivation(slug, actor, text, on)
+
+    def add_scenario(
+        self, slug: str, key: str, outcome: str, impact: str, on: str | None = None
+    ) -> None:
+        self.record.add_scenario(slug, key, outcome, impact, on)
+
+    def assess_scenario(
+        self, slug: str, key: str, likelihood: str, note: str | None = None,
+        on: str | None = None,
+    ) -> None:  # fmt: skip
+        self.record.assess_scenario(slug, key, likelihood, note, on)
+
+    def add_recommendation(
+        self, slug: str, key: str, title: str, outcome: str | None = None,
+        detail: str | None = None, audience: str | None = None,
+        on: str | None = None,
+    ) -> None:  # fmt: skip
+        self.record.add_recommendation(slug, key, title, outcome, detail, audience,
+                                       on)  # fmt: skip
+
+    def record_development(
+        self, slug: str, on: str, text: str, sources: Iterable[str] = ()
+    ) -> int:
+        """Record a later development; its number."""
+        return self.record.record_development(slug, on, text, sources)
+
+    def amend(self, slug: str, ref: str, changes: dict[str, Any], reason: str) -> None:
+        self.record.amend(slug, ref, changes, reason)
+
+    def retract(self, slug: str, ref: str, reason: str) -> None:
+        self.record.retract(slug, ref, reason)
+
+    def record_case(self, case: Case) -> bool:
+        """Record a case file's talks, unless recorded; True if recorded."""
+        recorded = self.record.record_case(case)
+        self.queries.refresh()
+        return recorded
+
+    def record_demo(self) -> tuple[str, bool]:
+        """Record the seed case, talks in Beijing; its slug, and whether it
+        was recorded now (False: it was already)."""
+        from timeline.casefile import demo_case
+
+        case = demo_case()
+        return case.talks.slug, self.record_case(case)
+
+    def import_case(self, path: Path) -> tuple[str, bool]:
+        """Record the case file at ``path``; its talks' slug, and whether it
+        was recorded now (False: the talks were already)."""
+        from timeline.casefile import load_case
+
+        case = load_case(path)
+        return case.talks.slug, self.record_case(case)
+
+    def import_log(self, path: Path) -> Imported:
+        """Import the event log at ``path``, all or nothing."""
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise InvalidInput(f"cannot read {str(path)!r}: {error}") from None
+        numbered = list(enumerate(lines, start=1))
+        with self._report("Checking events", len(lines)) as progress:
+            imported = self.record.import_log(numbered, str(path), progress)
+        self.queries.refresh()
+        return imported
+
+    # -- reads --------------------------------------------------------------------
+
+    def clocks(
+        self, *, as_of: str | None = None, at: str | None = None,
+        since: str | None = None, until: str | None = None,
+    ) -> Clocks:  # fmt: skip
+        """The clocks a read goes by, from the user's text, checked: record
+        time ``as_of``, valid day ``at``, valid dates ``since`` and ``until``."""
+        return self.queries.clocks(as_of=as_of, at=at, since=since, until=until)
+
+    def talks_list(self) -> list[TalksRow]:
+        return self.queries.talks_list()
+
+    def actors(self) -> list[ActorView]:
+        return self.queries.actors()
+
+    def talks_view(self, slug: str, clocks: Clocks | None = None) -> TalksView:
+        """The view of talks ``slug``: now, or by ``clocks``."""
+        return self.queries.talks_view(slug, clocks or NOW)
+
+    def scenarios(self, slug: str, clocks: Clocks | None = None) -> list[Scenario]:
+        """The scenarios of talks ``slug`` that stand, each with its assessments."""
+        from projections.talks import standing
+
+        return standing(self.talks_view(slug, clocks)["scenarios"])
+
+    def history(self, slug: str, as_of: str | None = None) -> list[HistoryEntry]:
+        """Every stored event of talks ``slug``, recorded by ``as_of`` (text)."""
+        moment = None if as_of is None else self.queries.record_time(as_of, "--as-of")
+        return self.record.history(slug, moment)
+
+    def stance_history(
+        self, slug: str, actor: str | None = None, clocks: Clocks | None = None
+    ) -> list[EntryRow]:
+        return self.queries.stances(slug, actor, clocks or NOW)
+
+    def entries(
+        self, clocks: Clocks | None = None, *, slug: str | None = None,
+        actor: str | None = None, kind: str | None = None, limit: int | None = None,
+    ) -> list[EntryRow]:  # fmt: skip
+        """The timeline across talks, in valid-time order."""
+        return self.queries.entries(clocks or NOW, slug=slug, actor=actor,
+                                    kind=kind, limit=limit)  # fmt: skip
+
+    def search(self, query: str, slug: str | None = None) -> list[SearchHit]:
+        return self.queries.search(query, slug)
+
+    def changes(self, slug: str, since: str, until: str | None = None) -> list[Change]:
+        """What changed in talks ``slug`` between two record times (text)."""
+        return self.queries.changes(slug, since, until)
+
+    def snapshot(
+        self, slug: str | None = None, clocks: Clocks | None = None
+    ) -> Snapshot:
+        return self.queries.snapshot(slug, clocks or NOW)
+
+    def export(
+        self, format_name: str, slug: str | None = None, clocks: Clocks | None = None
+    ) -> Iterator[str]:
+        """Talks ``slug`` (or all) in a format of :data:`EXPORT_FORMATS`, as
+        chunks of text: the event log line by line, any other format whole."""
+        if format_name == "jsonl":
+            from timeline.transfer import event_log
+
+            if slug:  # an unknown talks (or one not recorded yet) is an error
+                self.talks_view(slug, clocks)
+            as_of = clocks.as_of if clocks else None
+            return (line + "\n" for line in event_log(self.record.stored, slug, as_of))
+        from timeline.exporters import exporter
+
+        return iter([exporter(format_name)(self.snapshot(slug, clocks))])
+
+    def status(self) -> list[ViewStatus]:
+        return self.queries.status()
+
+    def rebuild(self, names: Sequence[str] = ()) -> Rebuilt:
+        """Empty the named views (default: all) and replay every event into them."""
+        from timeline.catchup import rebuild
+
+        views = self.record.views
+        chosen = list(names) or views.names()
+        views.require(chosen)
+        label = "Rebuilding " + ", ".join(chosen)
+        with self._report(label, views.head(), always=True) as progress:
+            replayed = rebuild(self.record, chosen, progress)
+        return Rebuilt(rebuilt=chosen, events=replayed, views=views.status())
+
+    # -- helpers ------------------------------------------------------------------
+
+    def _catch_up(self, lag: int) -> None:
+        """Apply new events to the views, reporting progress when there are many."""
+        from timeline.catchup import catch_up
+
+        with self._report("Updating views", lag) as progress:
+            catch_up(self.record, progress)
+
+    def _records_back(self, slug: str, version: int) -> Iterator[EventRecord]:
+        return self.record.talks_records_back(slug, version)
+
+    def _report(
+        self, label: str, total: int, *, always: bool = False
+    ) -> AbstractContextManager[Progress | None]:
+        if self._progress is None or (total < PROGRESS_FROM and not always):
+            return nullcontext()
+        return self._progress(label, total)
+
+
+EXPORT_FORMATS = ["markdown", "json", "jsonl", "csv", "html", "timelinejs", "ical"]
+"""Every format :meth:`Service.export` writes."""
