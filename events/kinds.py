@@ -49,9 +49,15 @@ class Kind(NamedTuple):
     """Fields naming the actors the entry concerns (a list or one code)."""
     audience: str | None = None
     """A field naming the actor the entry is addressed to."""
-    repeated: bool = False
-    """Whether a later entry of the same ref supersedes the earlier one
-    (an actor's stance, a scenario's assessment) instead of being refused."""
+    replaced: str | None = None
+    """For a kind whose later entry of the same ref supersedes the earlier
+    one (an actor's stance, a scenario's assessment), what a diff calls that:
+    ``stance changed``. None: a second entry of the same ref is refused."""
+
+    @property
+    def repeated(self) -> bool:
+        """Whether a later entry of the same ref supersedes the earlier one."""
+        return self.replaced is not None
 
     def ref_of(self, fields: dict[str, Any]) -> str:
         """The ref of an entry recorded with ``fields``: ``stance:CHN``."""
@@ -96,12 +102,13 @@ KINDS: dict[str, Kind] = {
             "stance", "StanceRecorded", "actor", "position",
             ("position", "interests"),
             {"position": "text", "interests": "texts", **_DATED},
-            collection="stances", actors=("actor",), repeated=True,
+            collection="stances", actors=("actor",), replaced="stance changed",
         ),
         Kind(
             "motive", "MotivationRecorded", "actor", "text", ("text",),
             {"text": "text", **_DATED},
-            collection="motivations", actors=("actor",), repeated=True,
+            collection="motivations", actors=("actor",),
+            replaced="motivation changed",
         ),
         Kind(
             "scenario", "ScenarioAdded", "key", "outcome", ("outcome", "impact"),
@@ -112,7 +119,7 @@ KINDS: dict[str, Kind] = {
             "assessment", "ScenarioAssessed", "key", "likelihood",
             ("likelihood", "note"),
             {"likelihood": "likelihood", "note": "optional", **_DATED},
-            collection=None, repeated=True,
+            collection=None, replaced="likelihood changed",
         ),
         Kind(
             "recommendation", "RecommendationAdded", "key", "title",

@@ -7,10 +7,11 @@ interval, read with the version it superseded, is one change.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from typing_extensions import TypedDict  # pydantic reads it on Python 3.11
 
+from events.kinds import KINDS
 from projections.rows import EntryRow
 
 ChangeKind = Literal[
@@ -48,19 +49,12 @@ class Change(TypedDict):
     recorded_by: str
 
 
-_REPLACED: dict[str, ChangeKind] = {
-    "stance": "stance changed",
-    "motive": "motivation changed",
-    "assessment": "likelihood changed",
-}
-
-
 def change_of(version: EntryRow, before: EntryRow | None) -> Change:
     """The change ``version`` made, given the version that stood before it."""
     if version["version_from"] != version["entry_id"]:
         kind: ChangeKind = "retracted" if version["retracted"] else "amended"
     elif before is not None:
-        kind = _REPLACED[version["kind"]]
+        kind = cast(ChangeKind, KINDS[version["kind"]].replaced)
     else:
         kind = "added"
     return Change(

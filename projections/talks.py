@@ -214,17 +214,16 @@ def at_date(view: TalksView, day: str) -> TalksView:
     def in_time(entries: list[Any]) -> list[Any]:
         return [e for e in entries if e["on"] is None or _first_day(e["on"]) <= day]
 
-    result = cast(TalksView, dict(view))
-    result["agenda"] = in_time(view["agenda"])
-    result["stances"] = by_day(view["stances"])
-    result["motivations"] = by_day(view["motivations"])
-    result["scenarios"] = [
+    result = cast(dict[str, Any], dict(view))
+    for kind in KINDS.values():
+        if kind.collection:  # of repeated kinds, the one in force is the latest
+            keep = by_day if kind.repeated else in_time
+            result[kind.collection] = keep(result[kind.collection])
+    result["scenarios"] = [  # assessments: of each scenario, in force that day
         cast(Scenario, {**s, "assessments": by_day(s["assessments"])})
-        for s in in_time(view["scenarios"])
+        for s in result["scenarios"]
     ]
-    result["recommendations"] = in_time(view["recommendations"])
-    result["developments"] = in_time(view["developments"])
-    return result
+    return cast(TalksView, result)
 
 
 def _first_day(on: str) -> str:

@@ -78,3 +78,12 @@ def test_amend_options_name_the_kinds_that_have_each_field() -> None:
             assert named.group(1) == "any entry"
         else:
             assert named.group(1).split(";")[0].split(", ") == kinds, field
+
+
+def test_what_a_diff_calls_a_superseding_entry_is_a_change_kind() -> None:
+    from typing import get_args
+
+    from projections.changes import ChangeKind
+
+    replaced = {kind.replaced for kind in KINDS.values() if kind.replaced}
+    assert replaced == set(get_args(ChangeKind)) - {"added", "amended", "retracted"}
