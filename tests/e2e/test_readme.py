@@ -51,3 +51,24 @@ def test_relative_links_in_readme_and_docs_resolve() -> None:
             if not (page.parent / path).exists():
                 broken.append(f"{page.relative_to(ROOT)}: {target}")
     assert not broken, "links to missing files:\n" + "\n".join(broken)
+
+
+def test_python_api_example_runs_as_written(tmp_path: Path) -> None:
+    """The README's Python API example, run in a process of its own."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Python API", 1)[1].split("\n## ", 1)[0]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    result = subprocess.run(
+        [sys.executable, "-c", example],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "Seeks a ceasefire line 2024-09",
+        "2024-07 stance:UKR Seeks a ceasefire line",
+        "2024-09 development:1 Round two set",
+    ]
+    assert (tmp_path / "geneva.sqlite").exists()
