@@ -36,7 +36,7 @@ LABEL_CHARS = 25
 STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 MAX_TICKS = 12
 
-KINDS = {"talks": "Talks", "stance": "Stance", "development": "Development"}
+COLOURED = {"talks": "Talks", "stance": "Stance", "development": "Development"}
 """Entry kinds with a colour of their own; any other is drawn as ``other``."""
 
 
@@ -218,7 +218,7 @@ def _mark(entry: TimelineEntry, title: str, scale: Scale) -> Mark:
     else:
         x, width = (scale.x(lower) + scale.x(lower + 1)) / 2, 0.0
     return Mark(
-        kind=entry["kind"] if entry["kind"] in KINDS else "other",
+        kind=entry["kind"] if entry["kind"] in COLOURED else "other",
         ref=entry["ref"],
         talks=entry["talks"],
         date=entry["date"] or "",
@@ -231,7 +231,7 @@ def _mark(entry: TimelineEntry, title: str, scale: Scale) -> Mark:
 
 
 def _tooltip(entry: TimelineEntry, title: str) -> str:
-    kind = KINDS.get(entry["kind"], entry["kind"])
+    kind = COLOURED.get(entry["kind"], entry["kind"])
     return f"{entry['date']} · {title}\n{kind}: {entry['text']}"
 
 
@@ -243,8 +243,8 @@ def _day(iso: str | None) -> int:
 def legend(drawn: Chart | None) -> dict[str, str]:
     """The colour key: the kinds with a colour, and ``other`` if drawn."""
     if drawn and any(mark.kind == "other" for mark in drawn.marks):
-        return {**KINDS, "other": "Other"}
-    return KINDS
+        return {**COLOURED, "other": "Other"}
+    return COLOURED
 
 
 def key(drawn: Chart | None) -> str:

@@ -25,7 +25,7 @@ from markupsafe import Markup, escape
 
 from projections.snapshot import Snapshot, TimelineEntry
 from timeline.exporters.brief import Cell, Sources, brief
-from timeline.exporters.chart import KINDS, chart, dated, key, legend
+from timeline.exporters.chart import COLOURED, chart, dated, key, legend
 
 
 def render_html(snapshot: Snapshot) -> str:
@@ -50,7 +50,7 @@ def _listed(entry: TimelineEntry, titles: dict[str, str]) -> tuple[str, ...]:
     return (
         entry["date"] or "",
         titles.get(entry["talks"], entry["talks"]),
-        KINDS.get(entry["kind"], entry["kind"]),
+        COLOURED.get(entry["kind"], entry["kind"]),
         entry["text"],
     )
 
