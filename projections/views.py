@@ -78,7 +78,8 @@ class Views(Protocol):
         actor: str | None = None, kind: str | None = None, limit: int | None = None,
     ) -> list[EntryRow]:  # fmt: skip
         """Entries standing by ``clocks``, in timeline order: dated ones by
-        their first day, undated ones last, each group in the order recorded."""
+        their first day, undated ones last, each group in the order recorded;
+        at most ``limit`` of them (None or 0: all)."""
 
     def stances(
         self, slug: str, actor: str | None = None, clocks: Clocks = NOW
@@ -123,7 +124,8 @@ class StoredEvents(Protocol):
     def head(self) -> int: ...
 
     def recorded_at(self, position: int) -> str:
-        """When the event at ``position`` was recorded, with microseconds."""
+        """When the event at ``position`` was recorded, with microseconds;
+        NotFound if no event is stored there."""
 
     def created_at(self, originator_ids: list[UUID]) -> int:
         """The latest position where one of these aggregates was created."""

@@ -122,7 +122,9 @@ class DiplomaticRecord(Application[UUID]):
         self, stored: list[StoredEvent], aggregates: Iterable[Aggregate]
     ) -> None:
         """Save events as another store recorded them (record time and all),
-        in one transaction; ``aggregates`` hold them as pending events."""
+        in one transaction, then snapshot as :meth:`save` does: ``aggregates``
+        stand as those events leave them, each new event of theirs pending as
+        the domain issued it again (counted, never stored)."""
         if not stored:
             return
         crossing = self._crossing(aggregates)

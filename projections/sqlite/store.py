@@ -13,6 +13,7 @@ from uuid import UUID
 import orjson
 from eventsourcing.sqlite import SQLiteCursor, SQLiteDatastore
 
+from events.errors import NotFound
 from projections.records import fixed_time
 from projections.rows import StoredRow
 
@@ -60,7 +61,10 @@ class SQLiteStoredEvents:
     def recorded_at(self, position: int) -> str:
         """When the event at ``position`` was recorded, as the views keep it."""
         with self.datastore.transaction(commit=False) as c:
-            return fixed_time(str(timestamp(c, position)))
+            stamp = timestamp(c, position)
+        if stamp is None:
+            raise NotFound(f"no stored event at position {position}")
+        return fixed_time(stamp)
 
     def created_at(self, originator_ids: list[UUID]) -> int:
         """The latest store position where one of these aggregates was created."""
