@@ -6,6 +6,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterable
 from contextlib import closing
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,39 @@ def rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, 
     """Read the file with the plain sqlite3 module, as any SQLite client would."""
     with closing(sqlite3.connect(path)) as connection:
         return connection.execute(sql, params).fetchall()
+
+
+def stored_events(path: Path) -> int:
+    """Rows in the library's events table, which must exist."""
+    count: int = rows(path, "SELECT COUNT(*) FROM stored_events")[0][0]
+    return count
+
+
+def stored_events_if_any(path: Path) -> int:
+    """Rows in the library's events table; 0 if there is no file or no table yet."""
+    if not path.exists():
+        return 0
+    if not rows(path, "SELECT 1 FROM sqlite_master WHERE name = 'stored_events'"):
+        return 0
+    return stored_events(path)
+
+
+def head(path: Path) -> int:
+    """The store's last position (the largest rowid of its events); 0 if none."""
+    top: int = rows(path, "SELECT COALESCE(MAX(rowid), 0) FROM stored_events")[0][0]
+    return top
+
+
+def table_rows(path: Path, tables: Iterable[str]) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of each of ``tables``, ordered by all its columns: a stable order."""
+    with closing(sqlite3.connect(path)) as connection:
+        dump = {}
+        for table in tables:
+            columns = [c[1] for c in connection.execute(f"PRAGMA table_info({table})")]
+            dump[table] = connection.execute(
+                f"SELECT * FROM {table} ORDER BY {', '.join(columns)}"
+            ).fetchall()
+        return dump
 
 
 def tracked(path: Path) -> dict[str, int]:

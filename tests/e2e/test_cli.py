@@ -5,9 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 from collections.abc import Iterator
-from contextlib import closing
 from importlib.metadata import version
 from pathlib import Path
 
@@ -15,7 +13,7 @@ import click
 import pytest
 from click.testing import Result
 
-from tests.support import as_json, fails, ok, run
+from tests.support import as_json, fails, ok, run, stored_events_if_any
 from timeline.cli import cli
 
 ARTICLE = Path(__file__).parent.parent / "fixtures" / "beijing-talks.txt"
@@ -25,19 +23,6 @@ SEED_HEADERS = [
     "| Outcome | Potential Impact |",
     "| Recommendation | Outcome |",
 ]
-
-
-def stored_events(db: Path) -> int:
-    """Rows in the library's events table, read with plain sqlite3."""
-    if not db.exists():
-        return 0
-    with closing(sqlite3.connect(db)) as connection:
-        tables = connection.execute(
-            "SELECT 1 FROM sqlite_master WHERE name = 'stored_events'"
-        ).fetchall()
-        if not tables:
-            return 0
-        return connection.execute("SELECT COUNT(*) FROM stored_events").fetchone()[0]
 
 
 def article_tables() -> list[list[str]]:
@@ -63,16 +48,11 @@ def article_bullets() -> list[tuple[str, str]]:
     return bullets
 
 
-@pytest.fixture
-def demo() -> Result:
-    return ok("demo")
-
-
 # -- the demo and its export -------------------------------------------------
 
 
 def test_demo_records_the_seed_case_and_prints_it(db_path: Path) -> None:
-    assert stored_events(db_path) == 0
+    assert stored_events_if_any(db_path) == 0
     result = ok("demo")
     assert "Recorded the demo talks beijing-talks" in result.stderr
     assert str(db_path) in result.stderr
@@ -86,11 +66,11 @@ def test_demo_records_the_seed_case_and_prints_it(db_path: Path) -> None:
     assert types.count("MotivationRecorded") == 3
     assert types.count("ScenarioAdded") == 3
     assert types.count("RecommendationAdded") == 6
-    assert stored_events(db_path) == len(history) + 1  # + the actor registered
+    assert stored_events_if_any(db_path) == len(history) + 1  # + the actor registered
 
 
-def test_demo_twice_adds_nothing(db_path: Path, demo: Result) -> None:
-    events = stored_events(db_path)
+def test_demo_twice_adds_nothing(db_path: Path, demo_printout: Result) -> None:
+    events = stored_events_if_any(db_path)
     history = as_json("history", DEMO)
 
     again = ok("demo")
@@ -98,15 +78,15 @@ def test_demo_twice_adds_nothing(db_path: Path, demo: Result) -> None:
     assert "already recorded" in again.stderr
     assert "Recorded the demo" not in again.stderr
     assert as_json("history", DEMO) == history
-    assert stored_events(db_path) == events
-    assert again.stdout == demo.stdout
+    assert stored_events_if_any(db_path) == events
+    assert again.stdout == demo_printout.stdout
 
 
-def test_demo_json_is_the_show_document(demo: Result) -> None:
+def test_demo_json_is_the_show_document(demo: Path) -> None:
     assert json.loads(ok("demo", "--json").stdout) == as_json("show", DEMO)
 
 
-def test_export_contains_the_three_seed_tables_verbatim(demo: Result) -> None:
+def test_export_contains_the_three_seed_tables_verbatim(demo: Path) -> None:
     exported = ok("export", DEMO, "--format", "markdown").stdout.splitlines()
     tables = article_tables()
     assert [table[0] for table in tables] == SEED_HEADERS
@@ -118,7 +98,7 @@ def test_export_contains_the_three_seed_tables_verbatim(demo: Result) -> None:
         assert exported[start : start + len(table)] == table  # same rows, same order
 
 
-def test_export_has_the_agenda_motivations_and_priorities(demo: Result) -> None:
+def test_export_has_the_agenda_motivations_and_priorities(demo: Path) -> None:
     exported = ok("export", DEMO).stdout
     lines = exported.splitlines()
     bullets = article_bullets()
@@ -148,7 +128,7 @@ def test_export_has_the_agenda_motivations_and_priorities(demo: Result) -> None:
     assert lines[2] == f"# {title}"
 
 
-def test_export_invents_no_date(demo: Result) -> None:
+def test_export_invents_no_date(demo: Path) -> None:
     exported = ok("export", DEMO).stdout
     assert "- **Date:** not recorded" in exported.splitlines()
     header, brief = exported.split("\n---\n")[0].split("\n", 1)
@@ -159,7 +139,7 @@ def test_export_invents_no_date(demo: Result) -> None:
     assert [stance["on"] for stance in view["stances"]] == [None, None]
 
 
-def test_export_to_a_file_writes_the_same_text(demo: Result, tmp_path: Path) -> None:
+def test_export_to_a_file_writes_the_same_text(demo: Path, tmp_path: Path) -> None:
     printed = ok("export", DEMO).stdout
     target = tmp_path / "brief.md"
     result = ok("export", DEMO, "--format", "markdown", "-o", str(target))
@@ -172,7 +152,7 @@ def test_export_to_a_file_writes_the_same_text(demo: Result, tmp_path: Path) -> 
 
 
 def test_json_outputs_are_single_documents_with_the_expected_keys(
-    demo: Result,
+    demo: Path,
 ) -> None:
     view = as_json("show", DEMO)
     assert {
@@ -273,7 +253,7 @@ def test_full_recording_flow(db_path: Path) -> None:
         "ref": "agenda:grain-corridor",
         "reason": "Not discussed",
     }
-    assert stored_events(db_path) == len(history) + 1  # + the actor
+    assert stored_events_if_any(db_path) == len(history) + 1  # + the actor
 
     view = as_json("show", slug)
     assert view["on"] == "2024-07"
@@ -322,7 +302,7 @@ def test_full_recording_flow(db_path: Path) -> None:
     assert "| China | Committed | Stability, Trade |" in exported.splitlines()
 
 
-def test_retracting_the_later_stance_brings_back_the_earlier(demo: Result) -> None:
+def test_retracting_the_later_stance_brings_back_the_earlier(demo: Path) -> None:
     ok("stance", "record", DEMO, "CHN", "--position", "Wavering")
     shown = ok("show", DEMO).stdout
     assert "Wavering" in shown
@@ -333,7 +313,7 @@ def test_retracting_the_later_stance_brings_back_the_earlier(demo: Result) -> No
     assert not any("Wavering" in line for line in exported)
 
 
-def test_amending_the_talks_changes_every_view_of_them(demo: Result) -> None:
+def test_amending_the_talks_changes_every_view_of_them(demo: Path) -> None:
     ok("amend", DEMO, "talks", "--title", "Beijing round", "--on", "2024-05",
        "--reason", "Headline was the article's")  # fmt: skip
     assert as_json("talks", "list")[0]["title"] == "Beijing round"
@@ -353,7 +333,7 @@ def test_amending_the_talks_changes_every_view_of_them(demo: Result) -> None:
 
 
 def test_author_comes_from_flag_then_environment(
-    demo: Result, monkeypatch: pytest.MonkeyPatch
+    demo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ok("develop", DEMO, "One", "--on", "2024")
     ok("--author", "  someone  ", "develop", DEMO, "Two", "--on", "2024")
@@ -376,8 +356,8 @@ def test_db_flag_overrides_timeline_db(db_path: Path, tmp_path: Path) -> None:
     other = tmp_path / "other.sqlite"
     assert ok("--db", str(other), "db", "path").stdout == f"{other}\n"
     ok("--db", str(other), "demo")
-    assert stored_events(other) > 0
-    assert stored_events(db_path) == 0
+    assert stored_events_if_any(other) > 0
+    assert stored_events_if_any(db_path) == 0
 
 
 def test_relative_db_flag_is_made_absolute(
@@ -397,7 +377,7 @@ def test_default_db_is_in_the_user_data_dir(
     expected = data_home / "diplomatic-timeline" / "timeline.sqlite"
     assert ok("db", "path").stdout == f"{expected}\n"
     ok("demo")
-    assert stored_events(expected) > 0
+    assert stored_events_if_any(expected) > 0
 
 
 # -- mistakes ------------------------------------------------------------------
@@ -490,16 +470,16 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize(("setup", "command"), BAD_INPUT)
 def test_bad_input_is_one_error_line_and_changes_nothing(
-    db_path: Path, demo: Result, setup: list[list[str]], command: list[str]
+    db_path: Path, demo: Path, setup: list[list[str]], command: list[str]
 ) -> None:
     for step in setup:
         ok(*step)
-    before = stored_events(db_path)
+    before = stored_events_if_any(db_path)
     history = as_json("history", DEMO)
 
     fails(*command)
 
-    assert stored_events(db_path) == before
+    assert stored_events_if_any(db_path) == before
     assert as_json("history", DEMO) == history
 
 
@@ -532,14 +512,14 @@ def test_unusable_store_is_one_error_line(tmp_path: Path, kind: str) -> None:
         pytest.param(["no-such-command"], id="unknown-command"),
     ],
 )  # fmt: skip
-def test_usage_error_exits_2(db_path: Path, demo: Result, command: list[str]) -> None:
-    before = stored_events(db_path)
+def test_usage_error_exits_2(db_path: Path, demo: Path, command: list[str]) -> None:
+    before = stored_events_if_any(db_path)
     result = run(*command)
     assert result.exit_code == 2, result.output
     assert "Error:" in result.stderr
     assert "Traceback" not in result.output
     assert result.stdout == ""
-    assert stored_events(db_path) == before
+    assert stored_events_if_any(db_path) == before
 
 
 # -- help and version ----------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import as_json, fails, installed, ok, rows, run
+from tests.support import as_json, fails, installed, ok, run, stored_events
 from timeline.cli import render
 
 DEMO = "beijing-talks"
@@ -36,17 +36,6 @@ UNREADABLE = (
 def wide(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tables as wide as they need: no cell is folded across lines."""
     monkeypatch.setattr(render.console, "_width", 400)
-
-
-@pytest.fixture
-def demo(db_path: Path) -> Path:
-    ok("demo")
-    return db_path
-
-
-def stored(db: Path) -> int:
-    """Events in the store, counted with plain sqlite3."""
-    return int(rows(db, "SELECT COUNT(*) FROM stored_events")[0][0])
 
 
 def last_recorded(slug: str = DEMO) -> str:
@@ -249,7 +238,7 @@ def test_every_kind_of_entry_takes_a_valid_date(db_path: Path) -> None:
 
 def test_a_bad_valid_date_is_one_error_line_and_writes_nothing(db_path: Path) -> None:
     open_geneva()
-    before = stored(db_path)
+    before = stored_events(db_path)
     assert (
         fails("stance", "record", SLUG, "CHN", "--position", "Firm", "--on", "2024-13")
         == "Error: date '2024-13' does not exist"
@@ -257,7 +246,7 @@ def test_a_bad_valid_date_is_one_error_line_and_writes_nothing(db_path: Path) ->
     line = fails("scenario", "add", SLUG, "truce", "--outcome", "Truce", "--impact",
                  "Calm", "--on", "soon")  # fmt: skip
     assert line.startswith("Error: date 'soon'")
-    assert stored(db_path) == before
+    assert stored_events(db_path) == before
 
 
 # -- scenario assessments ---------------------------------------------------------
@@ -355,9 +344,9 @@ def test_a_bad_assessment_is_one_error_line_and_writes_nothing(
        "--impact", "Fewer casualties")  # fmt: skip
     ok("scenario", "add", SLUG, "gone", "--outcome", "Gone", "--impact", "None")
     ok("retract", SLUG, "scenario:gone", "--reason", "Dropped")
-    before = stored(db_path)
+    before = stored_events(db_path)
     assert fails("scenario", "assess", SLUG, *args) == error
-    assert stored(db_path) == before
+    assert stored_events(db_path) == before
     scenarios = as_json("scenario", "list", SLUG)  # standing ones only
     assert [(s["key"], s["assessments"]) for s in scenarios] == [("ceasefire", [])]
 
@@ -384,11 +373,11 @@ def test_an_assessment_is_amended_and_retracted_by_its_ref(db_path: Path) -> Non
     ] == [("amended", "Misread")]
     assert "almost certain (95-99%)" in ok("scenario", "list", SLUG).stdout
 
-    before = stored(db_path)
+    before = stored_events(db_path)
     line = fails("amend", SLUG, "assessment:ceasefire", "--likelihood", "sure",
                  "--reason", "x")  # fmt: skip
     assert line == f"Error: likelihood 'sure' must be one of the ICD 203 terms: {TERMS}"
-    assert stored(db_path) == before
+    assert stored_events(db_path) == before
 
     ok("retract", SLUG, "assessment:ceasefire", "--reason", "Withdrawn")
     (scenario,) = as_json("scenario", "list", SLUG)
@@ -673,7 +662,7 @@ def test_events_as_of_a_record_time(db_path: Path) -> None:
 
 
 def test_since_after_until_is_one_error_line(demo: Path) -> None:
-    before = stored(demo)
+    before = stored_events(demo)
     assert fails("events", "--since", "2024-08", "--until", "2024-07") == (
         "Error: --since 2024-08 is after --until 2024-07"
     )
@@ -686,7 +675,7 @@ def test_since_after_until_is_one_error_line(demo: Path) -> None:
         == "Error: --at: date '2024-13' does not exist"
     )
     assert fails("events", "--since", "nope").startswith("Error: --since: date 'nope'")
-    assert stored(demo) == before
+    assert stored_events(demo) == before
 
 
 # -- show, history and export as of a record time -------------------------------------
@@ -807,10 +796,10 @@ def test_talks_not_recorded_yet_are_an_error_as_of_then(
     then = last_recorded()
     open_geneva()
     ok("stance", "record", SLUG, "CHN", "--position", "Firm")
-    before = stored(demo)
+    before = stored_events(demo)
     line = fails(*command, "--as-of", then)
     assert SLUG in line
-    assert stored(demo) == before
+    assert stored_events(demo) == before
 
 
 def test_export_as_of_the_latest_record_time_is_the_export_of_now(demo: Path) -> None:
@@ -850,12 +839,12 @@ AS_OF_COMMANDS = [
 
 @pytest.mark.parametrize("command", AS_OF_COMMANDS)
 def test_as_of_in_the_future_is_one_error_line(demo: Path, command: list[str]) -> None:
-    before = stored(demo)
+    before = stored_events(demo)
     for moment in ("2999-01-01", "2999-03-01T12:00:00Z"):
         assert fails(*command, "--as-of", moment) == (
             f"Error: --as-of {moment} is in the future"
         )
-    assert stored(demo) == before
+    assert stored_events(demo) == before
 
 
 @pytest.mark.parametrize("command", AS_OF_COMMANDS)
@@ -863,12 +852,12 @@ def test_as_of_before_the_record_is_one_error_line(
     demo: Path, command: list[str]
 ) -> None:
     began = first_recorded()
-    before = stored(demo)
+    before = stored_events(demo)
     for moment in ("2000-01-01", "2024-03-01T12:00:00Z", "2024-03-01T12:00:00+05:00"):
         assert fails(*command, "--as-of", moment) == (
             f"Error: --as-of {moment} is before the record: it began at {began}"
         )
-    assert stored(demo) == before
+    assert stored_events(demo) == before
 
 
 @pytest.mark.parametrize("command", AS_OF_COMMANDS)
@@ -876,18 +865,18 @@ def test_as_of_before_the_record_is_one_error_line(
 def test_an_unreadable_as_of_is_one_error_line(
     demo: Path, command: list[str], moment: str
 ) -> None:
-    before = stored(demo)
+    before = stored_events(demo)
     assert fails(*command, "--as-of", moment) == (
         f"Error: --as-of {moment!r} {UNREADABLE}"
     )
-    assert stored(demo) == before
+    assert stored_events(demo) == before
 
 
 def test_as_of_on_an_empty_store_is_one_error_line(db_path: Path) -> None:
     assert fails("events", "--as-of", "2024-03-01") == (
         "Error: --as-of 2024-03-01 is before the record: it is empty"
     )
-    assert stored(db_path) == 0
+    assert stored_events(db_path) == 0
 
 
 @pytest.mark.parametrize(
@@ -914,10 +903,10 @@ def test_a_record_time_beyond_the_calendar_is_one_error_line(
     demo: Path, command: list[str]
 ) -> None:
     """Times UTC cannot hold (year 0, year 10000) are mistakes like any other."""
-    before = stored(demo)
+    before = stored_events(demo)
     line = fails(*command)
     assert command[-1] in line
-    assert stored(demo) == before
+    assert stored_events(demo) == before
 
 
 @pytest.mark.parametrize(
@@ -1079,7 +1068,7 @@ def test_diff_lists_the_changes_between_two_record_times(demo: Path) -> None:
 
 def test_diff_mistakes_are_one_error_line(demo: Path) -> None:
     first, last = first_recorded(), last_recorded()
-    before = stored(demo)
+    before = stored_events(demo)
     assert fails("diff", DEMO, "--from", last, "--to", first) == (
         f"Error: --from {last} is after --to {first}"
     )
@@ -1099,7 +1088,7 @@ def test_diff_mistakes_are_one_error_line(demo: Path) -> None:
     missing = run("diff", DEMO)
     assert missing.exit_code == 2
     assert "--from" in missing.stderr
-    assert stored(demo) == before
+    assert stored_events(demo) == before
 
 
 # -- the installed command -----------------------------------------------------------

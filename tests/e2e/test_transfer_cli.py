@@ -18,7 +18,7 @@ import yaml
 from jsonschema.validators import validator_for
 
 from bench.store import bulk_append
-from tests.support import as_json, fails, ok, rows
+from tests.support import as_json, fails, ok, rows, stored_events_if_any
 from timeline.bootstrap import open_service
 from timeline.casefile import demo_case
 
@@ -28,17 +28,6 @@ EVENT_KEYS = [
     "recorded_at", "recorded_by", "payload",
 ]  # fmt: skip
 SEED_CASE = files("timeline") / "data" / "beijing-talks.yaml"
-
-
-def stored_count(db: Path) -> int:
-    """Rows in the events table, read with plain sqlite3 (0 if no store)."""
-    if not db.exists():
-        return 0
-    tables = rows(db, "SELECT 1 FROM sqlite_master WHERE name = 'stored_events'")
-    if not tables:
-        return 0
-    count: int = rows(db, "SELECT COUNT(*) FROM stored_events")[0][0]
-    return count
 
 
 def renderer_missing(format_: str) -> bool:
@@ -103,7 +92,7 @@ def test_markdown_export_is_the_header_then_the_brief(dated: Path) -> None:
     snapshot = json.loads(ok("export", "--format", "json").stdout)
     lines = ok("export", "--format", "markdown").stdout.splitlines()
     assert lines[0] == (
-        f"*Snapshot of the record at store position {stored_count(dated)}, "
+        f"*Snapshot of the record at store position {stored_events_if_any(dated)}, "
         f"recorded {snapshot['recorded_at']}.*"
     )
     assert lines[2] == (
@@ -126,7 +115,7 @@ def test_json_export_is_the_snapshot_of_the_views(dated: Path) -> None:
         "timeline",
     ]  # fmt: skip
     assert snapshot["schema_version"] == 2
-    assert snapshot["position"] == stored_count(dated) == log[-1]["position"]
+    assert snapshot["position"] == stored_events_if_any(dated) == log[-1]["position"]
     assert snapshot["recorded_at"] == log[-1]["recorded_at"]
     assert snapshot["talks"] == [as_json("show", DEMO)]
     assert [actor["key"] for actor in snapshot["actors"]] == ["western-nations"]
@@ -150,7 +139,7 @@ def test_jsonl_export_is_every_stored_event_in_order(dated: Path) -> None:
     text = ok("export", "--format", "jsonl").stdout
     assert text.endswith("\n")
     log = log_of(text)
-    assert len(log) == stored_count(dated)
+    assert len(log) == stored_events_if_any(dated)
     assert [line["position"] for line in log] == list(range(1, len(log) + 1))
     for line in log:
         assert list(line) == EVENT_KEYS
@@ -273,14 +262,14 @@ def test_export_without_slug_has_every_talks(two_talks: Path) -> None:
     assert "# Geneva round" in markdown
     assert markdown[2].startswith("# China and Ukraine Forge Diplomatic Dialogue")
     log = log_of(ok("export", "--format", "jsonl").stdout)
-    assert len(log) == stored_count(two_talks)
+    assert len(log) == stored_events_if_any(two_talks)
 
 
 def test_export_with_slug_has_only_that_talks(two_talks: Path) -> None:
     snapshot = json.loads(ok("export", "geneva-round", "--format", "json").stdout)
     assert [t["slug"] for t in snapshot["talks"]] == ["geneva-round"]
     assert {e["talks"] for e in snapshot["timeline"]} == {"geneva-round"}
-    assert snapshot["position"] == stored_count(two_talks)
+    assert snapshot["position"] == stored_events_if_any(two_talks)
     markdown = ok("export", "geneva-round").stdout
     assert "Geneva opens" in markdown
     assert "Talks resume" not in markdown
@@ -355,12 +344,12 @@ def round_trip(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RoundTrip]:
 
 def test_round_trip_gives_the_same_exports(round_trip: RoundTrip) -> None:
     source, target = str(round_trip.source), str(round_trip.target)
-    events = stored_count(round_trip.source)
+    events = stored_events_if_any(round_trip.source)
     assert events > 10_000
     assert round_trip.summary == {
         "format": "jsonl", "read": events, "added": events, "present": 0,
     }  # fmt: skip
-    assert stored_count(round_trip.target) == events
+    assert stored_events_if_any(round_trip.target) == events
 
     for format_ in ("json", "markdown"):
         exported = ok("--db", source, "export", "--format", format_).stdout_bytes
@@ -380,13 +369,13 @@ def test_round_trip_gives_the_same_exports(round_trip: RoundTrip) -> None:
 
 
 def test_importing_the_same_log_again_adds_nothing(round_trip: RoundTrip) -> None:
-    events = stored_count(round_trip.target)
+    events = stored_events_if_any(round_trip.target)
     again = ok("--db", str(round_trip.target), "import", str(round_trip.log), "--json")
     assert json.loads(again.stdout) == {
         "format": "jsonl", "read": events, "added": 0, "present": events,
     }  # fmt: skip
     assert f"Imported 0 events from {round_trip.log}" in again.stderr
-    assert stored_count(round_trip.target) == events
+    assert stored_events_if_any(round_trip.target) == events
 
 
 def test_round_trip_is_lossless(round_trip: RoundTrip) -> None:
@@ -551,7 +540,7 @@ def test_a_bad_last_line_writes_nothing(
     assert f"{file}: line {len(lines)}: " in error
     for word in words:
         assert word.lower() in error.lower(), error
-    assert stored_count(target) == 0
+    assert stored_events_if_any(target) == 0
 
 
 def test_a_line_conflicting_with_the_store_writes_nothing(
@@ -560,7 +549,7 @@ def test_a_line_conflicting_with_the_store_writes_nothing(
     target = tmp_path / "target.sqlite"
     first = write_log(tmp_path / "first.jsonl", source_log[:-1])
     ok("--db", str(target), "import", str(first))
-    held = stored_count(target)
+    held = stored_events_if_any(target)
     assert held == len(source_log) - 1
 
     source_log[4]["payload"]["position"] = "Something else"
@@ -569,7 +558,7 @@ def test_a_line_conflicting_with_the_store_writes_nothing(
 
     assert f"{spoiled}: line 5: " in error
     assert "conflicts" in error
-    assert stored_count(target) == held
+    assert stored_events_if_any(target) == held
     assert as_json("--db", str(target), "show", DEMO)["agenda"][0]["title"] == (
         "Humanitarian Aid"
     )
@@ -580,12 +569,12 @@ def test_a_line_recorded_by_someone_else_conflicts(
 ) -> None:
     target = tmp_path / "target.sqlite"
     ok("--db", str(target), "import", str(write_log(tmp_path / "a.jsonl", source_log)))
-    held = stored_count(target)
+    held = stored_events_if_any(target)
     source_log[2]["recorded_by"] = "mallory"
     error = fails("--db", str(target), "import",
                   str(write_log(tmp_path / "b.jsonl", source_log)))  # fmt: skip
     assert "line 3: " in error
-    assert stored_count(target) == held
+    assert stored_events_if_any(target) == held
 
 
 def test_a_log_into_a_store_that_recorded_the_same_talks_is_refused(
@@ -595,11 +584,11 @@ def test_a_log_into_a_store_that_recorded_the_same_talks_is_refused(
     have other record times, so the log conflicts from its first line."""
     target = tmp_path / "target.sqlite"
     ok("--db", str(target), "demo")
-    held = stored_count(target)
+    held = stored_events_if_any(target)
     file = write_log(tmp_path / "log.jsonl", source_log)
     error = fails("--db", str(target), "import", str(file))
     assert f"{file}: line 1: " in error
-    assert stored_count(target) == held
+    assert stored_events_if_any(target) == held
 
 
 def test_blank_lines_are_skipped_and_line_numbers_count_them(
@@ -611,7 +600,7 @@ def test_blank_lines_are_skipped_and_line_numbers_count_them(
     target = tmp_path / "target.sqlite"
     error = fails("--db", str(target), "import", str(file))
     assert f"line {2 * len(source_log) - 1}: " in error
-    assert stored_count(target) == 0
+    assert stored_events_if_any(target) == 0
 
     file.write_text(text, encoding="utf-8")
     summary = as_json("--db", str(target), "import", str(file))
@@ -624,7 +613,7 @@ def test_a_jsonl_file_with_another_suffix_needs_the_format(
     file = write_log(tmp_path / "backup.txt", source_log)
     target = tmp_path / "target.sqlite"
     summary = as_json("--db", str(target), "import", str(file), "--format", "jsonl")
-    assert summary["added"] == len(source_log) == stored_count(target)
+    assert summary["added"] == len(source_log) == stored_events_if_any(target)
 
 
 # -- 7. case files ---------------------------------------------------------------
@@ -651,12 +640,12 @@ def test_import_of_a_yaml_case_records_the_talks(db_path: Path, tmp_path: Path) 
     assert [r["title"] for r in view["recommendations"]] == [
         r["title"] for r in case["recommendations"]
     ]
-    events = stored_count(db_path)
+    events = stored_events_if_any(db_path)
 
     again = ok("import", str(file), "--json")
     assert json.loads(again.stdout)["recorded"] is False
     assert "already recorded; nothing added" in again.stderr
-    assert stored_count(db_path) == events
+    assert stored_events_if_any(db_path) == events
     assert as_json("show", DEMO) == view
 
 
@@ -676,9 +665,9 @@ def test_import_of_a_json_case_records_the_talks(db_path: Path, tmp_path: Path) 
     assert [(d["on"], d["text"]) for d in view["developments"]] == [
         ("2024-07", "Copy follow-up"),
     ]
-    events = stored_count(db_path)
+    events = stored_events_if_any(db_path)
     assert as_json("import", str(file), "--format", "case")["recorded"] is False
-    assert stored_count(db_path) == events
+    assert stored_events_if_any(db_path) == events
 
 
 DATED_CASE = """\
@@ -743,11 +732,11 @@ def test_a_case_with_an_unknown_likelihood_records_nothing(
 ) -> None:
     file = tmp_path / "geneva.yaml"
     file.write_text(DATED_CASE.replace("Very-Likely", "probable"), encoding="utf-8")
-    before = stored_count(db_path)
+    before = stored_events_if_any(db_path)
     assert "likelihood 'probable' must be one of the ICD 203 terms" in fails(
         "import", str(file)
     )
-    assert stored_count(db_path) == before
+    assert stored_events_if_any(db_path) == before
 
 
 GENEVA_MISSING_POSITION = """\
@@ -776,7 +765,7 @@ def test_a_case_missing_a_field_deep_inside_names_file_line_and_path(
     assert str(file) in error
     assert "line 9" in error
     assert "talks.stances.1.position" in error
-    assert stored_count(db_path) == 0
+    assert stored_events_if_any(db_path) == 0
 
 
 def test_a_case_with_invalid_yaml_names_the_line(db_path: Path, tmp_path: Path) -> None:
@@ -789,7 +778,7 @@ def test_a_case_with_invalid_yaml_names_the_line(db_path: Path, tmp_path: Path) 
     error = fails("import", str(file))
     assert str(file) in error
     assert "line " in error
-    assert stored_count(db_path) == 0
+    assert stored_events_if_any(db_path) == 0
 
 
 def test_a_case_with_an_unregistered_actor_writes_nothing(
@@ -804,7 +793,7 @@ def test_a_case_with_an_unregistered_actor_writes_nothing(
     )
     error = fails("import", str(file))
     assert "atlantis-league" in error
-    assert stored_count(db_path) == 0
+    assert stored_events_if_any(db_path) == 0
 
 
 def test_a_case_file_not_in_utf8_is_one_error_line(
@@ -814,7 +803,7 @@ def test_a_case_file_not_in_utf8_is_one_error_line(
     file.write_bytes("talks:\n  slug: caf\u00e9\n".encode("latin-1"))
     error = fails("import", str(file))
     assert str(file) in error
-    assert stored_count(db_path) == 0
+    assert stored_events_if_any(db_path) == 0
 
 
 # -- 8. schemas ------------------------------------------------------------------

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import as_json, fails, ok, rows, run
+from tests.support import as_json, fails, head, ok, rows, run, table_rows
 
 DEMO = "beijing-talks"
 NAMES = ["actors", "talks", "timeline", "stances", "scenarios", "search"]
@@ -30,27 +30,9 @@ def tracking(db: Path) -> dict[str, int]:
     return dict(rows(db, "SELECT application_name, notification_id FROM tracking"))
 
 
-def head(db: Path) -> int:
-    return rows(db, "SELECT MAX(rowid) FROM stored_events")[0][0]
-
-
 def views(db: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every view table, in a stable order."""
-    with closing(sqlite3.connect(db)) as connection:
-        dump = {}
-        for table in TABLES:
-            columns = [c[1] for c in connection.execute(f"PRAGMA table_info({table})")]
-            dump[table] = connection.execute(
-                f"SELECT * FROM {table} ORDER BY {', '.join(columns)}"
-            ).fetchall()
-        return dump
-
-
-@pytest.fixture
-def demo(db_path: Path) -> Path:
-    """The demo talks recorded, and the views caught up by its printout."""
-    ok("demo")
-    return db_path
+    return table_rows(db, TABLES)
 
 
 # -- projections status ------------------------------------------------------------
@@ -217,7 +199,12 @@ def test_events_json(demo: Path) -> None:
         ("stance", "stance:CHN"), ("stance", "stance:UKR"),
     ]  # fmt: skip
     assert {r["kind"] for r in rows_} == {
-        "talks", "agenda", "stance", "motive", "scenario", "recommendation",
+        "talks",
+        "agenda",
+        "stance",
+        "motive",
+        "scenario",
+        "recommendation",
     }  # every kind of entry; the demo's are all undated: in the order recorded
     assert all(r["slug"] == DEMO and r["version_to"] is None for r in rows_)
     assert rows_[0]["text"].startswith("China and Ukraine Forge")

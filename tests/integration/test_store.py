@@ -13,7 +13,7 @@ from eventsourcing.persistence import IntegrityError
 import projections.sqlite.documents
 from events import talks_id
 from projections.records import EventRecord
-from tests.support import everywhere, rows, tracked
+from tests.support import everywhere, head, rows, stored_events, table_rows, tracked
 from timeline.bootstrap import open_service
 from timeline.catchup import catch_up
 from timeline.service import Service
@@ -25,14 +25,6 @@ NOT_VIEWS = (
     "stored_events", "stored_snapshots", "tracking", "view_schemas", "view_replays",
     "search_index_%",
 )  # fmt: skip
-
-
-def event_rows(path: Path) -> int:
-    return rows(path, "SELECT COUNT(*) FROM stored_events")[0][0]
-
-
-def max_rowid(path: Path) -> int:
-    return rows(path, "SELECT MAX(rowid) FROM stored_events")[0][0]
 
 
 def view_tables(path: Path) -> list[str]:
@@ -48,14 +40,7 @@ def view_tables(path: Path) -> list[str]:
 
 def view_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every view's tables, in a stable order."""
-    with closing(sqlite3.connect(path)) as connection:
-        dump = {}
-        for table in view_tables(path):
-            columns = [c[1] for c in connection.execute(f"PRAGMA table_info({table})")]
-            dump[table] = connection.execute(
-                f"SELECT * FROM {table} ORDER BY {', '.join(columns)}"
-            ).fetchall()
-        return dump
+    return table_rows(path, view_tables(path))
 
 
 def test_every_view_has_its_tables_and_one_tracking_row(
@@ -79,7 +64,7 @@ def test_every_view_has_its_tables_and_one_tracking_row(
     assert [name for (name,) in found] == sorted(
         ["__migration__", *(f"view:{name}" for name in NAMES)]
     )
-    assert tracked(db_path) == everywhere(max_rowid(db_path)) == everywhere(1)
+    assert tracked(db_path) == everywhere(head(db_path)) == everywhere(1)
     assert app.record.views.positions() == everywhere(1)
 
 
@@ -130,14 +115,14 @@ def test_file_holds_the_event_store_and_the_views(app: Service, db_path: Path) -
 
     tables = {name for (name,) in rows(db_path, "SELECT name FROM sqlite_master")}
     assert {"stored_events", "talks_view", "actors_view", "tracking"} <= tables
-    assert event_rows(db_path) == 2
+    assert stored_events(db_path) == 2
     assert rows(db_path, "SELECT slug, title, location, version FROM talks_view") == [
         (SLUG, "Geneva Talks", "Geneva", 1)
     ]
     assert rows(db_path, "SELECT key, name, kind FROM actors_view") == [
         ("mediators", "Mediators", "group")
     ]
-    assert tracked(db_path) == everywhere(max_rowid(db_path))
+    assert tracked(db_path) == everywhere(head(db_path))
 
 
 def test_views_catch_up_incrementally(app: Service, db_path: Path) -> None:
@@ -145,8 +130,8 @@ def test_views_catch_up_incrementally(app: Service, db_path: Path) -> None:
     app.add_agenda_item(SLUG, "grain-corridor", "Grain Corridor")
     view = app.queries.talks_view(SLUG)
     assert view["version"] == 2
-    assert view["last_position"] == max_rowid(db_path)
-    assert tracked(db_path) == everywhere(max_rowid(db_path))
+    assert view["last_position"] == head(db_path)
+    assert tracked(db_path) == everywhere(head(db_path))
     first_position = view["last_position"]
 
     app.record_stance(SLUG, "UKR", "Firm")
@@ -159,8 +144,8 @@ def test_views_catch_up_incrementally(app: Service, db_path: Path) -> None:
     assert catch_up(app.record) == 0
     view = app.queries.talks_view(SLUG)
     assert view["version"] == 5
-    assert view["last_position"] == max_rowid(db_path)
-    assert tracked(db_path) == everywhere(max_rowid(db_path))
+    assert view["last_position"] == head(db_path)
+    assert tracked(db_path) == everywhere(head(db_path))
     assert view["last_position"] > first_position
     assert [d["number"] for d in view["developments"]] == [1, 2]
     assert [a["key"] for a in view["agenda"]] == ["grain-corridor"]
@@ -173,7 +158,7 @@ def test_queries_catch_up_only_when_the_views_lag(
     app.register_actor("mediators", "Mediators", "group")
     open_geneva(app)
     assert app.record.views.lag() > 0  # recording does not touch the views
-    assert app.record.views.lag() == event_rows(db_path) == 2
+    assert app.record.views.lag() == stored_events(db_path) == 2
     assert tracked(db_path) == {}
 
     reads: list[int] = []
@@ -187,7 +172,7 @@ def test_queries_catch_up_only_when_the_views_lag(
 
     assert app.queries.talks_view(SLUG)["version"] == 1  # caught up first
     assert app.record.views.lag() == 0
-    assert tracked(db_path) == everywhere(max_rowid(db_path))
+    assert tracked(db_path) == everywhere(head(db_path))
     assert reads  # the query caught the views up
 
     reads.clear()
@@ -200,7 +185,7 @@ def test_queries_catch_up_only_when_the_views_lag(
     assert app.record.views.lag() == 1
     view = app.queries.talks_view(SLUG)
     assert app.record.views.lag() == 0
-    assert tracked(db_path) == everywhere(max_rowid(db_path))
+    assert tracked(db_path) == everywhere(head(db_path))
     assert reads  # the new event was applied before answering
     assert view["version"] == 2
     assert [s["actor_name"] for s in view["stances"]] == ["Mediators"]
@@ -222,7 +207,7 @@ def test_stray_library_environment_does_not_redirect_storage(
         app.close()
 
     assert not elsewhere.exists()
-    assert event_rows(db_path) == 2
+    assert stored_events(db_path) == 2
     reopened = open_service(db_path, "tester")
     try:
         assert reopened.queries.talks_view(SLUG)["version"] == 2
@@ -274,7 +259,7 @@ def test_view_is_all_or_nothing_when_a_batch_crashes(
     app.add_agenda_item(SLUG, "grain-corridor", "Grain Corridor")
     app.queries.talks_view(SLUG)
     position_before = tracked(db_path)
-    assert position_before == everywhere(max_rowid(db_path))
+    assert position_before == everywhere(head(db_path))
     rows_before = view_rows(db_path)
 
     app.register_actor("mediators", "Mediators", "group")
@@ -306,8 +291,8 @@ def test_view_is_all_or_nothing_when_a_batch_crashes(
 
     assert catch_up(app.record) == 4
     view = app.queries.talks_view(SLUG)
-    assert view["last_position"] == max_rowid(db_path)
-    assert tracked(db_path) == everywhere(max_rowid(db_path))
+    assert view["last_position"] == head(db_path)
+    assert tracked(db_path) == everywhere(head(db_path))
     assert view_rows(db_path) != rows_before
     assert [s["actor_name"] for s in view["stances"]] == ["Mediators"]
     assert [d["text"] for d in view["developments"]] == ["Second round", "Third round"]
@@ -334,7 +319,7 @@ def test_two_views_racing_never_apply_a_batch_twice(
         with pytest.raises(IntegrityError):
             app.record.views.apply(positions, batch)
 
-        assert tracked(db_path) == everywhere(max_rowid(db_path))
+        assert tracked(db_path) == everywhere(head(db_path))
         assert view_rows(db_path) == applied
         assert catch_up(other.record) == 0
         view = other.queries.talks_view(SLUG)
@@ -373,7 +358,7 @@ def test_views_are_rebuilt_from_the_events_alone(app: Service, db_path: Path) ->
         )
     assert view_rows(db_path) != rows_before
 
-    assert catch_up(app.record) == event_rows(db_path) == 6
+    assert catch_up(app.record) == stored_events(db_path) == 6
     assert app.queries.talks_view(SLUG) == before
     assert app.queries.actors() == actors_before
     assert view_rows(db_path) == rows_before
@@ -385,13 +370,13 @@ def test_a_batch_goes_only_to_the_views_that_have_not_seen_it(
     open_geneva(app)
     app.record_stance(SLUG, "CHN", "Hesitant")
     catch_up(app.record)
-    head = max_rowid(db_path)
+    top = head(db_path)
     app.record.views.reset(["stances"])
     app.record_development(SLUG, "2024-08", "Second round")
     rows_before = view_rows(db_path)
 
     positions, batch = pending_batch(app)
-    assert positions == {**everywhere(head), "stances": 0}
+    assert positions == {**everywhere(top), "stances": 0}
     assert [record.position for record in batch] == [1, 2, 3]
 
     app.record.views.apply(positions, batch)
@@ -416,7 +401,7 @@ def test_a_view_that_moved_fails_the_whole_batch(app: Service, db_path: Path) ->
     positions, batch = pending_batch(app)
     assert positions == everywhere(1)
     # Another process moves the last view only (the others are applied first).
-    app.record.views.apply({**everywhere(max_rowid(db_path)), "search": 1}, batch)
+    app.record.views.apply({**everywhere(head(db_path)), "search": 1}, batch)
     assert tracked(db_path) == {**everywhere(1), "search": 3}
     rows_before = view_rows(db_path)
 

@@ -16,7 +16,7 @@ import pytest
 
 from events import talks_id
 from events.errors import InvalidInput, NotFound
-from tests.support import everywhere, rows, tracked
+from tests.support import everywhere, head, rows, table_rows, tracked
 from timeline import catchup
 from timeline.application import DiplomaticRecord
 from timeline.bootstrap import open_service
@@ -43,20 +43,9 @@ def execute(path: Path, *statements: str) -> None:
             connection.execute(statement)
 
 
-def head(path: Path) -> int:
-    return rows(path, "SELECT COALESCE(MAX(rowid), 0) FROM stored_events")[0][0]
-
-
 def dump(path: Path, name: str) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of the view ``name``'s tables, in a stable order."""
-    with closing(sqlite3.connect(path)) as connection:
-        result = {}
-        for table in TABLES[name]:
-            columns = [c[1] for c in connection.execute(f"PRAGMA table_info({table})")]
-            result[table] = connection.execute(
-                f"SELECT * FROM {table} ORDER BY {', '.join(columns)}"
-            ).fetchall()
-        return result
+    return table_rows(path, TABLES[name])
 
 
 def dump_all(path: Path) -> dict[str, dict[str, list[tuple[Any, ...]]]]:

@@ -15,6 +15,7 @@ from pydantic import TypeAdapter
 from events.base import ValidDate
 from events.errors import InvalidInput
 from events.values import PartialDate
+from tests.unit.dates import date_text
 
 # -- the forms ------------------------------------------------------------------
 
@@ -217,11 +218,6 @@ precisions = st.sampled_from(PRECISIONS)
 qualifiers = st.sampled_from(QUALIFIERS)
 
 
-def _text(day: date, precision: str, qualifier: str = "") -> str:
-    full = f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
-    return full[: {"year": 4, "month": 7, "day": 10}[precision]] + qualifier
-
-
 def _bounds(day: date, precision: str) -> tuple[date, date]:
     """The first and last day of the year, month or day ``day`` falls in."""
     if precision == "year":
@@ -234,7 +230,7 @@ def _bounds(day: date, precision: str) -> tuple[date, date]:
 
 @st.composite
 def single_dates(draw: st.DrawFn) -> PartialDate:
-    return PartialDate.parse(_text(draw(days), draw(precisions), draw(qualifiers)))
+    return PartialDate.parse(date_text(draw(days), draw(precisions), draw(qualifiers)))
 
 
 @st.composite
@@ -243,8 +239,8 @@ def intervals(draw: st.DrawFn) -> PartialDate:
     start, end = draw(precisions), draw(precisions)
     (a_lower, a_upper), (b_lower, b_upper) = _bounds(first, start), _bounds(second, end)
     assume(b_lower >= a_lower and b_upper >= a_upper)
-    a_text = _text(first, start, draw(qualifiers))
-    b_text = _text(second, end, draw(qualifiers))
+    a_text = date_text(first, start, draw(qualifiers))
+    b_text = date_text(second, end, draw(qualifiers))
     return PartialDate.parse(f"{a_text}/{b_text}")
 
 
@@ -284,9 +280,9 @@ def test_an_interval_runs_from_its_start_to_its_end(parsed: PartialDate) -> None
 def test_a_coarser_date_contains_a_finer_one(
     day: date, for_year: str, for_month: str, for_day: str
 ) -> None:
-    year = PartialDate.parse(_text(day, "year", for_year))
-    month = PartialDate.parse(_text(day, "month", for_month))
-    one_day = PartialDate.parse(_text(day, "day", for_day))
+    year = PartialDate.parse(date_text(day, "year", for_year))
+    month = PartialDate.parse(date_text(day, "month", for_month))
+    one_day = PartialDate.parse(date_text(day, "day", for_day))
 
     assert year.lower <= month.lower <= one_day.lower == day
     assert day == one_day.upper <= month.upper <= year.upper
@@ -298,8 +294,8 @@ def test_a_coarser_date_contains_a_finer_one(
 def test_a_qualifier_keeps_the_bounds_and_says_what_it_means(
     day: date, precision: str, qualifier: str
 ) -> None:
-    plain = PartialDate.parse(_text(day, precision))
-    qualified = PartialDate.parse(_text(day, precision, qualifier))
+    plain = PartialDate.parse(date_text(day, precision))
+    qualified = PartialDate.parse(date_text(day, precision, qualifier))
 
     assert (qualified.lower, qualified.upper) == (plain.lower, plain.upper)
     assert qualified.precision == plain.precision == precision
@@ -312,7 +308,7 @@ def test_an_interval_is_accepted_unless_it_ends_before_it_starts(
     first: date, start: str, second: date, end: str
 ) -> None:
     (a_lower, a_upper), (b_lower, b_upper) = _bounds(first, start), _bounds(second, end)
-    text = f"{_text(first, start)}/{_text(second, end)}"
+    text = f"{date_text(first, start)}/{date_text(second, end)}"
 
     if b_lower < a_lower or b_upper < a_upper:
         with pytest.raises(InvalidInput, match="ends before it starts"):

@@ -18,6 +18,7 @@ from events.values import (
     required_text,
     slugify,
 )
+from tests.unit.dates import date_text
 
 # -- PartialDate.parse ----------------------------------------------------------
 
@@ -79,11 +80,6 @@ def test_upper_bound_of_last_representable_month() -> None:
 PRECISIONS = ("year", "month", "day")
 
 
-def _text(day: date, precision: str) -> str:
-    full = f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
-    return full[: {"year": 4, "month": 7, "day": 10}[precision]]
-
-
 # Year 9999 is left out here: test_upper_bound_of_last_representable_month
 # covers it on its own.
 @given(
@@ -91,7 +87,7 @@ def _text(day: date, precision: str) -> str:
     st.sampled_from(PRECISIONS),
 )
 def test_parsed_bounds_match_precision(day: date, precision: str) -> None:
-    text = _text(day, precision)
+    text = date_text(day, precision)
     parsed = PartialDate.parse(text)
     assert parsed.text == text
     assert parsed.precision == precision

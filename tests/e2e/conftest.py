@@ -1,0 +1,23 @@
+"""Fixtures shared by the end-to-end tests: the demo talks, recorded by the CLI."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+
+from tests.support import ok
+
+
+@pytest.fixture
+def demo_printout() -> Result:
+    """The demo talks recorded: the result of the ``timeline demo`` that did it."""
+    return ok("demo")
+
+
+@pytest.fixture
+def demo(db_path: Path, demo_printout: Result) -> Path:
+    """The demo talks recorded, and the views caught up by its printout: the
+    store's file."""
+    return db_path
