@@ -23,12 +23,9 @@ from contextlib import AbstractContextManager, nullcontext
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
-
-from typing_extensions import TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from events.errors import InvalidInput
-from projections.rows import NOW
 
 if TYPE_CHECKING:
     from projections.actors import ActorView
@@ -215,7 +212,7 @@ class Service:
 
     def talks_view(self, slug: str, clocks: Clocks | None = None) -> TalksView:
         """The view of talks ``slug``: now, or by ``clocks``."""
-        return self.queries.talks_view(slug, clocks or NOW)
+        return self.queries.talks_view(slug, _or_now(clocks))
 
     def scenarios(self, slug: str, clocks: Clocks | None = None) -> list[Scenario]:
         """The scenarios of talks ``slug`` that stand, each with its assessments."""
@@ -231,14 +228,14 @@ class Service:
     def stance_history(
         self, slug: str, actor: str | None = None, clocks: Clocks | None = None
     ) -> list[EntryRow]:
-        return self.queries.stances(slug, actor, clocks or NOW)
+        return self.queries.stances(slug, actor, _or_now(clocks))
 
     def entries(
         self, clocks: Clocks | None = None, *, slug: str | None = None,
         actor: str | None = None, kind: str | None = None, limit: int | None = None,
     ) -> list[EntryRow]:  # fmt: skip
         """The timeline across talks, in valid-time order."""
-        return self.queries.entries(clocks or NOW, slug=slug, actor=actor,
+        return self.queries.entries(_or_now(clocks), slug=slug, actor=actor,
                                     kind=kind, limit=limit)  # fmt: skip
 
     def search(self, query: str, slug: str | None = None) -> list[SearchHit]:
@@ -251,7 +248,7 @@ class Service:
     def snapshot(
         self, slug: str | None = None, clocks: Clocks | None = None
     ) -> Snapshot:
-        return self.queries.snapshot(slug, clocks or NOW)
+        return self.queries.snapshot(slug, _or_now(clocks))
 
     def export(
         self, format_name: str, slug: str | None = None, clocks: Clocks | None = None
@@ -302,6 +299,12 @@ class Service:
         if self._progress is None or (total < PROGRESS_FROM and not always):
             return nullcontext()
         return self._progress(label, total)
+
+
+def _or_now(clocks: Clocks | None) -> Clocks:
+    from projections.rows import NOW  # not when the CLI starts
+
+    return clocks or NOW
 
 
 EXPORT_FORMATS = ["markdown", "json", "jsonl", "csv", "html", "timelinejs", "ical"]
