@@ -170,7 +170,7 @@ class DiplomaticRecord(Application[UUID]):
             parties=list(parties),
             on=optional_date(on),
             summary=summary,
-            sources=list(sources),
+            sources=_texts(sources),
             recorded_by=self.author,
         )
         self._save_new(talks, what=f"talks {slug!r}")
@@ -196,7 +196,7 @@ class DiplomaticRecord(Application[UUID]):
         self._update(
             slug,
             lambda t: t.record_stance(
-                actor, position, list(interests), optional_date(on), self.author
+                actor, position, _texts(interests), optional_date(on), self.author
             ),
         )
 
@@ -251,7 +251,8 @@ class DiplomaticRecord(Application[UUID]):
     ) -> int:
         date = PartialDate.parse(on)
         return self._update(
-            slug, lambda t: t.record_development(date, text, list(sources), self.author)
+            slug,
+            lambda t: t.record_development(date, text, _texts(sources), self.author),
         )
 
     def amend(self, slug: str, ref: str, changes: dict[str, Any], reason: str) -> None:
@@ -380,6 +381,11 @@ class DiplomaticRecord(Application[UUID]):
         raise ConcurrencyConflict(
             f"talks {slug!r} kept changing under this command; nothing was written"
         )
+
+
+def _texts(values: Iterable[str]) -> list[str]:
+    """A list of texts; one text given alone is one item, not its letters."""
+    return [values] if isinstance(values, str) else list(values)
 
 
 def _history_entry(record: EventRecord) -> HistoryEntry:

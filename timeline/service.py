@@ -174,16 +174,17 @@ class Service:
         case = demo_case()
         return case.talks.slug, self.record_case(case)
 
-    def import_case(self, path: Path) -> tuple[str, bool]:
+    def import_case(self, path: str | Path) -> tuple[str, bool]:
         """Record the case file at ``path``; its talks' slug, and whether it
         was recorded now (False: the talks were already)."""
         from timeline.casefile import load_case
 
-        case = load_case(path)
+        case = load_case(Path(path))
         return case.talks.slug, self.record_case(case)
 
-    def import_log(self, path: Path) -> Imported:
+    def import_log(self, path: str | Path) -> Imported:
         """Import the event log at ``path``, all or nothing."""
+        path = Path(path)
         try:
             lines = path.read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as error:
@@ -254,7 +255,11 @@ class Service:
         self, format_name: str, slug: str | None = None, clocks: Clocks | None = None
     ) -> Iterator[str]:
         """Talks ``slug`` (or all) in a format of :data:`EXPORT_FORMATS`, as
-        chunks of text: the event log line by line, any other format whole."""
+        chunks of text: the event log line by line (read them while the
+        service is open), any other format whole."""
+        if format_name not in EXPORT_FORMATS:
+            formats = ", ".join(EXPORT_FORMATS)
+            raise InvalidInput(f"no export format {format_name!r}; formats: {formats}")
         if format_name == "jsonl":
             from timeline.transfer import event_log
 
@@ -269,12 +274,12 @@ class Service:
     def status(self) -> list[ViewStatus]:
         return self.queries.status()
 
-    def rebuild(self, names: Sequence[str] = ()) -> Rebuilt:
+    def rebuild(self, names: str | Sequence[str] = ()) -> Rebuilt:
         """Empty the named views (default: all) and replay every event into them."""
         from timeline.catchup import rebuild
 
         views = self.record.views
-        chosen = list(names) or views.names()
+        chosen = [names] if isinstance(names, str) else list(names) or views.names()
         views.require(chosen)
         label = "Rebuilding " + ", ".join(chosen)
         with self._report(label, views.head(), always=True) as progress:
