@@ -379,38 +379,10 @@ class Talks(RecordedAggregate):
         """Issue again the command that recorded ``event`` (read from another
         store), on the talks as they stand: the same checks decide whether it
         is accepted, and the event it triggers must be the same."""
-        e: Any = event
-        by = e.recorded_by
-        commands: dict[type, Callable[[], object]] = {
-            self.AgendaItemAdded: lambda: self.add_agenda_item(
-                e.key, e.title, e.detail, by, on=e.on
-            ),
-            self.StanceRecorded: lambda: self.record_stance(
-                e.actor, e.position, e.interests, e.on, by
-            ),
-            self.MotivationRecorded: lambda: self.record_motivation(
-                e.actor, e.text, by, on=e.on
-            ),
-            self.ScenarioAdded: lambda: self.add_scenario(
-                e.key, e.outcome, e.impact, by, on=e.on
-            ),
-            self.ScenarioAssessed: lambda: self.assess_scenario(
-                e.key, e.likelihood, e.note, e.on, by
-            ),
-            self.RecommendationAdded: lambda: self.add_recommendation(
-                e.key, e.title, e.outcome, e.detail, e.audience, by, on=e.on
-            ),
-            self.DevelopmentRecorded: lambda: self.record_development(
-                e.on, e.text, e.sources, by
-            ),
-            self.EntryAmended: lambda: self.amend(
-                e.ref, e.model_dump(mode="json")["changes"], e.reason, by
-            ),
-            self.EntryRetracted: lambda: self.retract(e.ref, e.reason, by),
-        }
-        if type(event) not in commands:
+        command = _REDO.get(type(event))
+        if command is None:
             raise InvalidInput(f"{event.type_name()} of talks that exist")
-        commands[type(event)]()
+        command(self, event)
 
     # -- guards ---------------------------------------------------------------
 
@@ -459,5 +431,34 @@ def _amended(kind: str, name: str, value: Any) -> FieldValue:
         return as_likelihood(str(value))
     return optional_text(value)
 
+
+_REDO: dict[type, Callable[[Talks, Any], object]] = {
+    # each event type: the command that records it, from the event's fields
+    Talks.AgendaItemAdded: lambda t, e: t.add_agenda_item(
+        e.key, e.title, e.detail, e.recorded_by, on=e.on
+    ),
+    Talks.StanceRecorded: lambda t, e: t.record_stance(
+        e.actor, e.position, e.interests, e.on, e.recorded_by
+    ),
+    Talks.MotivationRecorded: lambda t, e: t.record_motivation(
+        e.actor, e.text, e.recorded_by, on=e.on
+    ),
+    Talks.ScenarioAdded: lambda t, e: t.add_scenario(
+        e.key, e.outcome, e.impact, e.recorded_by, on=e.on
+    ),
+    Talks.ScenarioAssessed: lambda t, e: t.assess_scenario(
+        e.key, e.likelihood, e.note, e.on, e.recorded_by
+    ),
+    Talks.RecommendationAdded: lambda t, e: t.add_recommendation(
+        e.key, e.title, e.outcome, e.detail, e.audience, e.recorded_by, on=e.on
+    ),
+    Talks.DevelopmentRecorded: lambda t, e: t.record_development(
+        e.on, e.text, e.sources, e.recorded_by
+    ),
+    Talks.EntryAmended: lambda t, e: t.amend(
+        e.ref, e.model_dump(mode="json")["changes"], e.reason, e.recorded_by
+    ),
+    Talks.EntryRetracted: lambda t, e: t.retract(e.ref, e.reason, e.recorded_by),
+}
 
 register_event_topics(Talks)

@@ -113,33 +113,33 @@ class DiplomaticRecord(Application[UUID]):
     def save(self, *objs: Any, **kwargs: Any) -> Any:
         """Save the aggregates' new events in one transaction, then snapshot
         the talks that crossed an interval."""
-        crossing = self._crossing(objs)
+        crossing = self._crossing(
+            [(o, o.version - len(o.pending_events)) for o in objs]
+        )
         recordings = super().save(*objs, **kwargs)
         self._snapshot(crossing)
         return recordings
 
     def _insert(
-        self, stored: list[StoredEvent], aggregates: Iterable[Aggregate]
+        self, stored: list[StoredEvent], changed: Iterable[tuple[Aggregate, int]]
     ) -> None:
         """Save events as another store recorded them (record time and all),
-        in one transaction, then snapshot as :meth:`save` does: ``aggregates``
-        stand as those events leave them, each new event of theirs pending as
-        the domain issued it again (counted, never stored)."""
+        in one transaction, then snapshot as :meth:`save` does; ``changed``
+        holds each aggregate as they leave it, with its version before them."""
         if not stored:
             return
-        crossing = self._crossing(aggregates)
+        crossing = self._crossing(changed)
         self.recorder.insert_events(stored)
         self._snapshot(crossing)
 
-    def _crossing(self, aggregates: Iterable[Aggregate]) -> list[Talks]:
-        """The talks whose version passes a multiple of the interval with their
-        pending events: each is snapshotted, from the copy in hand, once
-        they are stored (the library would load it again)."""
+    def _crossing(self, changed: Iterable[tuple[Aggregate, int]]) -> list[Talks]:
+        """The talks whose version passed a multiple of the interval since
+        the version given with each: each is snapshotted, from the copy in
+        hand, once stored (the library would load it again)."""
         interval = self.snapshot_interval
         return [
-            talks for talks in aggregates if isinstance(talks, Talks)
-            and (talks.version - len(talks.pending_events)) // interval
-            < talks.version // interval
+            talks for talks, before in changed if isinstance(talks, Talks)
+            and before // interval < talks.version // interval
         ]  # fmt: skip
 
     def _snapshot(self, crossing: list[Talks]) -> None:
@@ -298,7 +298,7 @@ class DiplomaticRecord(Application[UUID]):
                 progress(1)
             log.check(number, text)
         try:
-            self._insert(log.new, log.aggregates())
+            self._insert(log.new, log.changed())
         except IntegrityError:
             raise ConcurrencyConflict(
                 "the store changed while importing; nothing was written, try again"

@@ -115,8 +115,7 @@ class _Stream:
     """The new events of one aggregate, checked one by one."""
 
     aggregate: RecordedAggregate | None
-    """As it stands after the lines accepted so far; its pending events are
-    the domain's own for those lines (counted, never stored)."""
+    """As it stands after the lines accepted so far."""
     in_store: int
     """The aggregate's version in the store before the import."""
     version: int
@@ -150,17 +149,23 @@ class LogImport:
                 self._require_same(line)
                 self.imported.present += 1
                 return
-            self._accept(stream, line)
+            stored = line.stored_event()
+            self._accept(stream, line, stored)
         except (TimelineError, ValidationError) as error:
             raise InvalidInput(
                 f"{self.source}: line {number}: {_message(error)}"
             ) from None
-        self.new.append(line.stored_event())
+        self.new.append(stored)
         self.imported.added += 1
 
-    def aggregates(self) -> list[RecordedAggregate]:
-        """The aggregates the new events change, as they will stand."""
-        return [s.aggregate for s in self.streams.values() if s.aggregate]
+    def changed(self) -> list[tuple[RecordedAggregate, int]]:
+        """Each aggregate the new events change, as it will stand, with its
+        version in the store before them."""
+        return [
+            (stream.aggregate, stream.in_store)
+            for stream in self.streams.values()
+            if stream.aggregate is not None and stream.version > stream.in_store
+        ]
 
     def _open(self, line: LoggedEvent) -> _Stream:
         """The line's aggregate as stored now (None if new), with its version."""
@@ -185,7 +190,7 @@ class LogImport:
                 "it cannot be imported here"
             )
 
-    def _accept(self, stream: _Stream, line: LoggedEvent) -> None:
+    def _accept(self, stream: _Stream, line: LoggedEvent, stored: StoredEvent) -> None:
         """Accept the line as the next event of its aggregate, or raise: the
         domain must record the same event again, on the aggregate as it stands."""
         if line.version <= stream.version:
@@ -195,10 +200,10 @@ class LogImport:
                 f"event {line.id} does not follow version {stream.version} "
                 "of its aggregate (lines must come in the order stored)"
             )
-        event: Any = self.record.mapper.to_domain_event(line.stored_event())
+        event: Any = self.record.mapper.to_domain_event(stored)
         kind = BY_EVENT.get(event.type_name())
         if kind is not None:
-            for code in kind.named_actors(event.model_dump(mode="json")):
+            for code in kind.named_actors(vars(event)):  # the fields, as given
                 self._require_actor(code)
         elif isinstance(event, Talks.EntryAmended) and (
             audience := event.model_dump(mode="json")["changes"].get("audience")
@@ -236,7 +241,7 @@ def _reissued(aggregate: RecordedAggregate | None, event: Any) -> RecordedAggreg
     if not isinstance(aggregate, Talks):
         raise InvalidInput(f"{event.type_name()} before its talks were opened")
     aggregate.redo(event)
-    _require_equal(aggregate.pending_events[-1], event)
+    _require_equal(aggregate.collect_events()[-1], event)
     aggregate.modified_on = event.timestamp  # the original record time, not now
     return aggregate
 

@@ -432,3 +432,32 @@ def test_imports_accept_a_str_path(app: Service, tmp_path: Path) -> None:
     assert app.import_case(str(path)) == ("vienna-round", True)
     with pytest.raises(InvalidInput, match="missing"):
         app.import_log(str(tmp_path / "missing.jsonl"))
+
+
+def test_an_import_snapshots_a_long_talks_with_its_record_times(
+    app: Service, tmp_path: Path
+) -> None:
+    """The import's save path snapshots as a command's does, and the snapshot
+    keeps the original record times, not the time of the import."""
+    from events.talks import talks_id
+    from tests.support import rows
+
+    app.open_talks(SLUG, "Geneva round", "Geneva", ["UKR"])
+    for n in range(1, 251):
+        app.record_development(SLUG, "2024", f"Step {n}")
+    log = tmp_path / "log.jsonl"
+    log.write_text("".join(app.export("jsonl")), encoding="utf-8")
+    original = app.record.repository.get(talks_id(SLUG))
+
+    with open_service(tmp_path / "copy.sqlite", "importer") as copy:
+        assert copy.import_log(log).added == 251
+        snapshots = rows(
+            tmp_path / "copy.sqlite",
+            "SELECT originator_version FROM stored_snapshots",
+        )
+        assert snapshots == [(251,)]  # crossed 200 in the one save
+        loaded = copy.record.repository.get(talks_id(SLUG))
+    assert loaded.version == original.version == 251
+    assert loaded.created_on == original.created_on
+    assert loaded.modified_on == original.modified_on
+    assert loaded.developments == 250
