@@ -12,6 +12,7 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from functools import cache
 from itertools import islice
+from typing import TYPE_CHECKING
 
 from events.errors import InvalidInput, NotFound, no_talks, not_yet
 from projections.actors import ActorView
@@ -29,7 +30,9 @@ from projections.rows import (
 )
 from projections.snapshot import SCHEMA_VERSION, Snapshot, timeline_entry
 from projections.talks import TalksView, at_date, rebuild, unfold
-from projections.views import StoredEvents, Views
+
+if TYPE_CHECKING:  # protocols: no class of theirs to build on start-up
+    from projections.views import StoredEvents, Views
 
 Records = Callable[[str, int], Iterator[EventRecord]]
 """The events of talks SLUG from version V back, latest first, as plain data
