@@ -68,18 +68,22 @@ class Kind(NamedTuple):
     def named_actors(self, fields: dict[str, Any]) -> list[str]:
         """Every actor code the entry's fields name: those it concerns, then
         its audience."""
-        audience = fields.get(self.audience) if self.audience else None
-        return [*self.concerned_actors(fields), *_codes(audience)]
+        codes = self.concerned_actors(fields)
+        if self.audience and (audience := fields.get(self.audience)):
+            codes.append(audience)
+        return codes
 
     def concerned_actors(self, fields: dict[str, Any]) -> list[str]:
-        """The actors the entry is about (the parties, for talks)."""
-        return [code for name in self.actors for code in _codes(fields.get(name))]
-
-
-def _codes(value: Any) -> list[str]:
-    if isinstance(value, list):
-        return list(value)
-    return [value] if value else []
+        """The actors the entry is about (the parties, for talks). A replay
+        asks this of every version of every entry: plain loops, few calls."""
+        codes: list[str] = []
+        for name in self.actors:
+            value = fields.get(name)
+            if isinstance(value, list):
+                codes.extend(value)
+            elif value:
+                codes.append(value)
+        return codes
 
 
 _DATED: dict[str, FieldRule] = {"on": "date"}

@@ -82,14 +82,19 @@ def entry_change(record: EventRecord) -> EntryChange | None:
     return NewEntry(kind.name, kind.ref_of(d), d)
 
 
+_MAIN = {name: kind.main for name, kind in KINDS.items()}
+_TEXT = {name: kind.text for name, kind in KINDS.items()}
+# (looked up by name as plain dicts: a replay asks for every version's)
+
+
 def main_text(kind: str, fields: dict[str, Any]) -> str:
-    return str(fields.get(KINDS[kind].main) or "")
+    return str(fields.get(_MAIN[kind]) or "")
 
 
 def searchable_text(kind: str, fields: dict[str, Any]) -> str:
     """Every text an entry holds, one per line, for the full-text index."""
     parts: list[str] = []
-    for name in KINDS[kind].text:
+    for name in _TEXT[kind]:
         value = fields.get(name)
         if isinstance(value, list):
             parts.extend(str(item) for item in value)
