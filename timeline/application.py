@@ -43,8 +43,8 @@ from timeline.serialization import OrjsonTranscoder, PydanticMapper
 if TYPE_CHECKING:
     from projections.records import EventRecord
     from projections.views import StoredEvents, Views
-    from timeline.bootstrap import Backend
     from timeline.casefile import Case, CaseTalks
+    from timeline.settings import Backend
     from timeline.transfer import Imported
 
     OpenedWith = tuple[dict[str, str], str, Backend]

@@ -11,30 +11,18 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import PersistenceError
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 
 from events.errors import StoreError
-from timeline.settings import Settings
+from timeline.settings import Backend, Settings
 
 if TYPE_CHECKING:
     from projections.queries import Queries, Records
     from timeline.application import DiplomaticRecord  # loads the event models
     from timeline.service import ProgressBar, Service
-
-
-class Backend(NamedTuple):
-    """Where a backend's classes are, as ``module:Class`` topics: loaded on
-    first use, and named the same way in a worker process."""
-
-    views: str
-    """Its views (:class:`projections.views.Views`), built by the library's
-    factory as a tracking recorder of the store."""
-    stored: str
-    """Its reads of the stored events (:class:`projections.views.StoredEvents`),
-    built on the store's datastore."""
 
 
 SQLITE = Backend(

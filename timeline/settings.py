@@ -1,4 +1,5 @@
-"""Where the store is and who is recording: flag > environment > default."""
+"""Where the store is and who is recording: flag > environment > default;
+and where the classes of a backend are."""
 
 from __future__ import annotations
 
@@ -6,6 +7,20 @@ import getpass
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
+
+
+class Backend(NamedTuple):
+    """Where a backend's classes are, as ``module:Class`` topics: loaded on
+    first use, and named the same way in a worker process."""
+
+    views: str
+    """Its views (:class:`projections.views.Views`), built by the library's
+    factory as a tracking recorder of the store."""
+    stored: str
+    """Its reads of the stored events (:class:`projections.views.StoredEvents`),
+    built on the store's datastore."""
+
 
 APP_NAME = "diplomatic-timeline"
 DB_FILE = "timeline.sqlite"

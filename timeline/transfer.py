@@ -21,9 +21,9 @@ authors:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 from uuid import UUID
 
 import orjson
@@ -38,8 +38,10 @@ from events.talks import talks_id
 from projections.records import dashed, fixed_time
 
 if TYPE_CHECKING:
+    from eventsourcing.application import Repository
+    from eventsourcing.persistence import ApplicationRecorder, Mapper
+
     from projections.views import StoredEvents
-    from timeline.application import DiplomaticRecord
 
 META = ("timestamp", "recorded_by")
 """Keys of a stored event's state that the log keeps outside the payload."""
@@ -122,11 +124,27 @@ class _Stream:
     """Its version after the lines accepted so far."""
 
 
+class Store(Protocol):
+    """What checking a log reads of the store: the application's own parts
+    (:class:`timeline.application.DiplomaticRecord` is one)."""
+
+    @property
+    def recorder(self) -> ApplicationRecorder: ...
+
+    @property
+    def repository(self) -> Repository[UUID]: ...
+
+    @property
+    def mapper(self) -> Mapper[UUID]: ...
+
+    def require_actor(self, code: str, pending: Iterable[str] = ()) -> None: ...
+
+
 class LogImport:
     """The lines of an event log checked against a store, writing nothing:
     the application stores :attr:`new` when every line has passed."""
 
-    def __init__(self, record: DiplomaticRecord, source: str) -> None:
+    def __init__(self, record: Store, source: str) -> None:
         self.record = record
         self.source = source
         self.imported = Imported()
