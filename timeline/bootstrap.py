@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import PersistenceError
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
+from eventsourcing.utils import resolve_topic
 
 from events.errors import StoreError
 from timeline.settings import Backend, Settings
@@ -83,15 +84,14 @@ def open_queries(
     only when a talks must be folded again from its events (``show --as-of``).
     """
     from projections.queries import Queries
-    from projections.sqlite.store import SQLiteStoredEvents
-    from projections.sqlite.views import SQLiteViews
 
     with _store_errors(settings.db_path):
         datastore = SQLiteDatastore(str(settings.db_path), lock_timeout=LOCK_TIMEOUT)
         SQLiteApplicationRecorder(datastore).create_table()
-        views = SQLiteViews(datastore)
+        views = resolve_topic(SQLITE.views)(datastore)
         views.create_table()
-        return Queries(views, SQLiteStoredEvents(datastore), catch_up, records)
+        stored = resolve_topic(SQLITE.stored)(datastore)
+        return Queries(views, stored, catch_up, records)
 
 
 @contextmanager
