@@ -145,16 +145,8 @@ KINDS: dict[str, Kind] = {
 BY_EVENT: dict[str, Kind] = {kind.event: kind for kind in KINDS.values()}
 """The kind of entry each recording event adds, by event type."""
 
-CORRECTIONS = ("EntryAmended", "EntryRetracted")
-"""Event types that correct an entry named by their ``ref``."""
-
 REPEATED = tuple(name for name, kind in KINDS.items() if kind.repeated)
 """Kinds of which the latest entry of the same ref holds."""
-
-
-def kind_of_ref(ref: str) -> Kind:
-    """The kind a well-formed ref names: ``stance:CHN`` -> stance."""
-    return KINDS[ref.partition(":")[0]]
 
 
 def parse_ref(ref: str) -> tuple[str, str]:

@@ -17,8 +17,15 @@ from uuid import UUID
 
 from projections.actors import ActorView
 from projections.records import EventRecord
-from projections.rows import NOW, Clocks, EntryRow, SearchHit, StoredRow, TalksRow
-from projections.rows import ViewStatus as ViewStatus
+from projections.rows import (
+    NOW,
+    Clocks,
+    EntryRow,
+    SearchHit,
+    StoredRow,
+    TalksRow,
+    ViewStatus,
+)
 from projections.snapshot import Snapshot
 from projections.talks import TalksView
 

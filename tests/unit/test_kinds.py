@@ -9,7 +9,7 @@ import pytest
 
 from events import Talks
 from events.base import TOPIC_PREFIX
-from events.kinds import BY_EVENT, KINDS, REPEATED, kind_of_ref, parse_ref
+from events.kinds import BY_EVENT, KINDS, REPEATED, parse_ref
 from events.talks import RecordedAggregate
 from projections.talks import TalksView
 from timeline.casefile import CaseTalks
@@ -47,7 +47,6 @@ def test_refs_follow_each_kinds_rule() -> None:
     assert KINDS["development"].ref_of({"number": 3}) == "development:3"
     assert KINDS["talks"].ref_of({"slug": "x"}) == "talks"
     assert parse_ref("assessment:neutral-stance") == ("assessment", "neutral-stance")
-    assert kind_of_ref("motive:western-nations").name == "motive"
     assert REPEATED == ("stance", "motive", "assessment")
 
 
