@@ -24,7 +24,7 @@ from eventsourcing.domain import Aggregate, event
 
 from bench.store import BATCH, TALKS_EVENTS, add_entry, bulk_append, open_talks
 from timeline.bootstrap import open_record
-from timeline.settings import Settings
+from timeline.settings import Settings, SQLiteFile
 
 
 class Meeting(Aggregate):
@@ -58,7 +58,7 @@ def library_append(path: Path, events: int) -> float:
 
 
 def recorder_insert(path: Path, events: int) -> float:
-    ours = open_record(Settings(db_path=path, author="bench"))
+    ours = open_record(Settings(SQLiteFile(path), author="bench"))
     batches = []
     for index in range(max(1, events // TALKS_EVENTS)):
         talks = open_talks(index)
@@ -81,7 +81,7 @@ def main() -> None:
     args = parser.parse_args()
     events = 5_000 if args.smoke else args.events
     with tempfile.TemporaryDirectory() as tmp:
-        app = open_record(Settings(db_path=Path(tmp) / "ours.sqlite", author="b"))
+        app = open_record(Settings(SQLiteFile(Path(tmp) / "ours.sqlite"), author="b"))
         ours = events / bulk_append(app, events)
         app.close()
         library = events / library_append(Path(tmp) / "library.sqlite", events)

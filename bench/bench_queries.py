@@ -29,7 +29,7 @@ from pathlib import Path
 
 from bench.store import ensure_store, long_talks_slug
 from timeline.bootstrap import open_queries
-from timeline.settings import Settings
+from timeline.settings import Settings, SQLiteFile
 
 SLUG = "talks-1"
 ROOT = Path(__file__).parent.parent
@@ -38,7 +38,7 @@ PACKAGES = [ROOT / "events", ROOT / "projections", ROOT / "timeline"]
 
 def in_process(path: Path, repeat: int) -> dict[str, float]:
     queries = open_queries(
-        Settings(db_path=path, author="bench"),
+        Settings(SQLiteFile(path), author="bench"),
         catch_up=print,
         records=lambda slug, version: iter([]),
     )

@@ -42,9 +42,9 @@ def rebuild(path: str, batch_size: int) -> None:
     from projections.catchup import catch_up
     from timeline.bootstrap import open_record
     from timeline.catchup import PARALLEL_FROM, rebuild
-    from timeline.settings import Settings
+    from timeline.settings import Settings, SQLiteFile
 
-    app = open_record(Settings(db_path=Path(path), author="bench"))
+    app = open_record(Settings(SQLiteFile(Path(path)), author="bench"))
     names = app.views.names()
     started = time.perf_counter()
     if batch_size == BATCH_SIZE:
@@ -70,7 +70,7 @@ def follow(path: str, events: int) -> None:
 
     from timeline.application import DiplomaticRecord
     from timeline.bootstrap import open_record
-    from timeline.settings import Settings
+    from timeline.settings import Settings, SQLiteFile
 
     class LibraryFollower(ProcessApplication[Any]):
         construct_transcoder = DiplomaticRecord.construct_transcoder
@@ -79,7 +79,7 @@ def follow(path: str, events: int) -> None:
         def policy(self, domain_event: Any, processing_event: Any) -> None:
             pass  # a projection that keeps nothing but its position
 
-    leader = open_record(Settings(db_path=Path(path), author="bench"))
+    leader = open_record(Settings(SQLiteFile(Path(path)), author="bench"))
     follower = LibraryFollower(env={
         "PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": path,
     })  # fmt: skip

@@ -31,7 +31,7 @@ import orjson
 from bench.store import ensure_store
 from timeline.bootstrap import open_record, open_service
 from timeline.exporters import FORMATS, exporter
-from timeline.settings import Settings
+from timeline.settings import Settings, SQLiteFile
 from timeline.transfer import LoggedEvent, event_log
 
 
@@ -83,12 +83,12 @@ def main() -> None:
         app.close()
 
         lines = log.read_text(encoding="utf-8").splitlines()
-        target = open_record(Settings(db_path=Path(tmp) / "new.sqlite", author="b"))
+        target = open_record(Settings(SQLiteFile(Path(tmp) / "new.sqlite"), author="b"))
         started = time.perf_counter()
         imported = target.import_log(enumerate(lines, start=1), "log.jsonl")
         seconds = time.perf_counter() - started
         target.close()
-        bare = open_record(Settings(db_path=Path(tmp) / "bare.sqlite", author="b"))
+        bare = open_record(Settings(SQLiteFile(Path(tmp) / "bare.sqlite"), author="b"))
         stored = [LoggedEvent.model_validate_json(t).stored_event() for t in lines]
         started = time.perf_counter()
         bare.recorder.insert_events(stored)

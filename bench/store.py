@@ -16,7 +16,7 @@ from timeline.application import DiplomaticRecord
 from timeline.bootstrap import open_record
 from timeline.casefile import demo_case
 from timeline.catchup import catch_up
-from timeline.settings import Settings
+from timeline.settings import Settings, SQLiteFile
 
 OUT = Path(__file__).parent / "out"
 ACTORS = ("CHN", "UKR", "RUS", "USA", "FRA", "DEU", "TUR", "IND", "BRA", "ZAF")
@@ -105,14 +105,14 @@ def ensure_store(events: int) -> Path:
     path = OUT / f"store-{events}.sqlite"
     done = path.with_suffix(".done")
     if done.exists():  # built before: bring views whose tables changed up to date
-        app = open_record(Settings(db_path=path, author="bench"))
+        app = open_record(Settings(SQLiteFile(path), author="bench"))
         catch_up(app)
         app.close()
         return path
     OUT.mkdir(exist_ok=True)
     for stale in OUT.glob(path.name + "*"):  # an interrupted build
         stale.unlink()
-    app = open_record(Settings(db_path=path, author="bench"))
+    app = open_record(Settings(SQLiteFile(path), author="bench"))
     app.record_case(demo_case())
     regular = regular_talks(events)
     bulk_append(app, regular * TALKS_EVENTS)

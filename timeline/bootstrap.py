@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import PersistenceError
@@ -18,7 +19,13 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
 from eventsourcing.utils import resolve_topic
 
 from events.errors import StoreError
-from timeline.settings import Backend, Settings
+from timeline.settings import (
+    Backend,
+    PostgresSchema,
+    Settings,
+    SQLiteFile,
+    StoreLocation,
+)
 
 if TYPE_CHECKING:
     from projections.queries import Queries, Records
@@ -31,8 +38,17 @@ SQLITE = Backend(
     stored="projections.sqlite.store:SQLiteStoredEvents",
 )
 """The SQLite store; recording alone never loads its views."""
+POSTGRES = Backend(
+    views="projections.postgres.views:PostgresViews",
+    stored="projections.postgres.store:PostgresStoredEvents",
+)
+"""A PostgreSQL store: the library's postgres persistence, and views beside it."""
 
 LOCK_TIMEOUT = 30  # seconds a writer waits for another writer's transaction
+INSTALL_POSTGRES = (
+    "a postgresql:// store needs the PostgreSQL driver:"
+    " pip install 'diplomatic-timeline[postgres]'"
+)
 
 
 def open_service(
@@ -42,11 +58,12 @@ def open_service(
     progress: ProgressBar | None = None,
     opened: Callable[[], object] | None = None,
 ) -> Service:
-    """The service over the store at ``db`` (a SQLite file; default: as the
-    CLI finds it, from ``TIMELINE_DB`` or the user data directory), recording
-    as ``author`` (default: ``TIMELINE_AUTHOR``, else the OS user). Nothing is
-    opened until first used; ``progress`` reports long tasks, and ``opened``
-    is called once the application (with the event models) is open."""
+    """The service over the store ``db`` names (a SQLite file, or a
+    ``postgresql://`` URL; default: as the CLI finds it, from ``TIMELINE_DB``
+    or the user data directory), recording as ``author`` (default:
+    ``TIMELINE_AUTHOR``, else the OS user). Nothing is opened until first
+    used; ``progress`` reports long tasks, and ``opened`` is called once the
+    application (with the event models) is open."""
     from timeline.service import Service
 
     settings = Settings.resolve(None if db is None else str(db), author)
@@ -55,9 +72,10 @@ def open_service(
         open_queries=lambda catch_up, records: open_queries(
             settings, catch_up, records
         ),
-        where=str(settings.db_path),
+        where=settings.store.shown(),
         progress=progress,
         opened=opened,
+        backend=settings.store.backend,
     )
 
 
@@ -65,13 +83,33 @@ def open_record(settings: Settings) -> DiplomaticRecord:
     """Open (creating if needed) the store the settings name, for recording."""
     from timeline.application import DiplomaticRecord
 
-    env = {
-        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-        "SQLITE_DBNAME": str(settings.db_path),
-        "SQLITE_LOCK_TIMEOUT": str(LOCK_TIMEOUT),
+    store = settings.store
+    with _store_errors(store):
+        if isinstance(store, SQLiteFile):
+            env = {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(store.path),
+                "SQLITE_LOCK_TIMEOUT": str(LOCK_TIMEOUT),
+            }
+            return DiplomaticRecord(env=env, author=settings.author, backend=SQLITE)
+        _postgres().create_schema(store)
+        return DiplomaticRecord(
+            env=postgres_env(store), author=settings.author, backend=POSTGRES
+        )
+
+
+def postgres_env(store: PostgresSchema) -> dict[str, str]:
+    """The library's settings for a PostgreSQL store."""
+    return {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": store.dbname,
+        "POSTGRES_HOST": store.host,
+        "POSTGRES_PORT": str(store.port),
+        "POSTGRES_USER": store.user,
+        "POSTGRES_PASSWORD": store.password,
+        "POSTGRES_SCHEMA": store.schema,
+        "POSTGRES_CONNECT_TIMEOUT": "10",
     }
-    with _store_errors(settings.db_path):
-        return DiplomaticRecord(env=env, author=settings.author, backend=SQLITE)
 
 
 def open_queries(
@@ -85,21 +123,44 @@ def open_queries(
     """
     from projections.queries import Queries
 
-    with _store_errors(settings.db_path):
-        datastore = SQLiteDatastore(str(settings.db_path), lock_timeout=LOCK_TIMEOUT)
-        SQLiteApplicationRecorder(datastore).create_table()
-        views = resolve_topic(SQLITE.views)(datastore)
-        views.create_table()
-        stored = resolve_topic(SQLITE.stored)(datastore)
+    store = settings.store
+    with _store_errors(store):
+        if isinstance(store, SQLiteFile):
+            datastore = SQLiteDatastore(str(store.path), lock_timeout=LOCK_TIMEOUT)
+            SQLiteApplicationRecorder(datastore).create_table()
+            views = resolve_topic(SQLITE.views)(datastore)
+            views.create_table()
+            stored = resolve_topic(SQLITE.stored)(datastore)
+        else:
+            views, stored = _postgres().open_views(store)
         return Queries(views, stored, catch_up, records)
 
 
-@contextmanager
-def _store_errors(path: Path) -> Iterator[None]:
-    if path.is_dir():
-        raise StoreError(f"database path {str(path)!r} is a directory")
+def _postgres() -> ModuleType:
+    """The PostgreSQL backend's module of connections, imported only when a
+    URL asks for it."""
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise StoreError(INSTALL_POSTGRES) from None
+    import projections.postgres.connect
+
+    return projections.postgres.connect
+
+
+@contextmanager
+def _store_errors(store: StoreLocation) -> Iterator[None]:
+    """Errors of opening a store as one line naming it (never its password)."""
+    shown = store.shown()
+    if isinstance(store, SQLiteFile):
+        if store.path.is_dir():
+            raise StoreError(f"database path {shown!r} is a directory")
+        store.path.parent.mkdir(parents=True, exist_ok=True)
+    try:
         yield
     except (OSError, PersistenceError, sqlite3.Error) as error:
-        raise StoreError(f"cannot open database {str(path)!r}: {error}") from None
+        raise StoreError(f"cannot open database {shown!r}: {error}") from None
+    except Exception as error:
+        if type(error).__module__.startswith(("psycopg", "psycopg_pool")):
+            raise StoreError(f"cannot open database {shown!r}: {error}") from None
+        raise

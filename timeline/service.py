@@ -63,11 +63,14 @@ class Service:
         where: str,
         progress: ProgressBar | None = None,
         opened: Callable[[], object] | None = None,
+        backend: str = "sqlite",
     ) -> None:
         self._open_record = open_record
         self._open_queries = open_queries
         self.where = where
-        """Where the store is, as the user may be shown it."""
+        """Where the store is, as the user may be shown it (never a password)."""
+        self.backend = backend
+        """Which kind of store: ``sqlite`` or ``postgresql``."""
         self._progress = progress
         self._opened = opened
 

@@ -30,7 +30,7 @@ from projections.views import StoredEvents, Views
 from timeline.application import DiplomaticRecord
 from timeline.bootstrap import open_record
 from timeline.catchup import catch_up
-from timeline.settings import Settings
+from timeline.settings import Settings, SQLiteFile
 
 SLUG = "geneva-talks"
 OTHER = "vienna-talks"
@@ -41,7 +41,7 @@ RECORD_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 
 
 def open_sqlite(where: Path) -> DiplomaticRecord:
-    return open_record(Settings(db_path=where / "timeline.sqlite", author="tester"))
+    return open_record(Settings(SQLiteFile(where / "timeline.sqlite"), author="tester"))
 
 
 BACKENDS: dict[str, Callable[[Path], DiplomaticRecord]] = {"sqlite": open_sqlite}
