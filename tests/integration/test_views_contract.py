@@ -4,17 +4,19 @@ answers, over a store the application records into.
 
 The tests speak only the protocols and the neutral rows of
 :mod:`projections.rows`; none knows how a backend stores anything. A new
-backend joins by adding one entry to ``BACKENDS``: a factory that opens a
-recording application (:class:`timeline.application.DiplomaticRecord`) on a
-fresh, empty store of that backend in the directory it is given, e.g.
-``"postgres": open_postgres``. The application's ``views`` and ``stored``
-are then that backend's, and every test here runs against it unchanged.
+backend joins by adding one entry to ``BACKENDS``: a fresh, empty store of
+that backend, as a location ``--db`` takes. A recording application
+(:class:`timeline.application.DiplomaticRecord`) is opened on it; its
+``views`` and ``stored`` are then that backend's, and every test here runs
+against it unchanged.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager as ContextManager
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,10 +29,11 @@ from events.errors import NotFound
 from projections.rows import Clocks, EntryRow
 from projections.snapshot import SCHEMA_VERSION
 from projections.views import StoredEvents, Views
+from tests.postgres import fresh_schema
 from timeline.application import DiplomaticRecord
 from timeline.bootstrap import open_record
 from timeline.catchup import catch_up
-from timeline.settings import Settings, SQLiteFile
+from timeline.settings import Settings
 
 SLUG = "geneva-talks"
 OTHER = "vienna-talks"
@@ -40,12 +43,20 @@ HEAD = 11
 RECORD_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 
 
-def open_sqlite(where: Path) -> DiplomaticRecord:
-    return open_record(Settings(SQLiteFile(where / "timeline.sqlite"), author="tester"))
+@contextmanager
+def sqlite_file(where: Path) -> Iterator[str]:
+    yield str(where / "timeline.sqlite")
 
 
-BACKENDS: dict[str, Callable[[Path], DiplomaticRecord]] = {"sqlite": open_sqlite}
-"""Each backend's factory: a recording application on an empty store."""
+def postgres_schema(where: Path) -> ContextManager[str]:
+    return fresh_schema()
+
+
+BACKENDS: dict[str, Callable[[Path], ContextManager[str]]] = {
+    "sqlite": sqlite_file,
+    "postgresql": postgres_schema,
+}
+"""Each backend's empty store, as a location ``--db`` takes."""
 
 
 @dataclass
@@ -62,12 +73,13 @@ class Backend:
 
 @pytest.fixture(params=list(BACKENDS))
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Backend]:
-    record = BACKENDS[request.param](tmp_path)
-    try:
-        yield Backend(record, record.views, record.stored)
-    finally:
-        record.views.close()
-        record.close()
+    with BACKENDS[request.param](tmp_path) as location:
+        record = open_record(Settings.resolve(location, "tester"))
+        try:
+            yield Backend(record, record.views, record.stored)
+        finally:
+            record.views.close()
+            record.close()
 
 
 @pytest.fixture
