@@ -130,6 +130,10 @@ class StoredEvents(Protocol):
 
     def head(self) -> int: ...
 
+    def count(self) -> int:
+        """How many events are stored (less than the head where positions
+        have gaps, as PostgreSQL's may)."""
+
     def recorded_at(self, position: int) -> str:
         """When the event at ``position`` was recorded, with microseconds;
         NotFound if no event is stored there."""

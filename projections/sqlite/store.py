@@ -27,6 +27,7 @@ SELECT_BACK = (
     " ORDER BY originator_version DESC LIMIT ?"
 )
 SELECT_HEAD = "SELECT COALESCE(MAX(rowid), 0) FROM stored_events"
+SELECT_COUNT = "SELECT COUNT(*) FROM stored_events"
 SELECT_STATE = "SELECT state FROM stored_events WHERE rowid = ?"
 SELECT_CREATED = (
     "SELECT COALESCE(MAX(rowid), 0) FROM stored_events"
@@ -57,6 +58,12 @@ class SQLiteStoredEvents:
         """The position of the last stored event (0: none)."""
         with self.datastore.transaction(commit=False) as c:
             return head(c)
+
+    def count(self) -> int:
+        """How many events are stored."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(SELECT_COUNT)
+            return int(c.fetchone()[0])
 
     def recorded_at(self, position: int) -> str:
         """When the event at ``position`` was recorded, as the views keep it."""
