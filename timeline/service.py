@@ -53,6 +53,17 @@ class Rebuilt(TypedDict):
     views: list[ViewStatus]
 
 
+class StoreInfo(TypedDict):
+    backend: str
+    """``sqlite`` or ``postgresql``."""
+    location: str
+    """The file, or the URL with its password masked."""
+    events: int
+    head: int
+    """The position of the last stored event (PostgreSQL's may have gaps)."""
+    views: list[ViewStatus]
+
+
 class Service:
     """The application and the queries over its views, opened on first use."""
 
@@ -276,6 +287,17 @@ class Service:
 
     def status(self) -> list[ViewStatus]:
         return self.queries.status()
+
+    def store_info(self) -> StoreInfo:
+        """Which store this is and what it holds; reads, never catches up."""
+        stored = self.queries.stored
+        return StoreInfo(
+            backend=self.backend,
+            location=self.where,
+            events=stored.count(),
+            head=stored.head(),
+            views=self.queries.status(),
+        )
 
     def rebuild(self, names: str | Sequence[str] = ()) -> Rebuilt:
         """Empty the named views (default: all) and replay every event into them."""

@@ -61,18 +61,29 @@ class TimelineGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except TimelineError as error:
+        except Exception as error:
+            from eventsourcing.persistence import PersistenceError
+
             session = ctx.find_object(Session)
-            if session is not None and session.debug:
+            debug = session is not None and session.debug
+            if debug or not isinstance(error, TimelineError | PersistenceError):
                 raise
-            raise click.ClickException(str(error)) from None
+            if isinstance(error, TimelineError):
+                raise click.ClickException(str(error)) from None
+            # The store failed under a command (a lost connection, a full
+            # disk): its transaction was rolled back, nothing half-written.
+            why = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            raise click.ClickException(
+                f"the store failed; nothing of this command was written: {why}"
+            ) from None
 
 
 @click.group(cls=TimelineGroup, context_settings=CONTEXT_SETTINGS)
 @click.option(
     "--db",
-    metavar="PATH",
-    help="SQLite file of the record [env TIMELINE_DB; default: user data dir].",
+    metavar="PATH|URL",
+    help="The store: a SQLite file, or postgresql://user@host/dbname[?schema=S]"
+    " [env TIMELINE_DB; default: a file in the user data dir].",
 )
 @click.option(
     "--author",

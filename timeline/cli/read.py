@@ -148,18 +148,49 @@ def demo(session: Session, /, as_json: bool) -> None:
 
 @cli.group()
 def db() -> None:
-    """The store.
+    """The store: which one, what it holds, copying it.
 
     \b
-    Example:
-      timeline db path
+    A store is a SQLite file (the default) or a schema of a PostgreSQL
+    database, named by --db or TIMELINE_DB:
+      postgresql://user[:password]@host[:port]/dbname[?schema=NAME]
+
+    \b
+    Examples:
+      timeline db info
+      timeline --db postgresql://analyst@db.example.org/timeline db info --json
     """
+
+
+@db.command("info")
+@json_option
+@pass_session
+def db_info(session: Session, /, as_json: bool) -> None:
+    """Show the store in use: its backend, where it is (a password is never
+    shown), how many events it holds, its head position and each view's.
+
+    \b
+    Examples:
+      timeline db info
+      TIMELINE_DB=/tmp/t.sqlite timeline db info --json
+    """
+    store = session.service.store_info()
+    if as_json:
+        echo_json(store)
+        return
+    behind = max((view["lag"] for view in store["views"]), default=0)
+    click.echo(f"backend:  {store['backend']}")
+    click.echo(f"location: {store['location']}")
+    click.echo(f"events:   {store['events']:,}")
+    click.echo(f"head:     {store['head']:,}")
+    click.echo(f"views:    {'current' if not behind else f'{behind:,} behind'}")
 
 
 @db.command("path")
 @pass_session
 def db_path(session: Session, /) -> None:
-    """Print the path of the SQLite file in use.
+    """Print where the store is: the SQLite file, or the PostgreSQL URL with
+    its password masked (see `db info` for more).
 
     \b
     Example:
