@@ -23,6 +23,7 @@ from events.errors import (
 from tests.support import VIEW_NAMES, ok
 from timeline.bootstrap import open_service
 from timeline.service import EXPORT_FORMATS, Service
+from timeline.settings import resolve_store
 
 SLUG = "geneva-round"
 DEMO = "beijing-talks"
@@ -104,12 +105,11 @@ def test_readme_example_works_as_written(tmp_path: Path) -> None:
     assert {d["recorded_by"] for d in view["developments"]} == {"analyst"}
 
 
-def test_no_arguments_use_the_environment(isolated_env: Path) -> None:
+def test_no_arguments_use_the_environment(store: str) -> None:
     with open_service() as service:
-        assert service.where == str(isolated_env)
+        assert service.where == resolve_store(store).shown()
         service.open_talks(SLUG, "Geneva round", "Geneva", ["UKR"])
         assert service.talks_view(SLUG)["opened"]["recorded_by"] == "tester"
-    assert isolated_env.is_file()
 
 
 def test_recording_opens_only_the_application(db_path: Path) -> None:
