@@ -25,12 +25,14 @@ BOTH_IN = ("integration", "e2e")
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run each behavioural test on every backend, unless it reads the
-    SQLite file itself (it asks for ``db_path``) or is marked ``sqlite_only``."""
+    SQLite file itself (it asks for ``db_path``) or is marked ``sqlite_only``
+    or ``own_stores`` (it opens the stores it needs itself)."""
     if metafunc.definition.path.parent.name not in BOTH_IN:
         return
     if "db_path" in metafunc.fixturenames:
         return
-    if metafunc.definition.get_closest_marker("sqlite_only"):
+    if any(metafunc.definition.get_closest_marker(name)
+           for name in ("sqlite_only", "own_stores")):  # fmt: skip
         return
     metafunc.parametrize("store_backend", BACKENDS, indirect=True)
 
