@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from projections.talks import Scenario, TalksView
     from timeline.application import DiplomaticRecord, HistoryEntry
     from timeline.casefile import Case
+    from timeline.follow import Followed
     from timeline.transfer import Imported
 
 Progress = Callable[[int], None]
@@ -310,6 +311,26 @@ class Service:
         with self._report(label, views.head(), always=True) as progress:
             replayed = rebuild(self.record, chosen, progress)
         return Rebuilt(rebuilt=chosen, events=replayed, views=views.status())
+
+    def follow(
+        self,
+        report: Callable[[Followed], None],
+        *,
+        interval: float = 0.2,
+        stop_on: Iterable[int] = (),
+    ) -> int:
+        """Keep every view current as events are recorded, until one of the
+        signals ``stop_on`` arrives; the views' position then. Waits on the
+        store's notifications (PostgreSQL) or looks at its head every
+        ``interval`` seconds (SQLite); see :mod:`timeline.follow`."""
+        from timeline.follow import Follower
+
+        follower = Follower(
+            self.record, report, backend=self.backend, interval=interval,
+            progress_bar=self._report,
+        )  # fmt: skip
+        with follower.stopped_by(stop_on):
+            return follower.run()
 
     # -- helpers ------------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from events.kinds import KINDS
@@ -14,6 +16,9 @@ from timeline.cli import (
     info,
     json_option,
 )
+
+if TYPE_CHECKING:
+    from timeline.follow import Followed
 
 pass_session = click.make_pass_decorator(Session)
 
@@ -152,6 +157,94 @@ def projections_rebuild(
     else:
         chosen, events = ", ".join(rebuilt["rebuilt"]), rebuilt["events"]
         info(f"Rebuilt {chosen} from {events:,} events.")
+
+
+@projections.command("follow")
+@click.option(
+    "--interval",
+    type=click.FloatRange(min=0.01, max=3600),
+    default=0.2,
+    show_default=True,
+    metavar="SECONDS",
+    help="SQLite: how often to look for new events. PostgreSQL notifies instead.",
+)
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help="Print one JSON object per line on stdout, instead of text on stderr.",
+)
+@pass_session
+def projections_follow(session: Session, /, interval: float, as_json: bool) -> None:
+    """Keep every view current as events are recorded, until stopped.
+
+    Applies each new batch of events to the views as soon as any process,
+    on any machine, records it: on PostgreSQL it wakes on the store's
+    notifications (LISTEN/NOTIFY), on SQLite it looks at the store every
+    --interval. It prints a line per batch applied (a progress bar when far
+    behind), stops cleanly on Ctrl-C (SIGINT) or SIGTERM, and a restart goes
+    on from the views' positions. If the connection to the store is lost, it
+    says so on one line and tries again every few seconds. Without it,
+    queries catch the views up themselves; with it, they find them current.
+
+    \b
+    Examples:
+      timeline projections follow
+      timeline projections follow --interval 1 --json >> follow.jsonl
+      TIMELINE_DB='postgresql://timeline@db.example.org/record' \\
+        timeline projections follow
+
+    \b
+    As a service, e.g. with systemd (~/.config/systemd/user/timeline-follow.service):
+      [Unit]
+      Description=Keep the timeline's views current
+      [Service]
+      Environment=TIMELINE_DB=postgresql://timeline@db.example.org/record
+      ExecStart=/path/to/venv/bin/timeline projections follow
+      Restart=on-failure
+      [Install]
+      WantedBy=default.target
+    then: systemctl --user enable --now timeline-follow
+    (stopping the service sends SIGTERM: it exits 0; a failed start, such as
+    a server not up yet, exits 1 and systemd starts it again)
+    """
+    import signal
+
+    def report(followed: Followed) -> None:
+        if as_json:
+            import orjson
+
+            click.echo(orjson.dumps(followed).decode())
+        else:
+            info(_followed_line(followed, session.service.where))
+
+    session.service.follow(
+        report, interval=interval, stop_on=(signal.SIGINT, signal.SIGTERM)
+    )
+
+
+def _followed_line(followed: Followed, where: str) -> str:
+    """One event of ``projections follow`` as a line for a person."""
+    event = followed["event"]
+    position = f"views at position {followed.get('position', 0):,}"
+    if event == "started":
+        how = (
+            "waiting for notifications"
+            if followed.get("waits_on") == "notifications"
+            else f"looking every {followed.get('interval', 0) * 1000:g} ms"
+        )
+        head = followed.get("head", 0)
+        return f"following {where} ({how}); {position}, head {head:,}"
+    if event == "applied":
+        count = followed.get("events", 0)
+        return f"applied {count:,} event{'' if count == 1 else 's'}, {position}"
+    if event == "lost":
+        pause = followed.get("retry_in", 0)
+        error = followed.get("error", "")
+        return f"lost the store ({error}); trying again in {pause:g} s, then on"
+    if event == "back":
+        return f"the store answers again; {position}"
+    return f"stopped; {position}"
 
 
 @cli.command()
