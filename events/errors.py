@@ -35,6 +35,18 @@ class StoreError(TimelineError):
     """The store cannot be opened or read."""
 
 
+class StoreBusy(StoreError):
+    """Another process held the store's write lock longer than a write waits."""
+
+
+def store_busy(seconds: float) -> StoreBusy:
+    """The error of a write that waited ``seconds`` for the write lock in vain."""
+    return StoreBusy(
+        f"the store is busy: another process has held its write lock for more"
+        f" than {seconds:g} s; try again"
+    )
+
+
 def no_talks(slug: str) -> NotFound:
     """The error for a talks slug that names nothing recorded."""
     return NotFound(f"no talks {slug!r}; see: timeline talks list")

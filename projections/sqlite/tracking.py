@@ -7,20 +7,38 @@ row of the library's ``tracking`` table). A batch of events is applied to
 every view that has not seen it, and each view's rows and its new position
 are written in the same transaction as the others': the views are exactly
 once and crash-safe, and a view added later catches up from zero alone.
+
+Views take the store's write lock as any writer does, and most of their
+transactions are short. One is not: a view that replayed builds its query
+indexes (and the search index) in the transaction that brings it to the head,
+which holds the lock for minutes at millions of events. The process about to
+do that says so first (a ``finishing:`` row of the ``tracking`` table, naming
+its process), and a view transaction waiting for the lock waits as long as a
+live process says it is finishing a view, telling what it waits for. Held by
+anything else, the lock is waited for as long as the store's lock timeout,
+then the transaction fails with :class:`events.errors.StoreBusy`.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
+import os
+import sqlite3
+import time
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any, Protocol
 
 import orjson
 from eventsourcing.persistence import IntegrityError
-from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
+from eventsourcing.sqlite import (
+    SQLITE3_DEFAULT_LOCK_TIMEOUT,
+    SQLiteCursor,
+    SQLiteTrackingRecorder,
+)
 
-from events.errors import NotFound
+from events.errors import NotFound, StoreBusy, store_busy
 from projections.entries import Applied
 from projections.records import EventRecord
 from projections.rows import ViewStatus
@@ -76,6 +94,20 @@ START_TRACKING = """
 INSERT INTO tracking (application_name, notification_id) VALUES (:name, :stop)
 ON CONFLICT (application_name) DO NOTHING
 RETURNING notification_id"""
+FINISHING = "finishing:"
+"""Prefix of the row, in the ``tracking`` table, of a view whose replay a
+process is finishing (building its indexes): ``finishing:VIEW@PID``, and the
+row's number is that process."""
+ANNOUNCE_FINISHING = """
+INSERT OR REPLACE INTO tracking (application_name, notification_id)
+SELECT :prefix || value || '@' || :pid, :pid FROM json_each(:names)"""
+WITHDRAW_FINISHING = """
+DELETE FROM tracking WHERE application_name IN (
+    SELECT :prefix || value || '@' || :pid FROM json_each(:names)
+)"""
+SELECT_FINISHING = """
+SELECT application_name, notification_id FROM tracking
+WHERE application_name LIKE :prefix || '%' ORDER BY application_name"""
 ADVANCE_TRACKING = """
 UPDATE tracking SET notification_id = :stop
 WHERE application_name = :name AND notification_id = :start
@@ -96,6 +128,16 @@ SORT_CACHE_SIZE = "PRAGMA cache_size = -8192"  # an index build spills its sort
 # derive from events that are kept, and zeroing the pages of the views of a
 # million events when they were reset wrote 1.1 GB and took 9 s, not 0.4 s.
 VIEW_WRITES = {"synchronous": "NORMAL", "secure_delete": "FAST"}
+
+LOCK_TIMEOUT: float | None = None
+"""Seconds a view transaction waits for the write lock held by a process that
+does not say it is finishing a view; None: the store's own lock timeout (its
+connections')."""
+LOCK_POLL = 5.0
+"""Seconds between looks at who holds the write lock, while waiting for it."""
+REPORT_EVERY = 30.0
+"""Seconds between two reports of the same wait."""
+log = logging.getLogger(__name__)
 
 
 class SQLiteTrackedViews(SQLiteTrackingRecorder):
@@ -195,12 +237,29 @@ class SQLiteTrackedViews(SQLiteTrackingRecorder):
         ]  # fmt: skip
         with self.datastore.transaction(commit=False) as c:
             prepared = [p.prepare(c, new, applied) for p, _, new in work]
-        with self._immediate() as c:  # it reads before it writes: lock first
-            c.execute(CACHE_SIZE)
             head, replaying = store.head(c), self._replaying(c)
-            for (projection, start, new), ready in zip(work, prepared, strict=True):
-                self._track(c, projection.name, start, stop)
-                self._apply(c, projection, new, ready, start, stop, head, replaying)
+        finishing = [
+            projection.name for projection, start, _ in work
+            if stop >= head and self._replays(projection.name, start, head, replaying)
+        ]  # fmt: skip
+        if finishing:  # the lock is held for long: said first, so others wait
+            self._announce(finishing)
+        try:
+            with self._immediate() as c:  # it reads before it writes: lock first
+                c.execute(CACHE_SIZE)
+                head, replaying = store.head(c), self._replaying(c)
+                for (projection, start, new), ready in zip(work, prepared, strict=True):
+                    self._track(c, projection.name, start, stop)
+                    self._apply(c, projection, new, ready, start, stop, head, replaying)
+                if finishing:  # finished, or not this time: said with the rows
+                    c.execute(WITHDRAW_FINISHING, self._finishing_rows(finishing))
+        except StoreBusy:
+            raise  # unsaying would wait as long again; an ended process is ignored
+        except Exception:
+            if finishing:  # another process moved the views: it is not finishing
+                with suppress(Exception), self._immediate() as c:
+                    c.execute(WITHDRAW_FINISHING, self._finishing_rows(finishing))
+            raise
 
     def _apply(
         self, c: SQLiteCursor, projection: SQLiteProjection, batch: list[Applied],
@@ -208,7 +267,7 @@ class SQLiteTrackedViews(SQLiteTrackingRecorder):
     ) -> None:  # fmt: skip
         """Apply to one view; a view far behind replays (see ``replay_from``)."""
         name = projection.name
-        if name not in replaying and head - start > max(self.replay_from, start):
+        if name not in replaying and self._replays(name, start, head, replaying):
             replaying.add(name)
             self._run(c, projection.replay_started())
             c.execute("INSERT INTO view_replays VALUES (?)", (name,))
@@ -218,6 +277,25 @@ class SQLiteTrackedViews(SQLiteTrackingRecorder):
             self._run(c, projection.replay_finished())
             c.execute(CACHE_SIZE)
             c.execute("DELETE FROM view_replays WHERE name = ?", (name,))
+
+    def _replays(self, name: str, start: int, head: int, replaying: set[str]) -> bool:
+        """Whether the view replays (or starts to) with a batch read after ``start``."""
+        return name in replaying or head - start > max(self.replay_from, start)
+
+    def _announce(self, names: list[str]) -> None:
+        """Say that this process is finishing the named views (and forget
+        those said by processes that ended)."""
+        with self._immediate() as c:
+            c.execute(ANNOUNCE_FINISHING, self._finishing_rows(names))
+            c.executemany(
+                "DELETE FROM tracking WHERE application_name = ?",
+                [(row,) for row, pid in self._finishers(c) if not _running(pid)],
+            )
+
+    @staticmethod
+    def _finishing_rows(names: list[str]) -> dict[str, Any]:
+        return {"prefix": FINISHING, "pid": os.getpid(),
+                "names": orjson.dumps(names).decode()}  # fmt: skip
 
     @staticmethod
     def _track(c: SQLiteCursor, name: str, start: int, stop: int) -> None:
@@ -252,19 +330,20 @@ class SQLiteTrackedViews(SQLiteTrackingRecorder):
         """A transaction that takes the write lock before it reads anything.
 
         A deferred transaction that reads, then writes, fails at once if
-        another process wrote in between; this one waits for the lock instead.
-        It writes as ``VIEW_WRITES`` says; the connection's settings are
-        restored after.
+        another process wrote in between; this one waits for the lock instead
+        (see :meth:`_begin`). It writes as ``VIEW_WRITES`` says; the
+        connection's settings are restored after.
         """
         with self.datastore.get_connection(commit=True) as connection:
             cursor = connection.cursor()
             before = {}
-            for name, value in VIEW_WRITES.items():
+            for name, value in {**VIEW_WRITES, "busy_timeout": None}.items():
                 cursor.execute(f"PRAGMA {name}")
                 before[name] = cursor.fetchone()[0]
-                cursor.execute(f"PRAGMA {name} = {value}")
+                if value is not None:
+                    cursor.execute(f"PRAGMA {name} = {value}")
             try:
-                cursor.execute("BEGIN IMMEDIATE")
+                self._begin(cursor)
                 try:
                     yield cursor
                 except BaseException:
@@ -274,6 +353,59 @@ class SQLiteTrackedViews(SQLiteTrackingRecorder):
             finally:
                 for name, value in before.items():
                     cursor.execute(f"PRAGMA {name} = {int(value)}")
+
+    def _begin(self, c: SQLiteCursor) -> None:
+        """Begin a transaction holding the write lock.
+
+        While a live process says it is finishing a view (which holds the
+        lock for as long as building its indexes takes), it waits on, and
+        says what for (a warning of this module's logger, as the wait begins
+        and every ``REPORT_EVERY`` seconds). Held by any other process for
+        longer than the lock timeout, it raises
+        :class:`events.errors.StoreBusy`.
+        """
+        patience = self._lock_timeout()
+        began = since = reported = time.monotonic()  # since: no finisher seen
+        holders: list[tuple[str, int]] = []
+        while True:
+            left = patience - (time.monotonic() - since)
+            c.execute(
+                f"PRAGMA busy_timeout = {max(1, round(1000 * min(LOCK_POLL, left)))}"
+            )
+            try:
+                c.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as error:
+                if not lock_timed_out(error):
+                    raise
+            else:
+                if holders:
+                    log.warning("the store's write lock is free again; going on")
+                return
+            now = time.monotonic()
+            seen, holders = (
+                holders,
+                [(_view(row), pid) for row, pid in self._finishers(c) if _running(pid)],
+            )
+            if not holders:
+                if now - since >= patience:
+                    raise store_busy(patience)
+                continue
+            since = now
+            if seen != holders or now - reported >= REPORT_EVERY:
+                reported = now
+                log.warning(_waiting(holders, now - began))
+
+    def _lock_timeout(self) -> float:
+        """How long to wait for a write lock held by anything but a finish."""
+        if LOCK_TIMEOUT is not None:
+            return LOCK_TIMEOUT
+        return float(self.datastore.pool.lock_timeout or SQLITE3_DEFAULT_LOCK_TIMEOUT)
+
+    @staticmethod
+    def _finishers(c: SQLiteCursor) -> list[tuple[str, int]]:
+        """The rows saying a view is being finished, each with its process."""
+        c.execute(SELECT_FINISHING, {"prefix": FINISHING})
+        return [(row[0], row[1]) for row in c.fetchall()]
 
     @staticmethod
     def _reset(c: SQLiteCursor, projection: SQLiteProjection) -> None:
@@ -303,6 +435,51 @@ class SQLiteTrackedViews(SQLiteTrackingRecorder):
             (len(TRACKING) + 1, TRACKING + "%"),
         )
         return {row[0]: row[1] for row in c.fetchall()}
+
+
+def lock_timed_out(error: BaseException) -> bool:
+    """Whether ``error`` (SQLite's, or the library's made of it) is a wait for
+    another connection's write lock that ran out."""
+    cause = error if isinstance(error, sqlite3.Error) else error.__cause__
+    return (
+        isinstance(cause, sqlite3.OperationalError)
+        and cause.sqlite_errorcode == sqlite3.SQLITE_BUSY
+    )
+
+
+def _view(row: str) -> str:
+    """The view a ``finishing:VIEW@PID`` row names."""
+    return row.removeprefix(FINISHING).rpartition("@")[0]
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` is running (on this machine: SQLite's WAL mode
+    shares a file between the processes of one machine only)."""
+    if pid <= 0:
+        return False
+    if os.name != "posix":  # no harmless signal to ask with: taken as running
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's
+        return True
+    return True
+
+
+def _waiting(holders: list[tuple[str, int]], waited: float) -> str:
+    """What a wait for the write lock is for, in a sentence."""
+    pids: dict[int, list[str]] = {}
+    for name, pid in holders:
+        pids.setdefault(pid, []).append(name)
+    doing = "; ".join(
+        f"process {pid} is building the indexes of {', '.join(names)}"
+        for pid, names in pids.items()
+    )
+    minutes, seconds = divmod(round(waited), 60)
+    so_far = f" (waited {minutes}m {seconds:02}s so far)" if waited >= 1 else ""
+    return f"waiting for the store's write lock: {doing}{so_far}"
 
 
 def _fingerprint(projection: SQLiteProjection) -> str:
