@@ -1,4 +1,5 @@
-"""Helpers shared by the test modules: the CLI runner, plain SQL on the file."""
+"""Helpers shared by the test modules: the CLI runner, plain SQL on the store
+(a SQLite file, or a PostgreSQL schema)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 from click.testing import CliRunner, Result
 
 from timeline.cli import cli
+from timeline.settings import PostgresSchema, resolve_store
 
 VIEW_NAMES = ["actors", "talks", "timeline", "stances", "scenarios", "search"]
 TIMELINE = Path(sys.executable).parent / "timeline"
@@ -68,25 +70,94 @@ def rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, 
         return connection.execute(sql, params).fetchall()
 
 
-def stored_events(path: Path) -> int:
+Location = str | Path
+"""A store as ``--db`` takes it: a SQLite file, or a ``postgresql://`` URL."""
+
+
+def is_postgres(location: Location) -> bool:
+    return isinstance(location, str) and resolve_store(location).backend != "sqlite"
+
+
+def shown(location: Location) -> str:
+    """The location as the CLI shows it: a URL with its password masked and
+    its port explicit; a file as its absolute path."""
+    return resolve_store(str(location)).shown()
+
+
+def pg_rows(url: str, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Read the store's schema of a PostgreSQL URL with plain psycopg, as any
+    client would: ``sql`` names its tables unqualified."""
+    import psycopg
+
+    where = resolve_store(url)
+    assert isinstance(where, PostgresSchema)
+    with psycopg.connect(
+        host=where.host, port=where.port, dbname=where.dbname, user=where.user,
+        password=where.password or None, autocommit=True,
+        options=f"-c search_path={where.schema}",
+    ) as connection:  # fmt: skip
+        return connection.execute(sql, params).fetchall()
+
+
+def _events_table(location: Location) -> tuple[str, str]:
+    """The events table of the store, and its position column."""
+    if is_postgres(location):
+        return "timeline_events", "notification_id"
+    return "stored_events", "rowid"
+
+
+def _count(location: Location, sql: str) -> int:
+    found = (
+        pg_rows(str(location), sql)
+        if is_postgres(location)
+        else rows(Path(location), sql)
+    )
+    value: int = found[0][0]
+    return value
+
+
+def stored_events(location: Location) -> int:
     """Rows in the library's events table, which must exist."""
-    count: int = rows(path, "SELECT COUNT(*) FROM stored_events")[0][0]
-    return count
+    table, _ = _events_table(location)
+    return _count(location, f"SELECT COUNT(*) FROM {table}")
 
 
-def stored_events_if_any(path: Path) -> int:
-    """Rows in the library's events table; 0 if there is no file or no table yet."""
-    if not path.exists():
-        return 0
-    if not rows(path, "SELECT 1 FROM sqlite_master WHERE name = 'stored_events'"):
-        return 0
-    return stored_events(path)
+def stored_events_if_any(location: Location) -> int:
+    """Rows in the library's events table; 0 if there is no store or no table yet."""
+    table, _ = _events_table(location)
+    if is_postgres(location):
+        if not pg_rows(str(location), f"SELECT to_regclass('{table}')")[0][0]:
+            return 0
+    else:
+        path = Path(location)
+        if not path.exists():
+            return 0
+        if not rows(path, "SELECT 1 FROM sqlite_master WHERE name = ?", (table,)):
+            return 0
+    return stored_events(location)
 
 
-def head(path: Path) -> int:
-    """The store's last position (the largest rowid of its events); 0 if none."""
-    top: int = rows(path, "SELECT COALESCE(MAX(rowid), 0) FROM stored_events")[0][0]
-    return top
+def head(location: Location) -> int:
+    """The store's last position (the largest position of its events); 0 if none."""
+    table, position = _events_table(location)
+    return _count(location, f"SELECT COALESCE(MAX({position}), 0) FROM {table}")
+
+
+def stored_snapshots(location: Location) -> list[tuple[str, int]]:
+    """(originator id as hex, version) of every stored snapshot, by version."""
+    if is_postgres(location):
+        found = pg_rows(
+            str(location),
+            "SELECT originator_id, originator_version FROM timeline_snapshots"
+            " ORDER BY originator_version",
+        )
+        return [(originator.hex, version) for originator, version in found]
+    found = rows(
+        Path(location),
+        "SELECT originator_id, originator_version FROM stored_snapshots"
+        " ORDER BY originator_version",
+    )
+    return [(originator, version) for originator, version in found]
 
 
 def table_rows(path: Path, tables: Iterable[str]) -> dict[str, list[tuple[Any, ...]]]:

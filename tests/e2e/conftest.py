@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from click.testing import Result
 
@@ -17,7 +15,7 @@ def demo_printout() -> Result:
 
 
 @pytest.fixture
-def demo(db_path: Path, demo_printout: Result) -> Path:
+def demo(store: str, demo_printout: Result) -> str:
     """The demo talks recorded, and the views caught up by its printout: the
-    store's file."""
-    return db_path
+    store's location."""
+    return store

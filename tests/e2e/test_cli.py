@@ -1,4 +1,5 @@
-"""The ``timeline`` command end to end, in process, on a real SQLite file."""
+"""The ``timeline`` command end to end, in process, on a real store of each
+backend."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import click
 import pytest
 from click.testing import Result
 
-from tests.support import as_json, fails, ok, run, stored_events_if_any
+from tests.support import as_json, fails, ok, run, shown, stored_events_if_any
 from timeline.cli import cli
 
 ARTICLE = Path(__file__).parent.parent / "fixtures" / "beijing-talks.txt"
@@ -51,11 +52,11 @@ def article_bullets() -> list[tuple[str, str]]:
 # -- the demo and its export -------------------------------------------------
 
 
-def test_demo_records_the_seed_case_and_prints_it(db_path: Path) -> None:
-    assert stored_events_if_any(db_path) == 0
+def test_demo_records_the_seed_case_and_prints_it(store: str) -> None:
+    assert stored_events_if_any(store) == 0
     result = ok("demo")
     assert "Recorded the demo talks beijing-talks" in result.stderr
-    assert str(db_path) in result.stderr
+    assert shown(store) in result.stderr
     assert "China and Ukraine Forge Diplomatic Dialogue" in result.stdout
     assert "Humanitarian Aid" in result.stdout
     history = as_json("history", DEMO)
@@ -66,11 +67,11 @@ def test_demo_records_the_seed_case_and_prints_it(db_path: Path) -> None:
     assert types.count("MotivationRecorded") == 3
     assert types.count("ScenarioAdded") == 3
     assert types.count("RecommendationAdded") == 6
-    assert stored_events_if_any(db_path) == len(history) + 1  # + the actor registered
+    assert stored_events_if_any(store) == len(history) + 1  # + the actor registered
 
 
-def test_demo_twice_adds_nothing(db_path: Path, demo_printout: Result) -> None:
-    events = stored_events_if_any(db_path)
+def test_demo_twice_adds_nothing(store: str, demo_printout: Result) -> None:
+    events = stored_events_if_any(store)
     history = as_json("history", DEMO)
 
     again = ok("demo")
@@ -78,15 +79,15 @@ def test_demo_twice_adds_nothing(db_path: Path, demo_printout: Result) -> None:
     assert "already recorded" in again.stderr
     assert "Recorded the demo" not in again.stderr
     assert as_json("history", DEMO) == history
-    assert stored_events_if_any(db_path) == events
+    assert stored_events_if_any(store) == events
     assert again.stdout == demo_printout.stdout
 
 
-def test_demo_json_is_the_show_document(demo: Path) -> None:
+def test_demo_json_is_the_show_document(demo: str) -> None:
     assert json.loads(ok("demo", "--json").stdout) == as_json("show", DEMO)
 
 
-def test_export_contains_the_three_seed_tables_verbatim(demo: Path) -> None:
+def test_export_contains_the_three_seed_tables_verbatim(demo: str) -> None:
     exported = ok("export", DEMO, "--format", "markdown").stdout.splitlines()
     tables = article_tables()
     assert [table[0] for table in tables] == SEED_HEADERS
@@ -98,7 +99,7 @@ def test_export_contains_the_three_seed_tables_verbatim(demo: Path) -> None:
         assert exported[start : start + len(table)] == table  # same rows, same order
 
 
-def test_export_has_the_agenda_motivations_and_priorities(demo: Path) -> None:
+def test_export_has_the_agenda_motivations_and_priorities(demo: str) -> None:
     exported = ok("export", DEMO).stdout
     lines = exported.splitlines()
     bullets = article_bullets()
@@ -128,7 +129,7 @@ def test_export_has_the_agenda_motivations_and_priorities(demo: Path) -> None:
     assert lines[2] == f"# {title}"
 
 
-def test_export_invents_no_date(demo: Path) -> None:
+def test_export_invents_no_date(demo: str) -> None:
     exported = ok("export", DEMO).stdout
     assert "- **Date:** not recorded" in exported.splitlines()
     header, brief = exported.split("\n---\n")[0].split("\n", 1)
@@ -139,7 +140,7 @@ def test_export_invents_no_date(demo: Path) -> None:
     assert [stance["on"] for stance in view["stances"]] == [None, None]
 
 
-def test_export_to_a_file_writes_the_same_text(demo: Path, tmp_path: Path) -> None:
+def test_export_to_a_file_writes_the_same_text(demo: str, tmp_path: Path) -> None:
     printed = ok("export", DEMO).stdout
     target = tmp_path / "brief.md"
     result = ok("export", DEMO, "--format", "markdown", "-o", str(target))
@@ -152,7 +153,7 @@ def test_export_to_a_file_writes_the_same_text(demo: Path, tmp_path: Path) -> No
 
 
 def test_json_outputs_are_single_documents_with_the_expected_keys(
-    demo: Path,
+    demo: str,
 ) -> None:
     view = as_json("show", DEMO)
     assert {
@@ -205,7 +206,7 @@ def test_empty_store_lists_nothing() -> None:
 # -- recording through the commands ------------------------------------------
 
 
-def test_full_recording_flow(db_path: Path) -> None:
+def test_full_recording_flow(store: str) -> None:
     slug = "geneva-talks"
     ok("actor", "add", "mediators", "--name", "Mediators Group",
        "--kind", "organization")  # fmt: skip
@@ -253,7 +254,7 @@ def test_full_recording_flow(db_path: Path) -> None:
         "ref": "agenda:grain-corridor",
         "reason": "Not discussed",
     }
-    assert stored_events_if_any(db_path) == len(history) + 1  # + the actor
+    assert stored_events_if_any(store) == len(history) + 1  # + the actor
 
     view = as_json("show", slug)
     assert view["on"] == "2024-07"
@@ -289,12 +290,12 @@ def test_full_recording_flow(db_path: Path) -> None:
     assert development["on"] == "2024-08"
     assert development["sources"] == ["https://example.org/b", "Reuters"]
 
-    shown = ok("show", slug).stdout
-    assert "Committed" in shown
-    assert "Hesitant" not in shown  # superseded by the later stance
-    assert "Grain Corridor" not in shown  # retracted
-    assert "Talks resume" in shown
-    assert "Fewer casualties" not in shown  # amended
+    page = ok("show", slug).stdout
+    assert "Committed" in page
+    assert "Hesitant" not in page  # superseded by the later stance
+    assert "Grain Corridor" not in page  # retracted
+    assert "Talks resume" in page
+    assert "Fewer casualties" not in page  # amended
 
     exported = ok("export", slug).stdout
     assert "- **Date:** 2024-07" in exported.splitlines()
@@ -302,10 +303,10 @@ def test_full_recording_flow(db_path: Path) -> None:
     assert "| China | Committed | Stability, Trade |" in exported.splitlines()
 
 
-def test_retracting_the_later_stance_brings_back_the_earlier(demo: Path) -> None:
+def test_retracting_the_later_stance_brings_back_the_earlier(demo: str) -> None:
     ok("stance", "record", DEMO, "CHN", "--position", "Wavering")
-    shown = ok("show", DEMO).stdout
-    assert "Wavering" in shown
+    page = ok("show", DEMO).stdout
+    assert "Wavering" in page
     ok("retract", DEMO, "stance:CHN", "--reason", "Misreported")
     exported = ok("export", DEMO).stdout.splitlines()
     original = next(line for line in article_tables()[0] if line.startswith("| China"))
@@ -313,7 +314,7 @@ def test_retracting_the_later_stance_brings_back_the_earlier(demo: Path) -> None
     assert not any("Wavering" in line for line in exported)
 
 
-def test_amending_the_talks_changes_every_view_of_them(demo: Path) -> None:
+def test_amending_the_talks_changes_every_view_of_them(demo: str) -> None:
     ok("amend", DEMO, "talks", "--title", "Beijing round", "--on", "2024-05",
        "--reason", "Headline was the article's")  # fmt: skip
     assert as_json("talks", "list")[0]["title"] == "Beijing round"
@@ -333,7 +334,7 @@ def test_amending_the_talks_changes_every_view_of_them(demo: Path) -> None:
 
 
 def test_author_comes_from_flag_then_environment(
-    demo: Path, monkeypatch: pytest.MonkeyPatch
+    demo: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     ok("develop", DEMO, "One", "--on", "2024")
     ok("--author", "  someone  ", "develop", DEMO, "Two", "--on", "2024")
@@ -348,16 +349,16 @@ def test_author_comes_from_flag_then_environment(
 # -- where the store is --------------------------------------------------------
 
 
-def test_db_path_prints_timeline_db(db_path: Path) -> None:
-    assert ok("db", "path").stdout == f"{db_path}\n"
+def test_db_path_prints_timeline_db(store: str) -> None:
+    assert ok("db", "path").stdout == f"{shown(store)}\n"
 
 
-def test_db_flag_overrides_timeline_db(db_path: Path, tmp_path: Path) -> None:
+def test_db_flag_overrides_timeline_db(store: str, tmp_path: Path) -> None:
     other = tmp_path / "other.sqlite"
     assert ok("--db", str(other), "db", "path").stdout == f"{other}\n"
     ok("--db", str(other), "demo")
     assert stored_events_if_any(other) > 0
-    assert stored_events_if_any(db_path) == 0
+    assert stored_events_if_any(store) == 0
 
 
 def test_relative_db_flag_is_made_absolute(
@@ -470,16 +471,16 @@ BAD_INPUT = [
 
 @pytest.mark.parametrize(("setup", "command"), BAD_INPUT)
 def test_bad_input_is_one_error_line_and_changes_nothing(
-    db_path: Path, demo: Path, setup: list[list[str]], command: list[str]
+    store: str, demo: str, setup: list[list[str]], command: list[str]
 ) -> None:
     for step in setup:
         ok(*step)
-    before = stored_events_if_any(db_path)
+    before = stored_events_if_any(store)
     history = as_json("history", DEMO)
 
     fails(*command)
 
-    assert stored_events_if_any(db_path) == before
+    assert stored_events_if_any(store) == before
     assert as_json("history", DEMO) == history
 
 
@@ -512,14 +513,14 @@ def test_unusable_store_is_one_error_line(tmp_path: Path, kind: str) -> None:
         pytest.param(["no-such-command"], id="unknown-command"),
     ],
 )  # fmt: skip
-def test_usage_error_exits_2(db_path: Path, demo: Path, command: list[str]) -> None:
-    before = stored_events_if_any(db_path)
+def test_usage_error_exits_2(store: str, demo: str, command: list[str]) -> None:
+    before = stored_events_if_any(store)
     result = run(*command)
     assert result.exit_code == 2, result.output
     assert "Error:" in result.stderr
     assert "Traceback" not in result.output
     assert result.stdout == ""
-    assert stored_events_if_any(db_path) == before
+    assert stored_events_if_any(store) == before
 
 
 # -- help and version ----------------------------------------------------------

@@ -75,7 +75,7 @@ PAST = [
 
 
 @pytest.fixture
-def past(db_path: Path, tmp_path: Path) -> Path:
+def past(store: str, tmp_path: Path) -> str:
     """A store whose events were recorded on days past: an event log with
     those record times, imported (an import keeps every event's record time)."""
     scratch = str(tmp_path / "scratch.sqlite")
@@ -94,7 +94,7 @@ def past(db_path: Path, tmp_path: Path) -> Path:
     path.write_text("".join(json.dumps(event) + "\n" for event in events))
     ok("import", str(path))
     assert [e["recorded_at"] for e in as_json("history", SLUG)] == PAST
-    return db_path
+    return store
 
 
 @pytest.fixture
@@ -111,7 +111,7 @@ def far_east() -> Iterator[None]:
     time.tzset()
 
 
-def test_record_times_on_days_past(past: Path) -> None:
+def test_record_times_on_days_past(past: str) -> None:
     def stances(moment: str) -> list[str]:
         return [
             r["text"] for r in as_json("stance", "history", SLUG, "--as-of", moment)
@@ -155,7 +155,7 @@ def test_record_times_on_days_past(past: Path) -> None:
 
 
 def test_a_time_without_a_zone_is_utc_wherever_it_runs(
-    past: Path, far_east: None
+    past: str, far_east: None
 ) -> None:
     def stances(moment: str) -> list[str]:
         return [
@@ -174,7 +174,7 @@ def test_a_time_without_a_zone_is_utc_wherever_it_runs(
 # -- valid dates on every entry ----------------------------------------------------
 
 
-def test_every_kind_of_entry_takes_a_valid_date(db_path: Path) -> None:
+def test_every_kind_of_entry_takes_a_valid_date(store: str) -> None:
     ok("actor", "add", "mediators", "--name", "Mediators")
     open_geneva("--on", "2024-07")
     ok("agenda", "add", SLUG, "trade", "--title", "Trade", "--on", "2024-07-02")
@@ -236,9 +236,9 @@ def test_every_kind_of_entry_takes_a_valid_date(db_path: Path) -> None:
     assert "2024-08-15" in shown
 
 
-def test_a_bad_valid_date_is_one_error_line_and_writes_nothing(db_path: Path) -> None:
+def test_a_bad_valid_date_is_one_error_line_and_writes_nothing(store: str) -> None:
     open_geneva()
-    before = stored_events(db_path)
+    before = stored_events(store)
     assert (
         fails("stance", "record", SLUG, "CHN", "--position", "Firm", "--on", "2024-13")
         == "Error: date '2024-13' does not exist"
@@ -246,14 +246,14 @@ def test_a_bad_valid_date_is_one_error_line_and_writes_nothing(db_path: Path) ->
     line = fails("scenario", "add", SLUG, "truce", "--outcome", "Truce", "--impact",
                  "Calm", "--on", "soon")  # fmt: skip
     assert line.startswith("Error: date 'soon'")
-    assert stored_events(db_path) == before
+    assert stored_events(store) == before
 
 
 # -- scenario assessments ---------------------------------------------------------
 
 
 def test_assessments_take_icd_203_terms_and_a_later_one_supersedes(
-    db_path: Path,
+    store: str,
 ) -> None:
     open_geneva()
     ok("scenario", "add", SLUG, "ceasefire", "--outcome", "Ceasefire holds",
@@ -297,7 +297,7 @@ def test_assessments_take_icd_203_terms_and_a_later_one_supersedes(
     assert "very likely (80-95%)" in ok("show", SLUG).stdout
 
 
-def test_a_scenario_not_assessed_says_so(db_path: Path) -> None:
+def test_a_scenario_not_assessed_says_so(store: str) -> None:
     open_geneva()
     assert "No outcome scenario recorded." in ok("scenario", "list", SLUG).stdout
     ok("scenario", "add", SLUG, "truce", "--outcome", "Truce", "--impact", "Calm")
@@ -337,21 +337,21 @@ def test_a_scenario_not_assessed_says_so(db_path: Path) -> None:
     ],
 )
 def test_a_bad_assessment_is_one_error_line_and_writes_nothing(
-    db_path: Path, args: list[str], error: str
+    store: str, args: list[str], error: str
 ) -> None:
     open_geneva()
     ok("scenario", "add", SLUG, "ceasefire", "--outcome", "Ceasefire holds",
        "--impact", "Fewer casualties")  # fmt: skip
     ok("scenario", "add", SLUG, "gone", "--outcome", "Gone", "--impact", "None")
     ok("retract", SLUG, "scenario:gone", "--reason", "Dropped")
-    before = stored_events(db_path)
+    before = stored_events(store)
     assert fails("scenario", "assess", SLUG, *args) == error
-    assert stored_events(db_path) == before
+    assert stored_events(store) == before
     scenarios = as_json("scenario", "list", SLUG)  # standing ones only
     assert [(s["key"], s["assessments"]) for s in scenarios] == [("ceasefire", [])]
 
 
-def test_an_assessment_is_amended_and_retracted_by_its_ref(db_path: Path) -> None:
+def test_an_assessment_is_amended_and_retracted_by_its_ref(store: str) -> None:
     open_geneva()
     ok("scenario", "add", SLUG, "ceasefire", "--outcome", "Ceasefire holds",
        "--impact", "Fewer casualties")  # fmt: skip
@@ -373,11 +373,11 @@ def test_an_assessment_is_amended_and_retracted_by_its_ref(db_path: Path) -> Non
     ] == [("amended", "Misread")]
     assert "almost certain (95-99%)" in ok("scenario", "list", SLUG).stdout
 
-    before = stored_events(db_path)
+    before = stored_events(store)
     line = fails("amend", SLUG, "assessment:ceasefire", "--likelihood", "sure",
                  "--reason", "x")  # fmt: skip
     assert line == f"Error: likelihood 'sure' must be one of the ICD 203 terms: {TERMS}"
-    assert stored_events(db_path) == before
+    assert stored_events(store) == before
 
     ok("retract", SLUG, "assessment:ceasefire", "--reason", "Withdrawn")
     (scenario,) = as_json("scenario", "list", SLUG)
@@ -395,7 +395,7 @@ def test_an_assessment_is_amended_and_retracted_by_its_ref(db_path: Path) -> Non
     )
 
 
-def test_scenario_list_as_of_and_at(db_path: Path) -> None:
+def test_scenario_list_as_of_and_at(store: str) -> None:
     open_geneva()
     ok("scenario", "add", SLUG, "ceasefire", "--outcome", "Ceasefire holds",
        "--impact", "Fewer casualties")  # fmt: skip
@@ -431,7 +431,7 @@ def test_scenario_list_as_of_and_at(db_path: Path) -> None:
 # -- stance history ------------------------------------------------------------------
 
 
-def test_stance_history_lists_every_stance_with_both_clocks(db_path: Path) -> None:
+def test_stance_history_lists_every_stance_with_both_clocks(store: str) -> None:
     open_geneva()
     ok("stance", "record", SLUG, "CHN", "--position", "Hesitant", "--interest",
        "Trade", "--on", "2024-07-01")  # fmt: skip
@@ -498,7 +498,7 @@ def record_dated_case() -> None:
     ok("agenda", "add", SLUG, "trade", "--title", "Trade")
 
 
-def test_events_filters(db_path: Path) -> None:
+def test_events_filters(store: str) -> None:
     record_dated_case()
     assert refs() == [
         ("development:2", "All year"),
@@ -561,7 +561,7 @@ def test_events_filters(db_path: Path) -> None:
     assert "Nothing recorded matches." in ok("events", "--since", "2025").stdout
 
 
-def test_events_at_a_date_keep_what_was_in_force(db_path: Path) -> None:
+def test_events_at_a_date_keep_what_was_in_force(store: str) -> None:
     record_dated_case()
     ok("scenario", "add", SLUG, "ceasefire", "--outcome", "Ceasefire holds",
        "--impact", "Fewer casualties")  # fmt: skip
@@ -619,7 +619,7 @@ def test_events_at_a_date_keep_what_was_in_force(db_path: Path) -> None:
     ] == ["Second round", "All year"]
 
 
-def test_events_as_of_a_record_time(db_path: Path) -> None:
+def test_events_as_of_a_record_time(store: str) -> None:
     record_dated_case()
     then = last_recorded(SLUG)
     before = as_json("events", "--limit", "0")
@@ -661,7 +661,7 @@ def test_events_as_of_a_record_time(db_path: Path) -> None:
     assert "Third round" not in table
 
 
-def test_since_after_until_is_one_error_line(demo: Path) -> None:
+def test_since_after_until_is_one_error_line(demo: str) -> None:
     before = stored_events(demo)
     assert fails("events", "--since", "2024-08", "--until", "2024-07") == (
         "Error: --since 2024-08 is after --until 2024-07"
@@ -681,7 +681,7 @@ def test_since_after_until_is_one_error_line(demo: Path) -> None:
 # -- show, history and export as of a record time -------------------------------------
 
 
-def test_show_as_of_before_an_amendment_and_a_retraction(demo: Path) -> None:
+def test_show_as_of_before_an_amendment_and_a_retraction(demo: str) -> None:
     then = last_recorded()
     original = as_json("show", DEMO)
     ok("amend", DEMO, "stance:CHN", "--position", "Cautious mediation", "--reason",
@@ -710,7 +710,7 @@ def test_show_as_of_before_an_amendment_and_a_retraction(demo: Path) -> None:
     assert as_json("show", DEMO, "--as-of", then.removesuffix("Z")) == original
 
 
-def test_history_as_of_a_record_time(demo: Path) -> None:
+def test_history_as_of_a_record_time(demo: str) -> None:
     then = last_recorded()
     ok("amend", DEMO, "stance:CHN", "--position", "Cautious mediation", "--reason",
        "Misquoted")  # fmt: skip
@@ -724,7 +724,7 @@ def test_history_as_of_a_record_time(demo: Path) -> None:
     assert "EntryAmended" in ok("history", DEMO).stdout
 
 
-def test_export_as_of_a_record_time(demo: Path, tmp_path: Path) -> None:
+def test_export_as_of_a_record_time(demo: str, tmp_path: Path) -> None:
     then = last_recorded()
     original = json.loads(ok("export", DEMO, "--format", "json").stdout)
     ok("amend", DEMO, "stance:CHN", "--position", "Cautious mediation", "--reason",
@@ -790,7 +790,7 @@ def test_export_as_of_a_record_time(demo: Path, tmp_path: Path) -> None:
     ],
 )
 def test_talks_not_recorded_yet_are_an_error_as_of_then(
-    demo: Path, command: list[str]
+    demo: str, command: list[str]
 ) -> None:
     """As it stood then, the talks did not exist: as ``show SLUG`` says."""
     then = last_recorded()
@@ -802,7 +802,7 @@ def test_talks_not_recorded_yet_are_an_error_as_of_then(
     assert stored_events(demo) == before
 
 
-def test_export_as_of_the_latest_record_time_is_the_export_of_now(demo: Path) -> None:
+def test_export_as_of_the_latest_record_time_is_the_export_of_now(demo: str) -> None:
     def exported(*args: str) -> Any:
         return json.loads(ok("export", "--format", "json", *args).stdout)
 
@@ -838,7 +838,7 @@ AS_OF_COMMANDS = [
 
 
 @pytest.mark.parametrize("command", AS_OF_COMMANDS)
-def test_as_of_in_the_future_is_one_error_line(demo: Path, command: list[str]) -> None:
+def test_as_of_in_the_future_is_one_error_line(demo: str, command: list[str]) -> None:
     before = stored_events(demo)
     for moment in ("2999-01-01", "2999-03-01T12:00:00Z"):
         assert fails(*command, "--as-of", moment) == (
@@ -849,7 +849,7 @@ def test_as_of_in_the_future_is_one_error_line(demo: Path, command: list[str]) -
 
 @pytest.mark.parametrize("command", AS_OF_COMMANDS)
 def test_as_of_before_the_record_is_one_error_line(
-    demo: Path, command: list[str]
+    demo: str, command: list[str]
 ) -> None:
     began = first_recorded()
     before = stored_events(demo)
@@ -863,7 +863,7 @@ def test_as_of_before_the_record_is_one_error_line(
 @pytest.mark.parametrize("command", AS_OF_COMMANDS)
 @pytest.mark.parametrize("moment", ["nope", "2024-02-30", "2024-03", "01/03/2024"])
 def test_an_unreadable_as_of_is_one_error_line(
-    demo: Path, command: list[str], moment: str
+    demo: str, command: list[str], moment: str
 ) -> None:
     before = stored_events(demo)
     assert fails(*command, "--as-of", moment) == (
@@ -872,11 +872,11 @@ def test_an_unreadable_as_of_is_one_error_line(
     assert stored_events(demo) == before
 
 
-def test_as_of_on_an_empty_store_is_one_error_line(db_path: Path) -> None:
+def test_as_of_on_an_empty_store_is_one_error_line(store: str) -> None:
     assert fails("events", "--as-of", "2024-03-01") == (
         "Error: --as-of 2024-03-01 is before the record: it is empty"
     )
-    assert stored_events(db_path) == 0
+    assert stored_events(store) == 0
 
 
 @pytest.mark.parametrize(
@@ -900,7 +900,7 @@ def test_as_of_on_an_empty_store_is_one_error_line(db_path: Path) -> None:
     ],
 )
 def test_a_record_time_beyond_the_calendar_is_one_error_line(
-    demo: Path, command: list[str]
+    demo: str, command: list[str]
 ) -> None:
     """Times UTC cannot hold (year 0, year 10000) are mistakes like any other."""
     before = stored_events(demo)
@@ -918,12 +918,12 @@ def test_a_record_time_beyond_the_calendar_is_one_error_line(
         pytest.param(["diff", DEMO, "--from", "2000-01-01", "--to", ""], id="diff-to"),
     ],
 )
-def test_an_empty_clock_is_an_error_not_now(demo: Path, command: list[str]) -> None:
+def test_an_empty_clock_is_an_error_not_now(demo: str, command: list[str]) -> None:
     """An empty time (``--as-of "$T"`` with T unset) must not answer for now."""
     fails(*command)
 
 
-def test_a_bare_date_in_basic_format_is_the_end_of_that_day_too(past: Path) -> None:
+def test_a_bare_date_in_basic_format_is_the_end_of_that_day_too(past: str) -> None:
     def positions(moment: str) -> list[str]:
         return [
             r["text"] for r in as_json("stance", "history", SLUG, "--as-of", moment)
@@ -934,7 +934,7 @@ def test_a_bare_date_in_basic_format_is_the_end_of_that_day_too(past: Path) -> N
 
 
 def test_events_and_stance_history_as_of_a_past_time_print_the_same_later(
-    demo: Path,
+    demo: str,
 ) -> None:
     then = last_recorded()
     events = as_json("events", "--as-of", then)
@@ -950,7 +950,7 @@ def test_events_and_stance_history_as_of_a_past_time_print_the_same_later(
 # -- diff --------------------------------------------------------------------------
 
 
-def test_diff_lists_the_changes_between_two_record_times(demo: Path) -> None:
+def test_diff_lists_the_changes_between_two_record_times(demo: str) -> None:
     start = last_recorded()
     ok("amend", DEMO, "stance:CHN", "--position", "Cautious mediation", "--reason",
        "Misquoted")  # fmt: skip
@@ -1066,7 +1066,7 @@ def test_diff_lists_the_changes_between_two_record_times(demo: Path) -> None:
     )
 
 
-def test_diff_mistakes_are_one_error_line(demo: Path) -> None:
+def test_diff_mistakes_are_one_error_line(demo: str) -> None:
     first, last = first_recorded(), last_recorded()
     before = stored_events(demo)
     assert fails("diff", DEMO, "--from", last, "--to", first) == (
@@ -1094,10 +1094,10 @@ def test_diff_mistakes_are_one_error_line(demo: Path) -> None:
 # -- the installed command -----------------------------------------------------------
 
 
-def test_the_installed_command_shows_as_of_and_diffs(tmp_path: Path) -> None:
+def test_the_installed_command_shows_as_of_and_diffs(store: str) -> None:
     env = {
         **os.environ,
-        "TIMELINE_DB": str(tmp_path / "installed.sqlite"),
+        "TIMELINE_DB": store,
         "TIMELINE_AUTHOR": "installer",
         "COLUMNS": "250",  # tables wide enough that no cell is folded
     }

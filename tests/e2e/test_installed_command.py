@@ -10,14 +10,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import TIMELINE, installed
+from tests.support import TIMELINE, installed, stored_events
 
 ARTICLE = Path(__file__).parent.parent / "fixtures" / "beijing-talks.txt"
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "TIMELINE_DB": str(tmp_path / "installed.sqlite")}
+def env(store: str) -> dict[str, str]:
+    return {**os.environ, "TIMELINE_DB": store}
 
 
 timeline = installed  # every command here runs the installed one
@@ -28,12 +28,12 @@ def test_the_command_is_installed() -> None:
     assert os.access(TIMELINE, os.X_OK)
 
 
-def test_demo_then_export(env: dict[str, str], tmp_path: Path) -> None:
+def test_demo_then_export(env: dict[str, str], store: str, tmp_path: Path) -> None:
     demo = timeline("demo", env=env)
     assert demo.returncode == 0, demo.stderr
     assert "China and Ukraine Forge Diplomatic Dialogue" in demo.stdout
     assert "Recorded the demo talks beijing-talks" in demo.stderr
-    assert (tmp_path / "installed.sqlite").is_file()
+    assert stored_events(store) == 19  # the actor, and the talks' events
     assert not (tmp_path / "home" / ".local" / "share" / "diplomatic-timeline").exists()
 
     exported = timeline("export", "beijing-talks", env=env)

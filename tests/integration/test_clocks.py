@@ -1,10 +1,9 @@
-"""The two clocks through the application on a real SQLite file: record time
+"""The two clocks through the application on a real store: record time
 (``as_of``: the record as it stood then) and valid time (``at``, ``since``,
 ``until``: the world on a date), and the changes between two record times."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -123,7 +122,7 @@ def answers(queries: Queries, app: Service, as_of: str) -> dict[str, Any]:
     }
 
 
-def test_an_answer_as_of_a_past_time_never_changes(app: Service, db_path: Path) -> None:
+def test_an_answer_as_of_a_past_time_never_changes(app: Service, store: str) -> None:
     record_case(app)
     as_of = recorded(app)
     then = answers(app.queries, app, as_of)
@@ -139,7 +138,7 @@ def test_an_answer_as_of_a_past_time_never_changes(app: Service, db_path: Path) 
 
     assert app.queries.talks_view(SLUG) != then["view"]  # the record did move on
     assert answers(app.queries, app, as_of) == then
-    fresh = open_service(db_path, "someone else")
+    fresh = open_service(store, "someone else")
     try:
         assert answers(fresh.queries, fresh, as_of) == then
     finally:

@@ -16,6 +16,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, cast
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -417,6 +418,7 @@ def check_entries(app: Service, view: TalksView) -> None:
     )
 
 
+@pytest.mark.sqlite_only  # compares the SQLite file's view tables row by row
 @settings(max_examples=120, deadline=None)
 @given(
     st.lists(commands, min_size=10, max_size=50),

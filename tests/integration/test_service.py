@@ -1,5 +1,5 @@
 """The Python API (:class:`timeline.service.Service`) used directly, as a
-notebook, a script or the HTTP API will: a real SQLite file, no CLI between."""
+notebook, a script or the HTTP API will: a real store, no CLI between."""
 
 from __future__ import annotations
 
@@ -112,9 +112,9 @@ def test_no_arguments_use_the_environment(store: str) -> None:
         assert service.talks_view(SLUG)["opened"]["recorded_by"] == "tester"
 
 
-def test_recording_opens_only_the_application(db_path: Path) -> None:
+def test_recording_opens_only_the_application(store: str) -> None:
     opened: list[int] = []
-    with open_service(db_path, "tester", opened=lambda: opened.append(1)) as service:
+    with open_service(store, "tester", opened=lambda: opened.append(1)) as service:
         assert opened == []  # nothing is opened before first use
         service.open_talks(SLUG, "Geneva round", "Geneva", ["UKR"])
         service.record_development(SLUG, "2024-08", "Round two set")
@@ -124,23 +124,23 @@ def test_recording_opens_only_the_application(db_path: Path) -> None:
     assert opened == [1]
 
 
-def test_a_read_of_current_views_does_not_open_the_application(db_path: Path) -> None:
-    with open_service(db_path, "tester") as writer:
+def test_a_read_of_current_views_does_not_open_the_application(store: str) -> None:
+    with open_service(store, "tester") as writer:
         writer.open_talks(SLUG, "Geneva round", "Geneva", ["UKR"])
         writer.talks_view(SLUG)  # the views catch up
     opened: list[int] = []
-    with open_service(db_path, "tester", opened=lambda: opened.append(1)) as reader:
+    with open_service(store, "tester", opened=lambda: opened.append(1)) as reader:
         assert reader.talks_view(SLUG)["title"] == "Geneva round"
         assert [row["slug"] for row in reader.talks_list()] == [SLUG]
         assert "record" not in vars(reader)
     assert opened == []
 
 
-def test_a_read_of_lagging_views_opens_the_application_once(db_path: Path) -> None:
-    with open_service(db_path, "tester") as writer:
+def test_a_read_of_lagging_views_opens_the_application_once(store: str) -> None:
+    with open_service(store, "tester") as writer:
         writer.open_talks(SLUG, "Geneva round", "Geneva", ["UKR"])  # views not read
     opened: list[int] = []
-    with open_service(db_path, "tester", opened=lambda: opened.append(1)) as reader:
+    with open_service(store, "tester", opened=lambda: opened.append(1)) as reader:
         assert reader.talks_view(SLUG)["title"] == "Geneva round"
         reader.record_development(SLUG, "2024-08", "Round two set")
         assert reader.talks_view(SLUG)["developments"][0]["number"] == 1
@@ -332,8 +332,8 @@ def test_every_export_format_writes_the_demo(app: Service) -> None:
         app.export("jsonl", "vienna-round")
 
 
-def test_markdown_export_is_what_the_cli_writes(db_path: Path) -> None:
-    with open_service(db_path, "tester") as service:
+def test_markdown_export_is_what_the_cli_writes(store: str) -> None:
+    with open_service(store, "tester") as service:
         service.record_demo()
         brief = "".join(service.export("markdown", DEMO))
     assert "Humanitarian Aid" in brief
@@ -355,9 +355,9 @@ def test_rebuild_replays_every_event(app: Service) -> None:
         app.rebuild(["nonsense"])
 
 
-def test_rebuild_always_reports_progress(db_path: Path) -> None:
+def test_rebuild_always_reports_progress(store: str) -> None:
     bars = Bars()
-    with open_service(db_path, "tester", progress=bars) as service:
+    with open_service(store, "tester", progress=bars) as service:
         service.record_demo()
         assert bars.reports == []  # a catch-up of a few events is not reported
         count = service.record.event_count()
@@ -368,10 +368,10 @@ def test_rebuild_always_reports_progress(db_path: Path) -> None:
 
 
 def test_catch_up_reports_only_from_progress_from(
-    db_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bars = Bars()
-    with open_service(db_path, "tester", progress=bars) as service:
+    with open_service(store, "tester", progress=bars) as service:
         service.record_demo()
         count = service.record.event_count()
         assert count < timeline.service.PROGRESS_FROM
@@ -385,10 +385,10 @@ def test_catch_up_reports_only_from_progress_from(
     ]
 
 
-def test_close_closes_both_halves(db_path: Path) -> None:
+def test_close_closes_both_halves(store: str) -> None:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        with open_service(db_path, "tester") as service:
+        with open_service(store, "tester") as service:
             service.open_talks(SLUG, "Geneva round", "Geneva", ["UKR"])
             service.talks_view(SLUG)
             assert {"record", "queries"} <= set(vars(service))
@@ -399,7 +399,7 @@ def test_close_closes_both_halves(db_path: Path) -> None:
         del service
         gc.collect()
     assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
-    with open_service(db_path, "tester") as again:
+    with open_service(store, "tester") as again:
         again.record_development(SLUG, "2024-08", "Round two set")
         assert again.talks_view(SLUG)["developments"][0]["number"] == 1
         assert again.record.event_count() == 2

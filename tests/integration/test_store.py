@@ -1,4 +1,6 @@
-"""The application on a real SQLite file: persistence, views, snapshots, crashes."""
+"""The application on a real store: persistence, views, snapshots, crashes.
+
+Tests that ask for ``db_path`` read the SQLite file's own tables."""
 
 from __future__ import annotations
 
@@ -13,7 +15,16 @@ from eventsourcing.persistence import IntegrityError
 import projections.sqlite.documents
 from events import talks_id
 from projections.records import EventRecord
-from tests.support import everywhere, head, rows, stored_events, table_rows, tracked
+from projections.views import Views
+from tests.support import (
+    everywhere,
+    head,
+    rows,
+    stored_events,
+    stored_snapshots,
+    table_rows,
+    tracked,
+)
 from timeline.bootstrap import open_service
 from timeline.catchup import catch_up
 from timeline.service import Service
@@ -41,6 +52,18 @@ def view_tables(path: Path) -> list[str]:
 def view_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every view's tables, in a stable order."""
     return table_rows(path, view_tables(path))
+
+
+def answers(views: Views) -> dict[str, Any]:
+    """What every view answers about the store, read as it is (no catch-up)."""
+    return {
+        "snapshot": views.snapshot(),
+        "talks": views.talks_list(),
+        "entries": views.entries(),
+        "stances": views.stances(SLUG),
+        "scenarios": views.scenarios(SLUG),
+        "search": views.search("round"),
+    }
 
 
 def test_every_view_has_its_tables_and_one_tracking_row(
@@ -80,8 +103,8 @@ def open_geneva(app: Service) -> None:
     )
 
 
-def test_recorded_entries_survive_closing_and_reopening(db_path: Path) -> None:
-    first = open_service(db_path, "tester")
+def test_recorded_entries_survive_closing_and_reopening(store: str) -> None:
+    first = open_service(store, "tester")
     try:
         first.register_actor("mediators", "Mediators", "organization")
         open_geneva(first)
@@ -95,7 +118,7 @@ def test_recorded_entries_survive_closing_and_reopening(db_path: Path) -> None:
     finally:
         first.close()
 
-    second = open_service(db_path, "someone-else")
+    second = open_service(store, "someone-else")
     try:
         assert second.record.event_count() == count == 6
         assert second.queries.talks_view(SLUG) == before
@@ -125,41 +148,41 @@ def test_file_holds_the_event_store_and_the_views(app: Service, db_path: Path) -
     assert tracked(db_path) == everywhere(head(db_path))
 
 
-def test_views_catch_up_incrementally(app: Service, db_path: Path) -> None:
+def test_views_catch_up_incrementally(app: Service, store: str) -> None:
     open_geneva(app)
     app.add_agenda_item(SLUG, "grain-corridor", "Grain Corridor")
     view = app.queries.talks_view(SLUG)
     assert view["version"] == 2
-    assert view["last_position"] == head(db_path)
-    assert tracked(db_path) == everywhere(head(db_path))
+    assert view["last_position"] == head(store)
+    assert app.record.views.positions() == everywhere(head(store))
     first_position = view["last_position"]
 
     app.record_stance(SLUG, "UKR", "Firm")
     app.record_development(SLUG, "2024-08", "Second round")
     app.record_development(SLUG, "2024-09", "Third round")
     # recording does not touch the views
-    assert tracked(db_path) == everywhere(first_position)
+    assert app.record.views.positions() == everywhere(first_position)
 
     assert catch_up(app.record) == 3  # only the new events are applied
     assert catch_up(app.record) == 0
     view = app.queries.talks_view(SLUG)
     assert view["version"] == 5
-    assert view["last_position"] == head(db_path)
-    assert tracked(db_path) == everywhere(head(db_path))
+    assert view["last_position"] == head(store)
+    assert app.record.views.positions() == everywhere(head(store))
     assert view["last_position"] > first_position
     assert [d["number"] for d in view["developments"]] == [1, 2]
     assert [a["key"] for a in view["agenda"]] == ["grain-corridor"]
 
 
 def test_queries_catch_up_only_when_the_views_lag(
-    app: Service, db_path: Path, monkeypatch: pytest.MonkeyPatch
+    app: Service, store: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assert app.record.views.lag() == 0  # an empty store has nothing to apply
     app.register_actor("mediators", "Mediators", "group")
     open_geneva(app)
     assert app.record.views.lag() > 0  # recording does not touch the views
-    assert app.record.views.lag() == stored_events(db_path) == 2
-    assert tracked(db_path) == {}
+    assert app.record.views.lag() == stored_events(store) == 2
+    assert app.record.views.positions() == everywhere(0)
 
     reads: list[int] = []
     stored_after = app.record.stored.after
@@ -172,7 +195,7 @@ def test_queries_catch_up_only_when_the_views_lag(
 
     assert app.queries.talks_view(SLUG)["version"] == 1  # caught up first
     assert app.record.views.lag() == 0
-    assert tracked(db_path) == everywhere(head(db_path))
+    assert app.record.views.positions() == everywhere(head(store))
     assert reads  # the query caught the views up
 
     reads.clear()
@@ -185,14 +208,14 @@ def test_queries_catch_up_only_when_the_views_lag(
     assert app.record.views.lag() == 1
     view = app.queries.talks_view(SLUG)
     assert app.record.views.lag() == 0
-    assert tracked(db_path) == everywhere(head(db_path))
+    assert app.record.views.positions() == everywhere(head(store))
     assert reads  # the new event was applied before answering
     assert view["version"] == 2
     assert [s["actor_name"] for s in view["stances"]] == ["Mediators"]
 
 
 def test_stray_library_environment_does_not_redirect_storage(
-    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    store: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     elsewhere = tmp_path / "elsewhere.sqlite"
     for prefix in ("", "TIMELINE_"):
@@ -207,29 +230,25 @@ def test_stray_library_environment_does_not_redirect_storage(
         app.close()
 
     assert not elsewhere.exists()
-    assert stored_events(db_path) == 2
-    reopened = open_service(db_path, "tester")
+    assert stored_events(store) == 2
+    reopened = open_service(store, "tester")
     try:
         assert reopened.queries.talks_view(SLUG)["version"] == 2
     finally:
         reopened.close()
 
 
-def test_long_streams_are_snapshotted_and_still_load(
-    app: Service, db_path: Path
-) -> None:
+def test_long_streams_are_snapshotted_and_still_load(app: Service, store: str) -> None:
     open_geneva(app)
     for number in range(1, 451):
         assert app.record_development(SLUG, "2024-08", f"Round {number}") == number
 
-    snapshots = rows(
-        db_path,
-        "SELECT originator_id, originator_version FROM stored_snapshots "
-        "ORDER BY originator_version",
-    )
-    assert snapshots == [(talks_id(SLUG).hex, 200), (talks_id(SLUG).hex, 400)]
+    assert stored_snapshots(store) == [
+        (talks_id(SLUG).hex, 200),
+        (talks_id(SLUG).hex, 400),
+    ]
 
-    reopened = open_service(db_path, "tester")
+    reopened = open_service(store, "tester")
     try:
         aggregate = reopened.record.repository.get(talks_id(SLUG))
         assert aggregate.version == 451
@@ -299,13 +318,11 @@ def test_view_is_all_or_nothing_when_a_batch_crashes(
     assert [a["key"] for a in app.queries.actors()] == ["mediators"]
 
 
-def test_two_views_racing_never_apply_a_batch_twice(
-    app: Service, db_path: Path
-) -> None:
+def test_two_views_racing_never_apply_a_batch_twice(app: Service, store: str) -> None:
     open_geneva(app)
     app.add_agenda_item(SLUG, "grain-corridor", "Grain Corridor")
     app.record_development(SLUG, "2024-08", "Second round")
-    other = open_service(db_path, "tester")
+    other = open_service(store, "tester")
     try:
         positions, batch = pending_batch(app)
         other_positions, other_batch = pending_batch(other)
@@ -313,14 +330,14 @@ def test_two_views_racing_never_apply_a_batch_twice(
         assert len(batch) == len(other_batch) == 3
 
         app.record.views.apply(positions, batch)
-        applied = view_rows(db_path)
+        applied = answers(app.record.views)
         with pytest.raises(IntegrityError):
             other.record.views.apply(other_positions, other_batch)
         with pytest.raises(IntegrityError):
             app.record.views.apply(positions, batch)
 
-        assert tracked(db_path) == everywhere(head(db_path))
-        assert view_rows(db_path) == applied
+        assert app.record.views.positions() == everywhere(head(store))
+        assert answers(app.record.views) == applied
         assert catch_up(other.record) == 0
         view = other.queries.talks_view(SLUG)
         assert view["version"] == 3
@@ -365,15 +382,15 @@ def test_views_are_rebuilt_from_the_events_alone(app: Service, db_path: Path) ->
 
 
 def test_a_batch_goes_only_to_the_views_that_have_not_seen_it(
-    app: Service, db_path: Path
+    app: Service, store: str
 ) -> None:
     open_geneva(app)
     app.record_stance(SLUG, "CHN", "Hesitant")
     catch_up(app.record)
-    top = head(db_path)
+    top = head(store)
     app.record.views.reset(["stances"])
     app.record_development(SLUG, "2024-08", "Second round")
-    rows_before = view_rows(db_path)
+    entries_before = app.record.views.entries()
 
     positions, batch = pending_batch(app)
     assert positions == {**everywhere(top), "stances": 0}
@@ -381,11 +398,10 @@ def test_a_batch_goes_only_to_the_views_that_have_not_seen_it(
 
     app.record.views.apply(positions, batch)
 
-    assert tracked(db_path) == everywhere(3)
-    after = view_rows(db_path)
+    assert app.record.views.positions() == everywhere(head(store))
     # Each view up to date took each event exactly once: one development more.
-    assert len(after["timeline"]) == len(rows_before["timeline"]) + 1
-    assert len(after["talks_view"]) == 1
+    assert len(app.record.views.entries()) == len(entries_before) + 1
+    assert [talks["version"] for talks in app.record.views.talks_list()] == [3]
     assert app.queries.talks_view(SLUG)["version"] == 3
     assert [(r["ref"], r["text"]) for r in app.record.views.stances(SLUG)] == [
         ("stance:CHN", "Hesitant")
@@ -393,7 +409,7 @@ def test_a_batch_goes_only_to_the_views_that_have_not_seen_it(
     assert catch_up(app.record) == 0
 
 
-def test_a_view_that_moved_fails_the_whole_batch(app: Service, db_path: Path) -> None:
+def test_a_view_that_moved_fails_the_whole_batch(app: Service, store: str) -> None:
     open_geneva(app)
     catch_up(app.record)
     app.register_actor("mediators", "Mediators", "group")
@@ -401,22 +417,22 @@ def test_a_view_that_moved_fails_the_whole_batch(app: Service, db_path: Path) ->
     positions, batch = pending_batch(app)
     assert positions == everywhere(1)
     # Another process moves the last view only (the others are applied first).
-    app.record.views.apply({**everywhere(head(db_path)), "search": 1}, batch)
-    assert tracked(db_path) == {**everywhere(1), "search": 3}
-    rows_before = view_rows(db_path)
+    app.record.views.apply({**everywhere(head(store)), "search": 1}, batch)
+    assert app.record.views.positions() == {**everywhere(1), "search": head(store)}
+    before = answers(app.record.views)
 
     with pytest.raises(IntegrityError):
         app.record.views.apply(positions, batch)
 
-    assert tracked(db_path) == {**everywhere(1), "search": 3}
-    assert view_rows(db_path) == rows_before  # the five views' writes rolled back
+    assert app.record.views.positions() == {**everywhere(1), "search": head(store)}
+    assert answers(app.record.views) == before  # the five views' writes rolled back
     assert catch_up(app.record) == 2
-    assert tracked(db_path) == everywhere(3)
+    assert app.record.views.positions() == everywhere(head(store))
     assert [a["key"] for a in app.queries.actors()] == ["mediators"]
 
 
 def test_a_view_reset_meanwhile_fails_a_batch_read_before(
-    app: Service, db_path: Path
+    app: Service, store: str
 ) -> None:
     """A catch-up that read its batch before another process reset a view
     must not apply the batch to the now empty view: the view's tracking row is
@@ -428,7 +444,7 @@ def test_a_view_reset_meanwhile_fails_a_batch_read_before(
     positions, batch = pending_batch(app)
     assert positions == everywhere(2)
 
-    other = open_service(db_path, "tester")
+    other = open_service(store, "tester")
     try:
         other.record.views.reset(
             ["actors"]
