@@ -1,10 +1,11 @@
 """The application service: the only writer of the store.
 
 Each command loads one aggregate, calls one domain method and saves; a
-concurrent writer's conflict is retried on a fresh copy, a bounded number of
-times. Recording a case file and importing an event log are commands too:
-all or nothing, through the same save path, which snapshots each talks whose
-version passed a multiple of the interval. Reads of the views go through
+concurrent writer's conflict is retried on a fresh copy, for a bounded
+time. Recording a case file is a command too: all or nothing, through the same
+save path, which snapshots each talks whose version passed a multiple of the
+interval. Importing an event log, or copying another store's events, stores
+them a batch per transaction and snapshots the same way. Reads of the views go through
 :class:`timeline.service.Service`.
 """
 
@@ -12,7 +13,8 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar, TypedDict, TypeVar, cast
 from uuid import UUID
@@ -45,12 +47,16 @@ if TYPE_CHECKING:
     from projections.views import StoredEvents, Views
     from timeline.casefile import Case, CaseTalks
     from timeline.settings import Backend
-    from timeline.transfer import Imported
+    from timeline.transfer import Imported, LogImport
 
     OpenedWith = tuple[dict[str, str], str, Backend]
     """What opens the same application again, in a worker process."""
 
-SAVE_ATTEMPTS = 10
+SAVE_PATIENCE = 30.0
+"""Seconds a command keeps retrying on a fresh copy while other writers
+change the same talks: with many writers at once a command may lose many
+times, but it never waits in vain for longer than this."""
+SAVE_PAUSE_CAP = 0.1  # the longest random pause between two tries, in seconds
 PAGE = 100  # events read at a time when reading a talks backwards
 R = TypeVar("R")
 
@@ -116,21 +122,60 @@ class DiplomaticRecord(Application[UUID]):
         crossing = self._crossing(
             [(o, o.version - len(o.pending_events)) for o in objs]
         )
-        recordings = super().save(*objs, **kwargs)
+        with self._lock_waits():
+            recordings = super().save(*objs, **kwargs)
         self._snapshot(crossing)
         return recordings
 
-    def _insert(
-        self, stored: list[StoredEvent], changed: Iterable[tuple[Aggregate, int]]
-    ) -> None:
+    @contextmanager
+    def _lock_waits(self) -> Iterator[None]:
+        """A write that waited in vain for another process's write lock
+        fails as a StoreError (nothing of it written), not a traceback."""
+        from eventsourcing.persistence import OperationalError
+
+        try:
+            yield
+        except OperationalError as error:
+            from events.errors import store_busy
+            from projections.sqlite.tracking import lock_timed_out
+
+            if not lock_timed_out(error):
+                raise
+            pool = cast(Any, self.recorder).datastore.pool
+            raise store_busy(pool.lock_timeout) from None
+
+    @property
+    def insert_batch(self) -> int:
+        """Events stored per transaction when storing another store's events:
+        PostgreSQL's driver has hung on inserts of many thousands at once."""
+        persistence = self.env.get("PERSISTENCE_MODULE") or ""
+        return 1_000 if persistence.endswith("postgres") else 5_000
+
+    def insert_stored(self, stored: Sequence[StoredEvent]) -> None:
         """Save events as another store recorded them (record time and all),
-        in one transaction, then snapshot as :meth:`save` does; ``changed``
-        holds each aggregate as they leave it, with its version before them."""
+        in one transaction, each following its aggregate's last stored
+        version; then snapshot, as :meth:`save` does, each talks whose
+        version they took past a multiple of the interval (loaded again: a
+        talks is not in hand here)."""
         if not stored:
             return
-        crossing = self._crossing(changed)
-        self.recorder.insert_events(stored)
-        self._snapshot(crossing)
+        first: dict[UUID | str, int] = {}
+        last: dict[UUID | str, int] = {}
+        for event in stored:
+            first.setdefault(event.originator_id, event.originator_version)
+            last[event.originator_id] = event.originator_version
+        with self._lock_waits():
+            self.recorder.insert_events(stored)
+        interval = self.snapshot_interval
+        crossed = [
+            UUID(str(aggregate)) for aggregate, version in last.items()
+            if (first[aggregate] - 1) // interval < version // interval
+        ]  # fmt: skip
+        if crossed and self.snapshots is not None:
+            loaded: list[Aggregate] = [
+                self.repository.get(i, projector_func=_folded) for i in crossed
+            ]
+            self._snapshot([talks for talks in loaded if isinstance(talks, Talks)])
 
     def _crossing(self, changed: Iterable[tuple[Aggregate, int]]) -> list[Talks]:
         """The talks whose version passed a multiple of the interval since
@@ -287,23 +332,60 @@ class DiplomaticRecord(Application[UUID]):
         source: str,
         progress: Callable[[int], None] | None = None,
     ) -> Imported:
-        """Import numbered lines of an event log (see :mod:`timeline.transfer`),
-        all or nothing: every line is checked, then every new event is stored
-        in one transaction with its original record time and author."""
+        """Import numbered lines of an event log (see :mod:`timeline.transfer`):
+        every line is checked, then the new events are stored in the order
+        given, a batch per transaction, with their original record times and
+        authors. ``lines`` is read twice: give a collection, or a
+        :class:`timeline.transfer.LogFile`, which reads its file again (an
+        iterator is held in memory whole)."""
+        if isinstance(lines, Iterator):  # read once only: kept for the second pass
+            lines = list(lines)
+        log = self.check_log(lines, source, progress)
+        self.write_log(log, lines)
+        return log.imported
+
+    def check_log(
+        self,
+        lines: Iterable[tuple[int, str]],
+        source: str,
+        progress: Callable[[int], None] | None = None,
+    ) -> LogImport:
+        """The first pass of an import: every line checked, nothing written;
+        InvalidInput naming the first bad line."""
         from timeline.transfer import LogImport
 
-        log = LogImport(self, source)
+        if isinstance(lines, Iterator):
+            raise TypeError("an import reads its lines twice: give a collection")
+        log = LogImport(self, source, self.insert_batch)
         for number, text in lines:
             if progress:
                 progress(1)
             log.check(number, text)
-        try:
-            self._insert(log.new, log.changed())
-        except IntegrityError:
-            raise ConcurrencyConflict(
-                "the store changed while importing; nothing was written, try again"
-            ) from None
-        return log.imported
+        log.finish()
+        return log
+
+    def write_log(
+        self,
+        log: LogImport,
+        lines: Iterable[tuple[int, str]],
+        progress: Callable[[int], None] | None = None,
+    ) -> None:
+        """The second pass of an import: the checked lines read again, and
+        their new events stored, a batch per transaction."""
+        written = 0
+        for batch in log.batches(lines):
+            try:
+                self.insert_stored(batch)
+            except IntegrityError:
+                raise ConcurrencyConflict(
+                    "the store changed while importing; "
+                    + (f"the first {written:,} new events of the log were written, "
+                       "import it again to continue" if written
+                       else "nothing was written, try again")
+                ) from None  # fmt: skip
+            written += len(batch)
+            if progress:
+                progress(len(batch))
 
     # -- reads of the stored events ---------------------------------------------
 
@@ -363,7 +445,9 @@ class DiplomaticRecord(Application[UUID]):
             raise AlreadyExists(f"{what} already exists") from None
 
     def _update(self, slug: str, command: Callable[[Talks], R]) -> R:
-        for attempt in range(SAVE_ATTEMPTS):
+        deadline = time.monotonic() + SAVE_PATIENCE
+        attempt = 0
+        while True:
             try:
                 talks: Talks = self.repository.get(talks_id(slug))
             except AggregateNotFoundError:
@@ -373,14 +457,27 @@ class DiplomaticRecord(Application[UUID]):
                 self.save(talks)
             except IntegrityError:
                 # Another writer got there first: redo on a fresh copy, after a
-                # random, growing pause so that the same writer does not win again
-                # while this one waits for the lock.
-                time.sleep(random.uniform(0, 0.005 * 2**attempt))
+                # random pause (growing, up to a cap) so that writers that
+                # collided do not collide again in step.
+                attempt += 1
+                if time.monotonic() > deadline:
+                    break
+                time.sleep(random.uniform(0, min(0.005 * 2**attempt, SAVE_PAUSE_CAP)))
                 continue
             return result
         raise ConcurrencyConflict(
-            f"talks {slug!r} kept changing under this command; nothing was written"
+            f"talks {slug!r} kept changing under this command ({attempt} tries in"
+            f" {SAVE_PATIENCE:.0f} s); nothing was written"
         )
+
+
+def _folded(aggregate: Any, events: Iterable[Any]) -> Any:
+    """An aggregate with events applied in turn: the library's projector
+    checks each event against a runtime protocol, a third of the time of
+    loading a long talks."""
+    for event in events:
+        aggregate = event.mutate(aggregate)
+    return aggregate
 
 
 def _texts(values: Iterable[str]) -> list[str]:

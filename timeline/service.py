@@ -25,7 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypedDict
 
-from events.errors import InvalidInput
+from events.errors import ConcurrencyConflict, InvalidInput
 
 if TYPE_CHECKING:
     from projections.actors import ActorView
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from timeline.application import DiplomaticRecord, HistoryEntry
     from timeline.casefile import Case
     from timeline.follow import Followed
-    from timeline.transfer import Imported
+    from timeline.transfer import Copied, Imported
 
 Progress = Callable[[int], None]
 """Told how many more items of a long task are done."""
@@ -198,17 +198,55 @@ class Service:
         return case.talks.slug, self.record_case(case)
 
     def import_log(self, path: str | Path) -> Imported:
-        """Import the event log at ``path``, all or nothing."""
-        path = Path(path)
-        try:
-            lines = path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as error:
-            raise InvalidInput(f"cannot read {str(path)!r}: {error}") from None
-        numbered = list(enumerate(lines, start=1))
-        with self._report("Checking events", len(lines)) as progress:
-            imported = self.record.import_log(numbered, str(path), progress)
+        """Import the event log at ``path``: every line is checked first (a
+        bad one writes nothing), then the new events are stored a batch per
+        transaction, reading the file a line at a time (see
+        :mod:`timeline.transfer`)."""
+        from timeline.transfer import LogFile
+
+        lines = LogFile(Path(path))
+        with self._report("Checking events", lines.count()) as progress:
+            log = self.record.check_log(lines, str(path), progress)
+        with self._report("Importing events", log.imported.added) as progress:
+            self.record.write_log(log, lines, progress)
         self.queries.refresh()
-        return imported
+        return log.imported
+
+    def copy_to(self, dest: Service) -> Copied:
+        """Copy every stored event of this store into ``dest`` (record times,
+        authors, topics and state bytes unchanged), a batch per transaction,
+        then bring its views up. ``dest`` must be empty or hold the first
+        events of this store, in the same order: only the rest is copied.
+        Anything else is InvalidInput naming the first event that differs,
+        and nothing is written."""
+        from eventsourcing.persistence import IntegrityError
+
+        from timeline.transfer import (
+            Copied,
+            common_prefix,
+            copy_rows,
+            require_store,
+            same_store,
+        )
+
+        if same_store(self.where, dest.where):
+            raise InvalidInput(f"cannot copy {self.where!r} onto itself")
+        require_store(self.where)
+        source, target = self.record.stored, dest.record.stored
+        with self._report("Comparing events", target.count()) as progress:
+            held, position = common_prefix(source, target, progress)
+        rest = max(source.count() - held, 0)
+        with self._report("Copying events", rest, always=True) as progress:
+            try:
+                copied = copy_rows(source, position, dest.record.insert_stored,
+                                   dest.record.insert_batch, progress)  # fmt: skip
+            except IntegrityError:
+                raise ConcurrencyConflict(
+                    f"{dest.where!r} changed while copying; what was copied is a "
+                    "first part of the source: copy again to continue"
+                ) from None
+        dest.queries.refresh()
+        return Copied(copied=copied, skipped=held)
 
     # -- reads --------------------------------------------------------------------
 

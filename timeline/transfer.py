@@ -1,28 +1,50 @@
-"""Moving a record between stores: the event log out as JSON lines, and back in.
+"""Moving a record between stores: the event log out as JSON lines, and back
+in; and every stored event copied from one store to another.
 
 Each line of the log is one stored event, exactly as stored: its position,
 the aggregate and version that identify it, its type, its record time, its
 author and its payload. It is the lossless backup and migration format.
 
-Importing checks every line before anything is written, and then writes all
-new events in one transaction, with their original record times and
-authors:
+Importing reads the file twice, a line at a time, so that memory does not
+grow with the file (only with the number of aggregates it touches):
 
-- a line must parse, name a known event type and validate as that event;
-- an event the store already holds (same aggregate and version) must be
-  identical to it, and is then skipped: importing twice adds nothing;
-- a new event must follow its aggregate's last version, and the domain must
-  accept it: the command that records it is issued again on the aggregate
-  as it stands (with the same checks as the CLI's), and must produce the
-  same event;
-- an actor a new event names must be a state or be registered (in the
-  store, or earlier in the file).
+1. Checking: every line is checked before anything is written, with the
+   same rules as ever:
+
+   - a line must parse, name a known event type and validate as that event;
+   - an event the store already holds (same aggregate and version) must be
+     identical to it, and is then skipped: importing twice adds nothing;
+   - a new event must follow its aggregate's last version, and the domain
+     must accept it: the command that records it is issued again on the
+     aggregate as it stands (with the same checks as the CLI's), and must
+     produce the same event;
+   - an actor a new event names must be a state or be registered (in the
+     store, or earlier in the file).
+
+   A bad line is an error naming it, and nothing is written.
+2. Writing: the file is read again and its new events are stored in the
+   order of the file, a batch per transaction, with their original record
+   times and authors. Each batch is written only if the lines up to its
+   last are, byte for byte, those the first pass checked (their digest is
+   kept at every batch's end): a file changed in between is an error.
+
+So an import either fails before writing anything, or writes the log's new
+events in order: if the second pass is interrupted (or another writer takes
+a version first), the store holds the events of a first part of the log,
+each batch whole, and importing the same file again checks what is stored,
+skips it, and writes the rest.
+
+Copying (:func:`common_prefix` then :func:`copy_rows`) moves the stored
+rows themselves, topic and state bytes unchanged, from any store to any
+other, a batch per transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from hashlib import blake2b
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, cast
 from uuid import UUID
 
@@ -31,7 +53,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import resolve_topic
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from events import Actor, InvalidInput, Talks, TimelineError
+from events import Actor, InvalidInput, NotFound, Talks, TimelineError
 from events.base import RecordedAggregate
 from events.kinds import BY_EVENT
 from events.talks import talks_id
@@ -41,6 +63,7 @@ if TYPE_CHECKING:
     from eventsourcing.application import Repository
     from eventsourcing.persistence import ApplicationRecorder, Mapper
 
+    from projections.rows import StoredRow
     from projections.views import StoredEvents
 
 META = ("timestamp", "recorded_by")
@@ -141,21 +164,27 @@ class Store(Protocol):
 
 
 class LogImport:
-    """The lines of an event log checked against a store, writing nothing:
-    the application stores :attr:`new` when every line has passed."""
+    """An event log imported in two passes over its numbered lines:
+    :meth:`check` each line, writing nothing, then :meth:`finish`; then
+    :meth:`batches` reads the lines again and gives the new events to store,
+    a batch at a time."""
 
-    def __init__(self, record: Store, source: str) -> None:
+    def __init__(self, record: Store, source: str, batch: int) -> None:
         self.record = record
         self.source = source
+        self.batch = batch
+        """New events per batch."""
         self.imported = Imported()
-        self.new: list[StoredEvent] = []
-        """The events to store, exactly as the lines give them."""
         self.streams: dict[UUID, _Stream] = {}
         self.actors: set[str] = set()
         """Actors registered in the store, or earlier in the file."""
+        self._digest = _digest()
+        self._marks: list[bytes] = []
+        """The digest of the lines read up to each batch's last, then of all."""
 
     def check(self, number: int, text: str) -> None:
         """Accept line ``number``, or raise InvalidInput naming it."""
+        _read(self._digest, text)
         if not text.strip():
             return
         self.imported.read += 1
@@ -167,23 +196,51 @@ class LogImport:
                 self._require_same(line)
                 self.imported.present += 1
                 return
-            stored = line.stored_event()
-            self._accept(stream, line, stored)
+            self._accept(stream, line, line.stored_event())
         except (TimelineError, ValidationError) as error:
             raise InvalidInput(
                 f"{self.source}: line {number}: {_message(error)}"
             ) from None
-        self.new.append(stored)
         self.imported.added += 1
+        if self.imported.added % self.batch == 0:
+            self._marks.append(self._digest.digest())
 
-    def changed(self) -> list[tuple[RecordedAggregate, int]]:
-        """Each aggregate the new events change, as it will stand, with its
-        version in the store before them."""
-        return [
-            (stream.aggregate, stream.in_store)
-            for stream in self.streams.values()
-            if stream.aggregate is not None and stream.version > stream.in_store
-        ]
+    def finish(self) -> None:
+        """Every line has passed: the aggregates are no longer needed."""
+        self._marks.append(self._digest.digest())
+        for stream in self.streams.values():
+            stream.aggregate = None
+
+    def batches(self, lines: Iterable[tuple[int, str]]) -> Iterator[list[StoredEvent]]:
+        """The new events of the lines, read again, exactly as they give them,
+        in batches: each only once the lines up to it are those checked."""
+        digest, batch, marks = _digest(), [], iter(self._marks)
+        for _, text in lines:
+            _read(digest, text)
+            if not text.strip():
+                continue
+            try:
+                line = LoggedEvent.model_validate_json(text)
+                stream = self.streams[line.aggregate_id]
+            except (ValidationError, KeyError):
+                raise self._changed() from None
+            if line.version > stream.in_store:
+                batch.append(line.stored_event())
+                if len(batch) == self.batch:
+                    if digest.digest() != next(marks, None):
+                        raise self._changed()
+                    yield batch
+                    batch = []
+        if digest.digest() != next(marks, None) or next(marks, None) is not None:
+            raise self._changed()
+        if batch:
+            yield batch
+
+    def _changed(self) -> InvalidInput:
+        return InvalidInput(
+            f"{self.source} changed while it was imported; what was written of "
+            "it is a first part of the log: import the file again"
+        )
 
     def _open(self, line: LoggedEvent) -> _Stream:
         """The line's aggregate as stored now (None if new), with its version."""
@@ -236,6 +293,135 @@ class LogImport:
         if code not in self.actors:
             self.record.require_actor(code)
             self.actors.add(code)
+
+
+@dataclass
+class Copied:
+    """What a copy did."""
+
+    copied: int = 0
+    skipped: int = 0
+    """Events the destination held already, the source's first ones."""
+
+
+COMPARED = 2_000
+"""Stored rows read at a time while comparing two stores."""
+
+
+def stored_rows(stored: StoredEvents, after: int = 0) -> Iterator[StoredRow]:
+    """Every stored event after position ``after``, in order, read in pages."""
+    while rows := stored.after(after, COMPARED):
+        yield from rows
+        after = rows[-1][0]
+
+
+def common_prefix(
+    source: StoredEvents, dest: StoredEvents, progress: Callable[[int], None] | None
+) -> tuple[int, int]:
+    """How many events ``dest`` holds, which must be the first of
+    ``source``'s, in the same order (same aggregate, version, topic and
+    state), and the source's position of the last of them; InvalidInput
+    naming the first event that differs otherwise."""
+    theirs = stored_rows(source)
+    held = position = 0
+    for mine in stored_rows(dest):
+        other = next(theirs, None)
+        held += 1
+        if other is None or not _same_row(mine, other):
+            where = "the source has no such event" if other is None else (
+                f"the source's is {_row_name(other)}"
+            )  # fmt: skip
+            raise InvalidInput(
+                f"the destination is not a copy of the start of the source: its "
+                f"event number {held:,} is {_row_name(mine)}, {where}; nothing "
+                "was copied"
+            )
+        position = other[0]
+        if progress and held % COMPARED == 0:
+            progress(COMPARED)
+    if progress:
+        progress(held % COMPARED)
+    return held, position
+
+
+def copy_rows(
+    source: StoredEvents,
+    after: int,
+    insert: Callable[[list[StoredEvent]], None],
+    batch: int,
+    progress: Callable[[int], None] | None,
+) -> int:
+    """Insert every event of ``source`` after position ``after``, topic and
+    state bytes as stored, ``batch`` at a time; how many."""
+    copied = 0
+    while rows := source.after(after, batch):
+        insert([
+            StoredEvent(originator_id=_uuid(aggregate), originator_version=version,
+                        topic=topic, state=bytes(state))
+            for _, aggregate, version, topic, state in rows
+        ])  # fmt: skip
+        copied += len(rows)
+        after = rows[-1][0]
+        if progress:
+            progress(len(rows))
+    return copied
+
+
+def same_store(one: str, other: str) -> bool:
+    """Whether two locations (as shown: a file, or a URL with its password
+    masked) name the same store."""
+    from timeline.settings import PostgresSchema, resolve_store
+
+    first, second = resolve_store(one), resolve_store(other)
+    if isinstance(first, PostgresSchema) or isinstance(second, PostgresSchema):
+        if not (
+            isinstance(first, PostgresSchema) and isinstance(second, PostgresSchema)
+        ):
+            return False
+        hosts = {first.host, second.host}
+        same_host = len(hosts) == 1 or hosts <= {"localhost", "127.0.0.1", "::1"}
+        where = (first.port, first.dbname, first.schema)
+        return same_host and where == (second.port, second.dbname, second.schema)
+    if first.path.exists() and second.path.exists():
+        return first.path.samefile(second.path)
+    return first.path.resolve() == second.path.resolve()
+
+
+def require_store(location: str) -> None:
+    """A SQLite file to copy from must exist (opening it would create it)."""
+    from timeline.settings import SQLiteFile, resolve_store
+
+    store = resolve_store(location)
+    if isinstance(store, SQLiteFile) and not store.path.is_file():
+        raise NotFound(f"no store at {location!r}")
+
+
+def _same_row(mine: StoredRow, theirs: StoredRow) -> bool:
+    if _hex(mine[1]) != _hex(theirs[1]) or mine[2:4] != theirs[2:4]:
+        return False
+    return bytes(mine[4]) == bytes(theirs[4]) or orjson.loads(mine[4]) == (
+        orjson.loads(theirs[4])
+    )
+
+
+def _row_name(row: StoredRow) -> str:
+    position, aggregate, version, topic, _ = row
+    try:
+        kind = resolve_topic(topic).type_name()
+    except Exception:
+        kind = topic
+    return f"{dashed(_hex(aggregate))}/{version} ({kind}, at position {position:,})"
+
+
+def _hex(aggregate: object) -> str:
+    if isinstance(aggregate, UUID):
+        return aggregate.hex
+    text = str(aggregate)
+    return text if len(text) == 32 else UUID(text).hex
+
+
+def _uuid(aggregate: object) -> UUID:
+    return aggregate if isinstance(aggregate, UUID) else UUID(str(aggregate))
 
 
 def _reissued(aggregate: RecordedAggregate | None, event: Any) -> RecordedAggregate:
@@ -301,3 +487,49 @@ def _message(error: Exception) -> str:
         where = ".".join(str(part) for part in first["loc"])
         return f"{where}: {first['msg']}" if where else str(first["msg"])
     return str(error)
+
+
+def _digest() -> blake2b:
+    return blake2b(digest_size=16)
+
+
+def _read(digest: blake2b, text: str) -> None:
+    digest.update(text.encode())
+    digest.update(b"\n")
+
+
+class LogFile:
+    """The numbered lines of an event log file, read from the disk each time
+    they are iterated, never held whole; each without its line ending."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def count(self) -> int:
+        """How many lines the file has."""
+        count, last = 0, b"\n"
+        try:
+            with self.path.open("rb") as stream:
+                while chunk := stream.read(1 << 20):
+                    count += chunk.count(b"\n")
+                    last = chunk[-1:]
+        except OSError as error:
+            raise self._unreadable(error) from None
+        return count + (last != b"\n")
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        try:
+            with self.path.open("rb") as stream:
+                for number, raw in enumerate(stream, start=1):
+                    try:
+                        text = raw.decode("utf-8")
+                    except UnicodeDecodeError as error:
+                        raise InvalidInput(
+                            f"cannot read {str(self.path)!r}: line {number}: {error}"
+                        ) from None
+                    yield number, text.rstrip("\r\n")
+        except OSError as error:
+            raise self._unreadable(error) from None
+
+    def _unreadable(self, error: OSError) -> InvalidInput:
+        return InvalidInput(f"cannot read {str(self.path)!r}: {error}")

@@ -11,6 +11,7 @@ from importlib.resources import files
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 import orjson
 import pytest
@@ -18,7 +19,9 @@ import yaml
 from jsonschema.validators import validator_for
 
 from bench.store import bulk_append
-from tests.support import as_json, fails, ok, rows, stored_events_if_any
+from events.errors import InvalidInput
+from tests.support import as_json, fails, ok, rows, run, stored_events_if_any
+from timeline.application import DiplomaticRecord
 from timeline.bootstrap import open_service
 from timeline.casefile import demo_case
 
@@ -614,6 +617,127 @@ def test_a_jsonl_file_with_another_suffix_needs_the_format(
     target = tmp_path / "target.sqlite"
     summary = as_json("--db", str(target), "import", str(file), "--format", "jsonl")
     assert summary["added"] == len(source_log) == stored_events_if_any(target)
+
+
+# -- 6b. a log read a line at a time, twice ------------------------------------
+
+
+def exported_log(db: Path) -> list[dict[str, Any]]:
+    return log_of(ok("--db", str(db), "export", "--format", "jsonl").stdout)
+
+
+@pytest.fixture
+def small_batches(monkeypatch: pytest.MonkeyPatch) -> int:
+    """Imports store 4 events per transaction: a short log takes many."""
+    monkeypatch.setattr(DiplomaticRecord, "insert_batch", property(lambda _: 4))
+    return 4
+
+
+def test_an_import_interrupted_after_some_batches_is_finished_by_running_it_again(
+    source_log: list[dict[str, Any]], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, small_batches: int,
+) -> None:  # fmt: skip
+    file = write_log(tmp_path / "log.jsonl", source_log)
+    target = tmp_path / "target.sqlite"
+    insert = DiplomaticRecord.insert_stored
+    calls: list[int] = []
+
+    def interrupted(self: DiplomaticRecord, batch: Any) -> None:
+        calls.append(len(batch))
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # as a user's Ctrl-C would
+        insert(self, batch)
+
+    monkeypatch.setattr(DiplomaticRecord, "insert_stored", interrupted)
+    assert run("--db", str(target), "import", str(file)).exit_code != 0
+    written = 2 * small_batches
+    assert stored_events_if_any(target) == written  # two whole batches
+    held = rows(target, "SELECT originator_id, originator_version FROM stored_events"
+                        " ORDER BY rowid")  # fmt: skip
+    assert [(UUID(a), v) for a, v in held] == [
+        (UUID(line["aggregate_id"]), line["version"]) for line in source_log[:written]
+    ]
+
+    monkeypatch.setattr(DiplomaticRecord, "insert_stored", insert)
+    summary = as_json("--db", str(target), "import", str(file))
+    assert summary == {
+        "format": "jsonl", "read": len(source_log),
+        "added": len(source_log) - written, "present": written,
+    }  # fmt: skip
+    assert exported_log(target) == source_log
+
+
+def test_a_log_imported_in_part_first_then_whole_adds_the_rest(
+    source_log: list[dict[str, Any]], tmp_path: Path, small_batches: int
+) -> None:
+    target = tmp_path / "target.sqlite"
+    part = write_log(tmp_path / "part.jsonl", source_log[:7])
+    whole = write_log(tmp_path / "whole.jsonl", source_log)
+    assert as_json("--db", str(target), "import", str(part))["added"] == 7
+    summary = as_json("--db", str(target), "import", str(whole))
+    assert (summary["added"], summary["present"]) == (len(source_log) - 7, 7)
+    assert exported_log(target) == source_log
+    assert as_json("--db", str(target), "show", DEMO) == as_json("show", DEMO)
+
+
+class ChangingLog:
+    """Numbered lines that are others the second time they are read."""
+
+    def __init__(self, first: list[str], second: list[str]) -> None:
+        self.reads = [first, second]
+
+    def __iter__(self) -> Iterator[tuple[int, str]]:
+        return enumerate(self.reads.pop(0), start=1)
+
+
+def test_a_log_that_changes_between_its_two_readings_is_refused(
+    source_log: list[dict[str, Any]], tmp_path: Path, small_batches: int
+) -> None:
+    """Each batch is written only if the lines up to it are those checked."""
+    texts = [json.dumps(line) for line in source_log]
+    spoiled = [dict(line) for line in source_log]
+    spoiled[2] = {**spoiled[2], "recorded_by": "mallory"}
+    target = tmp_path / "target.sqlite"
+    with open_service(target, "importer") as service:
+        with pytest.raises(InvalidInput, match="changed while it was imported"):
+            service.record.import_log(
+                ChangingLog(texts, [json.dumps(line) for line in spoiled]), "log"
+            )
+        assert service.record.event_count() == 0  # the first batch was spoiled
+
+        later = ChangingLog(texts, texts[:-1])  # a line gone after two batches
+        with pytest.raises(InvalidInput, match="changed while it was imported"):
+            service.record.import_log(later, "log")
+        assert service.record.event_count() == len(texts) - 1 - (
+            (len(texts) - 1) % small_batches
+        )
+        with pytest.raises(TypeError, match="twice"):
+            service.record.check_log(enumerate(texts, start=1), "log")
+        held = service.record.event_count()  # an iterator is read once, and kept
+        imported = service.record.import_log(enumerate(texts, start=1), "log")
+        assert (imported.added, imported.present) == (len(texts) - held, held)
+
+
+def test_an_import_reports_checking_then_importing(
+    source_log: list[dict[str, Any]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import timeline.service
+    from tests.integration.test_service import Bars
+
+    file = tmp_path / "log.jsonl"
+    write_log(file, source_log)
+    with file.open("a", encoding="utf-8") as stream:
+        stream.write("\n")  # a blank line is read, and counted
+    monkeypatch.setattr(timeline.service, "PROGRESS_FROM", 1)
+    bars = Bars()
+    with open_service(tmp_path / "target.sqlite", "importer", progress=bars) as app:
+        app.import_log(file)
+    events = len(source_log)
+    assert [(label, total, sum(done)) for label, total, done in bars.reports] == [
+        ("Checking events", events + 1, events + 1),
+        ("Importing events", events, events),
+        ("Updating views", events, events),
+    ]
 
 
 # -- 7. case files ---------------------------------------------------------------

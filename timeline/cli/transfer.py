@@ -1,4 +1,5 @@
-"""Commands that move a record: exports, imports, and the schemas of both."""
+"""Commands that move a record: exports, imports, copies between stores, and
+the schemas of the files."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import os
 import sys
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -16,8 +18,13 @@ from timeline.cli import (
     echo_json,
     info,
     json_option,
+    progress_bar,
 )
+from timeline.cli.read import db
 from timeline.service import EXPORT_FORMATS
+
+if TYPE_CHECKING:
+    from timeline.service import Service
 
 pass_session = click.make_pass_decorator(Session)
 
@@ -75,13 +82,16 @@ def export(
 def import_(
     session: Session, /, file: Path, format_: str | None, as_json: bool
 ) -> None:
-    """Import FILE into the store, all or nothing.
+    """Import FILE into the store; a bad line anywhere writes nothing.
 
     An event log (jsonl) keeps every event's record time and author; events
     the store holds already are skipped, so importing twice adds nothing, and
-    an event that conflicts with the store is an error naming its line. A
-    case file (see `timeline schema case`) records a whole talks, as
-    `timeline demo` does. Either way, a bad line anywhere writes nothing.
+    an event that conflicts with the store is an error naming its line. The
+    log is read a line at a time, twice: every line is checked, then the new
+    events are written in order, a batch per transaction; if that is
+    interrupted, importing the file again writes the rest. A case file (see
+    `timeline schema case`) records a whole talks, as `timeline demo` does,
+    all or nothing.
 
     \b
     Examples:
@@ -103,6 +113,43 @@ def import_(
         message = (f"Imported {imported.added:,} events from {file} "
                    f"({imported.present:,} were already stored).")  # fmt: skip
     info(message)
+    if as_json:
+        echo_json(summary)
+
+
+@db.command("copy")
+@click.argument("source")
+@click.argument("dest")
+@json_option
+@pass_session
+def db_copy(session: Session, /, source: str, dest: str, as_json: bool) -> None:
+    """Copy every stored event of store SOURCE into store DEST.
+
+    Each is a SQLite file or a PostgreSQL URL (as --db takes them), so this
+    moves a record from SQLite to PostgreSQL and back (--db is not used).
+    Events keep their record time and author, stored exactly as they are,
+    a batch per transaction. DEST must be empty or hold the first events of
+    SOURCE, in the same order: then only the rest is copied, so a copy that
+    was interrupted continues where it stopped. Anything else is an error
+    naming the first event that differs, and nothing is written. DEST's
+    views are brought up to date at the end.
+
+    \b
+    Examples:
+      timeline db copy record.sqlite postgresql://analyst@db.example.org/timeline
+      timeline db copy postgresql://analyst@db.example.org/timeline backup.sqlite --json
+    """
+    from timeline.bootstrap import open_service
+
+    def opened(location: str) -> Service:
+        return open_service(location, session.author, progress=progress_bar)
+
+    with opened(source) as origin, opened(dest) as target:
+        copied = origin.copy_to(target)
+        summary = {"copied": copied.copied, "skipped": copied.skipped,
+                   "source": origin.where, "dest": target.where}  # fmt: skip
+    info(f"Copied {copied.copied:,} events from {summary['source']} to "
+         f"{summary['dest']} ({copied.skipped:,} were there already).")  # fmt: skip
     if as_json:
         echo_json(summary)
 
