@@ -21,14 +21,9 @@ from typing import Any
 import orjson
 from eventsourcing.sqlite import SQLiteCursor
 
-from projections.entries import (
-    Amended,
-    Applied,
-    NewEntry,
-    opened_talks,
-    searchable_text,
-)
+from projections.entries import Amended, Applied, NewEntry, opened_talks
 from projections.rows import SearchHit, search_words
+from projections.search import hex_id, search_row
 
 Batch = Sequence[Applied]
 
@@ -56,11 +51,6 @@ SEARCH = (
     " WHERE search_index MATCH :match AND search_index.rowid >= :oldest"
     " ORDER BY rank, e.entry_id LIMIT :limit"
 )
-
-
-def hex_id(talks_id: str) -> str:
-    """A talks id as this view keeps it: ``str(UUID)`` without its dashes."""
-    return talks_id.replace("-", "")
 
 
 class SearchIndex:
@@ -104,7 +94,7 @@ class SearchIndex:
         write lock (corrections read rows the same batch may write)."""
         opened = opened_talks(batch)
         return {
-            item.position: self._doc(
+            item.position: search_row(
                 opened.get(item.talks_id) or self._slug(c, item.talks_id), item,
                 item.position, change.fields, item.fields_json,
             )
@@ -149,22 +139,8 @@ class SearchIndex:
                 if isinstance(change, Amended):
                     fields = {**orjson.loads(current["fields"]), **change.changes}
                     slug = self._slug(c, item.talks_id)
-                    docs.append(self._doc(slug, item, current["entry_id"], fields))
+                    docs.append(search_row(slug, item, current["entry_id"], fields))
         flush()
-
-    @staticmethod
-    def _doc(
-        slug: str, item: Applied, entry_id: int, fields: dict[str, Any],
-        fields_json: str = "",
-    ) -> tuple[Any, ...]:  # fmt: skip
-        """A row of search_entries; its id is the position of the event that
-        made this version of the entry, so it is unique and needs no lookup."""
-        assert item.change is not None
-        return (
-            item.position, hex_id(item.talks_id), slug, item.change.kind,
-            item.change.ref, entry_id, fields_json or orjson.dumps(fields).decode(),
-            searchable_text(item.change.kind, fields),
-        )  # fmt: skip
 
     def _slug(self, c: SQLiteCursor, talks_id: str) -> str:
         if talks_id not in self.slugs:

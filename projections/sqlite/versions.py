@@ -13,25 +13,19 @@ and ``superseded_at``, and nothing is deleted.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
-from typing import Any, NamedTuple, cast
+from typing import Any
 
 import orjson
 from eventsourcing.sqlite import SQLiteCursor
 
-from events.kinds import KINDS, REPEATED
-from projections.entries import Amended, Applied, NewEntry, main_text, opened_talks
-from projections.records import EventRecord
+from events.kinds import REPEATED
+from projections.entries import Amended, Applied, NewEntry, opened_talks
 from projections.rows import NOW, Clocks, EntryRow
+from projections.versions import WRITTEN, Version
+from projections.versions import entry_row as _entry_row
+from projections.versions import version as _version
 
 Batch = Sequence[Applied]
-
-COLUMNS = (
-    "entry_id, version_from, version_to, talks_id, slug, kind, ref, "
-    "valid_text, valid_lower, valid_upper, sort_key, text, fields, retracted, "
-    "recorded_at, recorded_by, reason, superseded_at"
-)
-UNDATED = "~"  # sort key of undated entries: after every date, as "~" > "9"
 
 
 class VersionedEntries:
@@ -293,18 +287,9 @@ class VersionedEntries:
 
 
 INSERT = (
-    "INSERT INTO {table} (" + COLUMNS + ") VALUES"
-    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)"
+    "INSERT INTO {table} (" + WRITTEN + ") VALUES"
+    " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-
-
-class Version(NamedTuple):
-    """One version of an entry, as the rows that store it."""
-
-    values: tuple[Any, ...]
-    """Its row of the entry table, in the order of :data:`COLUMNS`."""
-    actors: list[tuple[Any, ...]]
-    """Its rows of the ``*_actors`` table."""
 
 
 def _standing(alias: str, state: Clocks) -> str:
@@ -315,38 +300,3 @@ def _standing(alias: str, state: Clocks) -> str:
         f"{alias}.recorded_at <= :as_of"
         f" AND ({alias}.superseded_at IS NULL OR {alias}.superseded_at > :as_of)"
     )
-
-
-def _version(
-    entry_id: int, version_from: int, talks_id: str, slug: str, kind: str,
-    ref: str, fields: dict[str, Any], fields_json: str, retracted: bool,
-    e: EventRecord,
-) -> Version:  # fmt: skip
-    """The rows of a version (built as tuples: a replay makes millions)."""
-    on = fields.get("on")
-    lower, upper = _bounds(on) if on else (None, None)
-    sort_key = lower or UNDATED
-    values = (
-        entry_id, version_from, None, talks_id, slug, kind, ref, on or None, lower,
-        upper, sort_key, main_text(kind, fields), fields_json, int(retracted),
-        e.recorded_at, e.recorded_by, e.data.get("reason"),
-    )  # fmt: skip
-    actors = [(actor, slug, sort_key, entry_id, version_from)
-              for actor in KINDS[kind].named_actors(fields)]  # fmt: skip
-    return Version(values, actors)
-
-
-@lru_cache(maxsize=4096)
-def _bounds(text: str) -> tuple[str, str]:
-    """First and last day a valid date can mean, as ISO text (it sorts)."""
-    from events.values import PartialDate
-
-    date = PartialDate.parse(text)
-    return date.lower.isoformat(), date.upper.isoformat()
-
-
-def _entry_row(row: Any) -> EntryRow:
-    entry = dict(row)
-    entry["fields"] = orjson.loads(entry["fields"])
-    entry["retracted"] = bool(entry["retracted"])
-    return cast(EntryRow, entry)
