@@ -92,7 +92,7 @@ def open_record(settings: Settings) -> DiplomaticRecord:
                 "SQLITE_LOCK_TIMEOUT": str(LOCK_TIMEOUT),
             }
             return DiplomaticRecord(env=env, author=settings.author, backend=SQLITE)
-        _postgres().create_schema(store)
+        _postgres().prepare(store)
         return DiplomaticRecord(
             env=postgres_env(store), author=settings.author, backend=POSTGRES
         )
@@ -109,6 +109,9 @@ def postgres_env(store: PostgresSchema) -> dict[str, str]:
         "POSTGRES_PASSWORD": store.password,
         "POSTGRES_SCHEMA": store.schema,
         "POSTGRES_CONNECT_TIMEOUT": "10",
+        "POSTGRES_POOL_SIZE": "1",  # a command needs one connection; a
+        "POSTGRES_MAX_OVERFLOW": "4",  # follower, one more for its subscription
+        "CREATE_TABLE": "n",  # made once, by prepare(): see there
     }
 
 
@@ -158,9 +161,11 @@ def _store_errors(store: StoreLocation) -> Iterator[None]:
         store.path.parent.mkdir(parents=True, exist_ok=True)
     try:
         yield
-    except (OSError, PersistenceError, sqlite3.Error) as error:
-        raise StoreError(f"cannot open database {shown!r}: {error}") from None
     except Exception as error:
-        if type(error).__module__.startswith(("psycopg", "psycopg_pool")):
-            raise StoreError(f"cannot open database {shown!r}: {error}") from None
-        raise
+        driver = type(error).__module__.startswith(("psycopg", "psycopg_pool"))
+        if not driver and not isinstance(
+            error, OSError | PersistenceError | sqlite3.Error
+        ):
+            raise
+        why = " ".join(str(error).split())  # the server's hints on one line
+        raise StoreError(f"cannot open database {shown!r}: {why}") from None

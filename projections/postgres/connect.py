@@ -14,9 +14,13 @@ from contextlib import suppress
 from typing import TYPE_CHECKING, Protocol
 
 import psycopg
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+)
 
-from projections.postgres.dialect import quoted
+from projections.postgres.dialect import qualified, quoted
 from projections.postgres.store import EVENTS, PostgresStoredEvents
 
 if TYPE_CHECKING:
@@ -44,44 +48,113 @@ class Store(Protocol):
     def schema(self) -> str: ...
 
 
-def create_schema(store: Store) -> None:
-    """Make the store's schema if it is not there, and the ``unaccent``
-    extension if the database has not got it and the user may make it."""
-    schema = quoted(store.schema)  # checked before anything is sent
-    with psycopg.connect(
-        host=store.host, port=store.port, dbname=store.dbname, user=store.user,
-        password=store.password, connect_timeout=CONNECT_TIMEOUT, autocommit=True,
-    ) as connection:  # fmt: skip
-        # Looked up first: CREATE SCHEMA IF NOT EXISTS needs the right to
-        # create schemas even where the schema is there.
-        found = connection.execute(
-            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (store.schema,)
-        ).fetchone()
-        if found is None:
-            # (a process that made it meanwhile wins)
-            with suppress(psycopg.errors.UniqueViolation):
-                connection.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
-        installed = connection.execute(
-            "SELECT 1 FROM pg_extension WHERE extname = 'unaccent'"
-        ).fetchone()
-        if installed is None:
-            # Not allowed, or not available: accents count in searches.
-            with suppress(psycopg.Error):
-                connection.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+SNAPSHOTS = "timeline_snapshots"
+"""The library's snapshots table of the application (``<app name>_snapshots``)."""
+SETUP = "timeline setup of {schema}"
+"""The advisory lock under which a store's tables are made."""
+
+
+def prepare(store: Store) -> None:
+    """Make the store ready to open: its schema, the library's tables and
+    every view's, made once, by one process at a time.
+
+    A ready store (every table there, every view's fingerprint current) is
+    found so by one query and left alone: the application and the views then
+    open with the library's table creation off. Otherwise the library runs
+    its CREATE statements on every open, which costs round trips and, with
+    several processes opening at once, fails (``tuple concurrently
+    updated``). Processes that find the store not ready take its advisory
+    lock in turn; the first makes what is missing, the others find it made.
+    """
+    with _connect(store) as connection:
+        if _ready(connection, store):
+            return
+        lock = SETUP.format(schema=store.schema)
+        connection.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", (lock,))
+        try:
+            _make_schema(connection, store.schema)
+            if not _ready(connection, store):
+                _make_tables(store)
+        finally:
+            connection.execute(
+                "SELECT pg_advisory_unlock(hashtextextended(%s, 0))", (lock,)
+            )
+
+
+def datastore(
+    store: Store, pool_size: int = 1, max_overflow: int = 4
+) -> PostgresDatastore:
+    """A pool of connections to the store, opened on first use."""
+    return PostgresDatastore(
+        dbname=store.dbname, host=store.host, port=store.port, user=store.user,
+        password=store.password, schema=store.schema,
+        connect_timeout=CONNECT_TIMEOUT, pool_size=pool_size,
+        max_overflow=max_overflow,
+    )  # fmt: skip
 
 
 def open_views(store: Store) -> tuple[PostgresViews, PostgresStoredEvents]:
     """The views of a store and reads of its events, as the application
-    makes them, on a pool of their own; an empty store gets its tables."""
+    makes them, on a pool of their own."""
     from projections.postgres.views import PostgresViews
 
-    create_schema(store)
-    datastore = PostgresDatastore(
-        dbname=store.dbname, host=store.host, port=store.port, user=store.user,
-        password=store.password, schema=store.schema,
-        connect_timeout=CONNECT_TIMEOUT, pool_size=1, max_overflow=4,
+    prepare(store)
+    pool = datastore(store)
+    return PostgresViews(pool, tracking_table_name=TRACKING), PostgresStoredEvents(pool)
+
+
+def _connect(store: Store) -> psycopg.Connection[tuple[object, ...]]:
+    return psycopg.connect(
+        host=store.host, port=store.port, dbname=store.dbname, user=store.user,
+        password=store.password, connect_timeout=CONNECT_TIMEOUT, autocommit=True,
     )  # fmt: skip
-    PostgresApplicationRecorder(datastore, events_table_name=EVENTS).create_table()
-    views = PostgresViews(datastore, tracking_table_name=TRACKING)
-    views.create_table()
-    return views, PostgresStoredEvents(datastore)
+
+
+def _ready(connection: psycopg.Connection[tuple[object, ...]], store: Store) -> bool:
+    """Whether every table of the store is there and every view current."""
+    from projections.postgres.views import PostgresViews
+
+    tables = [qualified(store.schema, name)
+              for name in (EVENTS, SNAPSHOTS, TRACKING, "view_schemas")]  # fmt: skip
+    found = connection.execute(
+        "SELECT bool_and(to_regclass(name) IS NOT NULL) FROM unnest(%s::text[]) name",
+        (tables,),
+    ).fetchone()
+    if not found or not found[0]:
+        return False
+    views = PostgresViews(datastore(store), tracking_table_name=TRACKING)
+    rows = connection.execute(f"SELECT name, fingerprint FROM {tables[-1]}")
+    stored = {str(name): str(fingerprint) for name, fingerprint in rows.fetchall()}
+    return stored == views.fingerprints()
+
+
+def _make_schema(
+    connection: psycopg.Connection[tuple[object, ...]], schema: str
+) -> None:
+    """The schema, if it is not there; and the ``unaccent`` extension if the
+    database has not got it and the user may make it (else accents count in
+    searches)."""
+    found = connection.execute(
+        "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
+    ).fetchone()
+    if found is None:  # CREATE SCHEMA IF NOT EXISTS needs the right even if it is
+        connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quoted(schema)}")
+    installed = connection.execute(
+        "SELECT 1 FROM pg_extension WHERE extname = 'unaccent'"
+    ).fetchone()
+    if installed is None:
+        with suppress(psycopg.Error):
+            connection.execute("CREATE EXTENSION IF NOT EXISTS unaccent")
+
+
+def _make_tables(store: Store) -> None:
+    """The library's tables of events, snapshots and tracking, and the views'."""
+    from projections.postgres.views import PostgresViews
+
+    pool = datastore(store)
+    try:
+        PostgresApplicationRecorder(pool, events_table_name=EVENTS).create_table()
+        PostgresAggregateRecorder(pool, events_table_name=SNAPSHOTS).create_table()
+        PostgresViews(pool, tracking_table_name=TRACKING).create_table()
+    finally:
+        pool.close()

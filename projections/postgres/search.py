@@ -10,7 +10,7 @@ the database has the ``unaccent`` extension, stripped of its accents
 ("Genève" is found by "geneve"), as SQLite's ``unicode61 remove_diacritics``
 tokenizer does. There is no stemming and no stop word: a word matches only
 itself, or with ``*`` every word it begins. Without ``unaccent`` (which
-:func:`projections.postgres.connect.create_schema` installs where the user
+:func:`projections.postgres.connect.prepare` installs where the user
 may), accents count.
 
 A query is never parsed as query syntax: each word of

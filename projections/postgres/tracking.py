@@ -192,6 +192,10 @@ class PostgresTrackedViews(PostgresTrackingRecorder):
     def names(self) -> list[str]:
         return [projection.name for projection in self.projections]
 
+    def fingerprints(self) -> dict[str, str]:
+        """Each view's fingerprint, as this software makes its tables."""
+        return {p.name: self._fingerprint(p) for p in self.projections}
+
     def replay_groups(self, names: Sequence[str]) -> list[list[str]]:
         """The named views, in the groups that can be replayed side by side."""
         self.require(names)
