@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from tests.postgres import require_server, server
 
 ROOT = Path(__file__).parents[2]
 pytestmark = pytest.mark.own_stores
@@ -31,5 +34,38 @@ def test_benchmark_smoke_prints_its_figures(script: str, figures: list[str]) -> 
         cwd=ROOT, capture_output=True, text=True, timeout=900,
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
+    for figure in figures:
+        assert figure in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("script", "figures"),
+    [
+        ("bench_pg_append", ["postgresql append, 1 writer", "sqlite append, 4 writer",
+                             "library application", "ratio", "without LOCK TABLE",
+                             "waiting for the lock"]),
+        ("bench_pg_rebuild", ["postgresql rebuild of every view",
+                              "sqlite rebuild of every view", "peak RSS",
+                              "the library's follower", "reading and decoding"]),
+        ("bench_pg_lag", ["lag from commit to every view's rows", "p99",
+                          "the library's subscription"]),
+        ("bench_pg_queries", ["in-process show", "in-process events --actor",
+                              "in-process search", "as of the middle event",
+                              "sqlite (reference)"]),
+        ("bench_pg_transfer", ["db copy sqlite->postgresql", "import jsonl into an "
+                               "empty postgresql store", "peak RSS of import"]),
+    ],
+)  # fmt: skip
+def test_postgresql_benchmark_smoke_prints_its_figures(
+    script: str, figures: list[str]
+) -> None:
+    require_server()
+    env = {**os.environ, "TIMELINE_BENCH_POSTGRES": server()}
+    result = subprocess.run(
+        [sys.executable, "-m", f"bench.{script}", "--smoke"],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, env=env,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "PostgreSQL unreachable" not in result.stdout
     for figure in figures:
         assert figure in result.stdout
