@@ -73,7 +73,7 @@ def library_env(store: StoreLocation) -> dict[str, str]:
             "SQLITE_DBNAME": str(store.path),
             "SQLITE_LOCK_TIMEOUT": "30",
         }
-    return postgres_env(store)
+    return {**postgres_env(store), "CREATE_TABLE": "y"}  # its own tables
 
 
 def ours(store: StoreLocation, writer: int, events: int, ready: Any) -> dict[str, Any]:

@@ -110,7 +110,7 @@ def follow(store: StoreLocation, events: int) -> dict[str, float]:
 
     leader = open_record(Settings(store, author="bench"))
     if isinstance(store, PostgresSchema):
-        env = postgres_env(postgres_store(FOLLOWER_SCHEMA))
+        env = {**postgres_env(postgres_store(FOLLOWER_SCHEMA)), "CREATE_TABLE": "y"}
     else:
         env = {"PERSISTENCE_MODULE": "eventsourcing.sqlite",
                "SQLITE_DBNAME": str(store.path)}  # fmt: skip
