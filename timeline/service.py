@@ -37,8 +37,9 @@ if TYPE_CHECKING:
     from projections.talks import Scenario, TalksView
     from timeline.application import DiplomaticRecord, HistoryEntry
     from timeline.casefile import Case
+    from timeline.copying import Copied
     from timeline.follow import Followed
-    from timeline.transfer import Copied, Imported
+    from timeline.transfer import Imported
 
 Progress = Callable[[int], None]
 """Told how many more items of a long task are done."""
@@ -221,7 +222,7 @@ class Service:
         and nothing is written."""
         from eventsourcing.persistence import IntegrityError
 
-        from timeline.transfer import (
+        from timeline.copying import (
             Copied,
             common_prefix,
             copy_rows,

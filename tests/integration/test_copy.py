@@ -3,9 +3,9 @@ every stored row, as stored, from either backend to either."""
 
 from __future__ import annotations
 
-import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, closing
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ from tests.postgres import fresh_schema
 from tests.support import pg_rows, rows, stored_events_if_any, stored_snapshots
 from timeline.application import DiplomaticRecord
 from timeline.bootstrap import open_service
-from timeline.transfer import Copied
+from timeline.copying import Copied
 
 pytestmark = pytest.mark.own_stores
 
@@ -79,11 +79,15 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> None:
 
 
 def filled(location: str) -> str:
-    """An empty store filled: a SQLite one as a copy of the template's file."""
+    """An empty store filled: a SQLite one as a copy of the template's."""
     if location.startswith("postgresql://"):
         fill(location)
-    else:
-        shutil.copyfile(TEMPLATE[0], location)
+    else:  # SQLite's backup: the template's write-ahead log included
+        with (
+            closing(sqlite3.connect(TEMPLATE[0])) as template,
+            closing(sqlite3.connect(location)) as copied,
+        ):
+            template.backup(copied)
     return location
 
 
@@ -339,7 +343,7 @@ def test_a_copy_reads_both_stores_a_page_at_a_time(
     a batch or a page of the comparison."""
     from projections.catchup import BATCH_SIZE
     from projections.sqlite.store import SQLiteStoredEvents
-    from timeline.transfer import COMPARED
+    from timeline.copying import COMPARED
 
     source, dest = filled(new_store("sqlite")), new_store("sqlite")
     copy(source, dest)
