@@ -105,7 +105,7 @@ def writer(store: PostgresSchema, index: int, events: int, batch: int,
         talks = open_talks(talks_index)
         for n in range(TALKS_EVENTS - 1):
             add_entry(talks, talks_index, n)
-            if len(talks.pending_events) == batch:
+            if len(talks.pending_events) >= batch:
                 due += pause
                 time.sleep(max(0.0, due - time.perf_counter()))
                 app.save(talks)
