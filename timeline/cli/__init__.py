@@ -71,10 +71,11 @@ class TimelineGroup(click.Group):
             if isinstance(error, TimelineError):
                 raise click.ClickException(str(error)) from None
             # The store failed under a command (a lost connection, a full
-            # disk): its transaction was rolled back, nothing half-written.
-            why = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            # disk): each transaction is whole or not there at all.
+            why = " ".join(str(error).split()) or type(error).__name__
             raise click.ClickException(
-                f"the store failed; nothing of this command was written: {why}"
+                f"the store failed during this command ({why}); each of its"
+                " writes was stored whole or not at all: see `timeline history`"
             ) from None
 
 
