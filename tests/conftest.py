@@ -26,7 +26,8 @@ BOTH_IN = ("integration", "e2e")
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run each behavioural test on every backend, unless it reads the
     SQLite file itself (it asks for ``db_path``) or is marked ``sqlite_only``
-    or ``own_stores`` (it opens the stores it needs itself)."""
+    or ``own_stores`` (it opens the stores it needs itself); one marked
+    ``postgresql_only`` runs on PostgreSQL alone."""
     if metafunc.definition.path.parent.name not in BOTH_IN:
         return
     if "db_path" in metafunc.fixturenames:
@@ -34,7 +35,9 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if any(metafunc.definition.get_closest_marker(name)
            for name in ("sqlite_only", "own_stores")):  # fmt: skip
         return
-    metafunc.parametrize("store_backend", BACKENDS, indirect=True)
+    only = metafunc.definition.get_closest_marker("postgresql_only")
+    backends = ["postgresql"] if only else BACKENDS
+    metafunc.parametrize("store_backend", backends, indirect=True)
 
 
 @pytest.fixture

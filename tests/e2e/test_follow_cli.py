@@ -260,11 +260,8 @@ def test_help_has_examples_and_a_service() -> None:
     assert "SIGTERM" in ran.stdout
 
 
-def test_a_lost_connection_is_one_line_and_retried(
-    demo: dict[str, str], store_backend: str
-) -> None:
-    if store_backend != "postgresql":
-        pytest.skip("a SQLite file has no connection to lose")
+@pytest.mark.postgresql_only  # a SQLite file has no connection to lose
+def test_a_lost_connection_is_one_line_and_retried(demo: dict[str, str]) -> None:
     follower = following(demo)
     try:
         assert disconnect(follower.process.pid) > 0
