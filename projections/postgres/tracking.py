@@ -27,7 +27,6 @@ from typing import Any, Protocol
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 
-from events.errors import NotFound
 from projections.entries import Applied
 from projections.postgres import store
 from projections.postgres.dialect import (
@@ -38,7 +37,7 @@ from projections.postgres.dialect import (
     reconnecting,
 )
 from projections.records import EventRecord
-from projections.rows import ViewStatus
+from projections.upkeep import TRACKING, ViewUpkeep
 
 
 class PostgresProjection(Protocol):
@@ -71,9 +70,6 @@ class PostgresProjection(Protocol):
     ) -> None: ...
 
 
-TRACKING = "view:"
-"""Prefix of a view's name in the tracking table: the library's own
-followers track under their leader's name ("timeline")."""
 # Compare-and-set on the tracking table: a view advances only from the
 # position its batch was read after (a first batch only if the view has no
 # row), so two processes can never apply an event twice, and a batch read
@@ -114,7 +110,7 @@ VIEW_WRITES = "SET LOCAL synchronous_commit = off"
 INDEX_MEMORY = "SET LOCAL maintenance_work_mem = '256MB'"  # an index build sorts
 
 
-class PostgresTrackedViews(PostgresTrackingRecorder):
+class PostgresTrackedViews(ViewUpkeep[PostgresProjection], PostgresTrackingRecorder):
     """Views kept in step with the store: created, tracked, replayed, reset."""
 
     projections: tuple[PostgresProjection, ...]
@@ -189,18 +185,9 @@ class PostgresTrackedViews(PostgresTrackingRecorder):
                     self._reset(c, projection)
                     c.execute(self.sql["fingerprint"], (projection.name, fingerprint))
 
-    def names(self) -> list[str]:
-        return [projection.name for projection in self.projections]
-
     def fingerprints(self) -> dict[str, str]:
         """Each view's fingerprint, as this software makes its tables."""
         return {p.name: self._fingerprint(p) for p in self.projections}
-
-    def replay_groups(self, names: Sequence[str]) -> list[list[str]]:
-        """The named views, in the groups that can be replayed side by side."""
-        self.require(names)
-        found = [[name for name in group if name in names] for group in self.groups]
-        return [group for group in found if group]
 
     @reconnecting
     def positions(self) -> dict[str, int]:
@@ -213,17 +200,6 @@ class PostgresTrackedViews(PostgresTrackingRecorder):
         with self.datastore.transaction(commit=False) as c:
             return store.head(c, self.events)
 
-    def lag(self) -> int:
-        """How many stored events the furthest-behind view has not applied."""
-        return self.head() - min(self.positions().values())
-
-    def status(self) -> list[ViewStatus]:
-        head = self.head()
-        return [
-            ViewStatus(name=name, position=position, head=head, lag=head - position)
-            for name, position in self.positions().items()
-        ]
-
     def apply(self, positions: dict[str, int], batch: Sequence[EventRecord]) -> None:
         """Apply a batch to each view of ``positions`` that has not seen all
         of it, atomically.
@@ -232,14 +208,7 @@ class PostgresTrackedViews(PostgresTrackingRecorder):
         IntegrityError (and writes nothing) if any view moved meanwhile.
         """
         stop = batch[-1].position
-        applied = [Applied.of(record) for record in batch]
-        work = [
-            (projection, start, applied if start < batch[0].position else [
-                a for a in applied if a.position > start
-            ])
-            for projection in self.projections
-            if (start := positions.get(projection.name, stop)) < stop
-        ]  # fmt: skip
+        applied, work = self.unseen(positions, batch)
         with self.datastore.transaction(commit=False) as c:
             prepared = [p.prepare(c, new, applied) for p, _, new in work]
         with self._writing(alone=False) as c:
@@ -274,12 +243,6 @@ class PostgresTrackedViews(PostgresTrackingRecorder):
 
     def close(self) -> None:
         self.datastore.close()
-
-    def require(self, names: Sequence[str]) -> None:
-        """Raise NotFound naming the first of ``names`` that is not a view."""
-        if unknown := [name for name in names if name not in self.names()]:
-            views = ", ".join(self.names())
-            raise NotFound(f"no view {unknown[0]!r}; views: {views}")
 
     def reset(self, names: Sequence[str]) -> None:
         """Empty the named views and forget their positions, in one transaction."""

@@ -38,11 +38,11 @@ from eventsourcing.sqlite import (
     SQLiteTrackingRecorder,
 )
 
-from events.errors import NotFound, StoreBusy, store_busy
+from events.errors import StoreBusy, store_busy
 from projections.entries import Applied
 from projections.records import EventRecord
-from projections.rows import ViewStatus
 from projections.sqlite import store
+from projections.upkeep import TRACKING, ViewUpkeep
 
 
 class SQLiteProjection(Protocol):
@@ -76,10 +76,6 @@ class SQLiteProjection(Protocol):
     ) -> None: ...  # fmt: skip
 
 
-TRACKING = "view:"
-"""Prefix of a view's name in the ``tracking`` table. The library's own
-followers track under their leader's name ("timeline"): without it, one
-following this application in the same file would share a view's row."""
 LEGACY_TRACKING = """
 UPDATE tracking SET application_name = :prefix || application_name
 WHERE application_name IN (SELECT value FROM json_each(:names)) AND NOT EXISTS (
@@ -140,15 +136,9 @@ REPORT_EVERY = 30.0
 log = logging.getLogger(__name__)
 
 
-class SQLiteTrackedViews(SQLiteTrackingRecorder):
+class SQLiteTrackedViews(ViewUpkeep[SQLiteProjection], SQLiteTrackingRecorder):
     """Views kept in step with the store: created, tracked, replayed, reset."""
 
-    projections: tuple[SQLiteProjection, ...]
-    """Every view; order matters within a batch (talks documents read actor
-    names)."""
-    groups: tuple[tuple[str, ...], ...]
-    """Views that separate processes can replay at the same time: a view that
-    reads another's rows (talks reads actors) is in that view's group."""
     replay_from = 20_000
     """A view this many events behind (and more than it has applied) replays:
     it goes without its query indexes until it reaches the head, then builds
@@ -190,15 +180,6 @@ class SQLiteTrackedViews(SQLiteTrackingRecorder):
                         (projection.name, fingerprint),
                     )
 
-    def names(self) -> list[str]:
-        return [projection.name for projection in self.projections]
-
-    def replay_groups(self, names: Sequence[str]) -> list[list[str]]:
-        """The named views, in the groups that can be replayed side by side."""
-        self.require(names)
-        found = [[name for name in group if name in names] for group in self.groups]
-        return [group for group in found if group]
-
     def positions(self) -> dict[str, int]:
         with self.datastore.transaction(commit=False) as c:
             tracked = self._positions(c)
@@ -208,17 +189,6 @@ class SQLiteTrackedViews(SQLiteTrackingRecorder):
         with self.datastore.transaction(commit=False) as c:
             return store.head(c)
 
-    def lag(self) -> int:
-        """How many stored events the furthest-behind view has not applied."""
-        return self.head() - min(self.positions().values())
-
-    def status(self) -> list[ViewStatus]:
-        head = self.head()
-        return [
-            ViewStatus(name=name, position=position, head=head, lag=head - position)
-            for name, position in self.positions().items()
-        ]
-
     def apply(self, positions: dict[str, int], batch: Sequence[EventRecord]) -> None:
         """Apply a batch to each view of ``positions`` that has not seen all
         of it, atomically.
@@ -227,14 +197,7 @@ class SQLiteTrackedViews(SQLiteTrackingRecorder):
         IntegrityError (and writes nothing) if any view moved meanwhile.
         """
         stop = batch[-1].position
-        applied = [Applied.of(record) for record in batch]
-        work = [
-            (projection, start, applied if start < batch[0].position else [
-                a for a in applied if a.position > start
-            ])
-            for projection in self.projections
-            if (start := positions.get(projection.name, stop)) < stop
-        ]  # fmt: skip
+        applied, work = self.unseen(positions, batch)
         with self.datastore.transaction(commit=False) as c:
             prepared = [p.prepare(c, new, applied) for p, _, new in work]
             head, replaying = store.head(c), self._replaying(c)
@@ -308,12 +271,6 @@ class SQLiteTrackedViews(SQLiteTrackingRecorder):
 
     def close(self) -> None:
         self.datastore.close()
-
-    def require(self, names: Sequence[str]) -> None:
-        """Raise NotFound naming the first of ``names`` that is not a view."""
-        if unknown := [name for name in names if name not in self.names()]:
-            views = ", ".join(self.names())
-            raise NotFound(f"no view {unknown[0]!r}; views: {views}")
 
     def reset(self, names: Sequence[str]) -> None:
         """Empty the named views and forget their positions, in one transaction."""
