@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from functools import cache
+from collections.abc import Sequence
 from typing import Any, cast
 
-import orjson
 from eventsourcing.sqlite import SQLiteCursor
 
 from projections.actors import ActorView, registered
+from projections.documents import actor_name, dump, is_actor, load, talks_rows
 from projections.entries import Applied
-from projections.records import EventRecord
 from projections.rows import TalksRow
-from projections.talks import TalksView, evolve
+from projections.talks import TalksView
 
 Batch = Sequence[Applied]
 
@@ -53,7 +51,7 @@ class ActorRegistry(_Documents):
     ) -> None:
         rows = [
             (a["key"], a["name"], a["kind"], dump(a))
-            for a in (registered(i.record) for i in batch if _is_actor(i.record))
+            for a in (registered(i.record) for i in batch if is_actor(i.record))
         ]
         c.executemany("INSERT INTO actors_view VALUES (?, ?, ?, ?)", rows)
 
@@ -95,30 +93,14 @@ class TalksDocuments(_Documents):
     def prepare(
         self, c: SQLiteCursor, batch: Batch, read: Batch
     ) -> list[tuple[Any, ...]]:
-        """The batch's talks, folded and written out as rows: no lock needed.
-
-        Actor names are those registered by the batch's end: in the actors
-        view (at least as far as the view furthest behind), or in the events
-        read since, as if the actors view, applied first in the same
-        transaction, had applied them already."""
-        in_batch = {i.record.data["key"]: i.record.data["name"]
-                    for i in read if _is_actor(i.record)}  # fmt: skip
-
-        @cache
-        def names(code: str) -> str:
-            return self.actor_name(c, code, in_batch)
-
-        talks: dict[str, TalksView] = {}
-        for item in batch:
-            if _is_actor(item.record):
-                continue
-            view = talks.get(item.talks_id) or self._load(c, item.talks_id)
-            talks[item.talks_id] = evolve(view, item.record, names)
-        return [
-            (i, v["slug"], v["title"], v["location"], v["opened"]["recorded_at"],
-             v["version"], dump(v))
-            for i, v in talks.items()
-        ]  # fmt: skip
+        """The batch's talks, folded and written out as rows (see
+        :func:`projections.documents.talks_rows`), before the write lock."""
+        return talks_rows(
+            batch,
+            read,
+            lambda talks_id: self._load(c, talks_id),
+            lambda key: ActorRegistry.name_of(c, key),
+        )
 
     def apply(
         self, c: SQLiteCursor, batch: Batch, replaying: bool,
@@ -133,18 +115,9 @@ class TalksDocuments(_Documents):
         )
 
     @staticmethod
-    def actor_name(
-        c: SQLiteCursor, code: str, registering: Mapping[str, str] | None = None
-    ) -> str:
-        """A state's name from ISO 3166; anyone else's from the registry, or
-        from ``registering`` (names being registered, by key)."""
-        from events import country_name, is_country_code
-
-        if is_country_code(code):
-            return country_name(code)
-        if registering and code in registering:
-            return registering[code]
-        return ActorRegistry.name_of(c, code) or code
+    def actor_name(c: SQLiteCursor, code: str) -> str:
+        """An actor's name as the documents show it."""
+        return actor_name(code, lambda key: ActorRegistry.name_of(c, key))
 
     @staticmethod
     def one(c: SQLiteCursor, slug: str) -> TalksView | None:
@@ -179,16 +152,3 @@ class TalksDocuments(_Documents):
         c.execute("SELECT document FROM talks_view WHERE talks_id = ?", (talks_id,))
         row = c.fetchone()
         return load(row[0]) if row else None
-
-
-def _is_actor(record: EventRecord) -> bool:
-    return record.type == "ActorRegistered"
-
-
-def load(document: str) -> Any:
-    return orjson.loads(document)
-
-
-def dump(document: Any) -> str:
-    """JSON text (not bytes): any SQLite client shows it as text."""
-    return orjson.dumps(document).decode()

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from eventsourcing.persistence import IntegrityError
 
-import projections.sqlite.documents
+import projections.documents
 from events import talks_id
 from projections.records import EventRecord
 from projections.views import Views
@@ -289,7 +289,7 @@ def test_view_is_all_or_nothing_when_a_batch_crashes(
     assert positions == position_before
     assert len(batch) == 4
 
-    real_evolve = projections.sqlite.documents.evolve
+    real_evolve = projections.documents.evolve
     calls = 0
 
     def crashing_evolve(*args: Any) -> Any:
@@ -300,7 +300,7 @@ def test_view_is_all_or_nothing_when_a_batch_crashes(
         return real_evolve(*args)
 
     with monkeypatch.context() as patch:
-        patch.setattr(projections.sqlite.documents, "evolve", crashing_evolve)
+        patch.setattr(projections.documents, "evolve", crashing_evolve)
         with pytest.raises(SimulatedCrash):
             app.record.views.apply(positions, batch)
     assert calls == 3  # the actors view had already taken the new actor
