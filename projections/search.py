@@ -7,11 +7,12 @@ in its own ``search`` module.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import orjson
 
-from projections.entries import Applied, searchable_text
+from projections.entries import Applied, NewEntry, opened_talks, searchable_text
 
 
 def hex_id(talks_id: str) -> str:
@@ -32,3 +33,19 @@ def search_row(
         item.change.ref, entry_id, fields_json or orjson.dumps(fields).decode(),
         searchable_text(item.change.kind, fields),
     )  # fmt: skip
+
+
+def new_search_rows(
+    batch: Sequence[Applied], slug_of: Callable[[str], str]
+) -> dict[int, tuple[Any, ...]]:
+    """The rows of the batch's new entries, by position (``slug_of`` finds
+    the slug of a talks opened before the batch)."""
+    opened = opened_talks(batch)
+    return {
+        item.position: search_row(
+            opened.get(item.talks_id) or slug_of(item.talks_id), item,
+            item.position, change.fields, item.fields_json,
+        )
+        for item in batch
+        if isinstance(change := item.change, NewEntry)
+    }  # fmt: skip

@@ -10,14 +10,14 @@ stores and queries them is in its own ``versions`` module.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any, NamedTuple, cast
 
 import orjson
 
 from events.kinds import KINDS
-from projections.entries import main_text
+from projections.entries import Applied, NewEntry, main_text, opened_talks
 from projections.records import EventRecord
 from projections.rows import EntryRow
 
@@ -76,3 +76,21 @@ def entry_row(row: Mapping[str, Any]) -> EntryRow:
     entry["fields"] = orjson.loads(entry["fields"])
     entry["retracted"] = bool(entry["retracted"])
     return cast(EntryRow, entry)
+
+
+def new_versions(
+    batch: Sequence[Applied], kinds: frozenset[str], slug_of: Callable[[str], str]
+) -> dict[int, Version]:
+    """The first versions of the batch's new entries of ``kinds``, by
+    position (``slug_of`` finds the slug of a talks opened before the batch)."""
+    opened = opened_talks(batch)
+    return {
+        item.position: version(
+            item.position, item.position, item.talks_id,
+            opened.get(item.talks_id) or slug_of(item.talks_id),
+            change.kind, change.ref, change.fields, item.fields_json, False,
+            item.record,
+        )
+        for item in batch
+        if isinstance(change := item.change, NewEntry) and change.kind in kinds
+    }  # fmt: skip

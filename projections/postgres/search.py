@@ -31,10 +31,10 @@ from typing import Any
 
 import orjson
 
-from projections.entries import Amended, Applied, NewEntry, opened_talks
+from projections.entries import Amended, Applied, NewEntry
 from projections.postgres.dialect import PgCursor, copy_rows, qualified, quoted
 from projections.rows import SearchHit, search_words
-from projections.search import hex_id, search_row
+from projections.search import hex_id, new_search_rows, search_row
 
 Batch = Sequence[Applied]
 
@@ -145,15 +145,7 @@ class SearchIndex:
     ) -> dict[int, tuple[Any, ...]]:
         """The rows of the batch's new entries, by position, made before the
         write transaction (corrections read rows the same batch may write)."""
-        opened = opened_talks(batch)
-        return {
-            item.position: search_row(
-                opened.get(item.talks_id) or self._slug(c, item.talks_id), item,
-                item.position, change.fields, item.fields_json,
-            )
-            for item in batch
-            if isinstance(change := item.change, NewEntry)
-        }  # fmt: skip
+        return new_search_rows(batch, lambda i: self._slug(c, i))
 
     def apply(
         self, c: PgCursor, batch: Batch, replaying: bool,

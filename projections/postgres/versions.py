@@ -16,10 +16,10 @@ from typing import Any
 import orjson
 
 from events.kinds import REPEATED
-from projections.entries import Amended, Applied, NewEntry, opened_talks
+from projections.entries import Amended, Applied, NewEntry
 from projections.postgres.dialect import TEXT, PgCursor, copy_rows, qualified, quoted
 from projections.rows import NOW, Clocks, EntryRow
-from projections.versions import WRITTEN, Version, entry_row, version
+from projections.versions import WRITTEN, Version, entry_row, new_versions, version
 
 Batch = Sequence[Applied]
 ACTOR_COLUMNS = "actor, slug, sort_key, entry_id, version_from"
@@ -102,17 +102,7 @@ class VersionedEntries:
         """The rows of the batch's new entries, by position: most of any batch,
         made before the write transaction. Corrections read the rows they
         supersede, which the same batch may write: they are made in it."""
-        opened = opened_talks(batch)
-        return {
-            item.position: version(
-                item.position, item.position, item.talks_id,
-                opened.get(item.talks_id) or self._slug(c, item.talks_id),
-                change.kind, change.ref, change.fields, item.fields_json, False,
-                item.record,
-            )
-            for item in batch
-            if isinstance(change := item.change, NewEntry) and change.kind in self.kinds
-        }  # fmt: skip
+        return new_versions(batch, self.kinds, lambda i: self._slug(c, i))
 
     def apply(
         self, c: PgCursor, batch: Batch, replaying: bool,

@@ -19,9 +19,9 @@ import orjson
 from eventsourcing.sqlite import SQLiteCursor
 
 from events.kinds import REPEATED
-from projections.entries import Amended, Applied, NewEntry, opened_talks
+from projections.entries import Amended, Applied, NewEntry
 from projections.rows import NOW, Clocks, EntryRow
-from projections.versions import WRITTEN, Version
+from projections.versions import WRITTEN, Version, new_versions
 from projections.versions import entry_row as _entry_row
 from projections.versions import version as _version
 
@@ -92,17 +92,7 @@ class VersionedEntries:
         """The rows of the batch's new entries, by position: most of any batch,
         made before the write lock. Corrections read the rows they supersede,
         which the same batch may write: they are made under it."""
-        opened = opened_talks(batch)
-        return {
-            item.position: _version(
-                item.position, item.position, item.talks_id,
-                opened.get(item.talks_id) or self._slug(c, item.talks_id),
-                change.kind, change.ref, change.fields, item.fields_json, False,
-                item.record,
-            )
-            for item in batch
-            if isinstance(change := item.change, NewEntry) and change.kind in self.kinds
-        }  # fmt: skip
+        return new_versions(batch, self.kinds, lambda i: self._slug(c, i))
 
     def apply(
         self, c: SQLiteCursor, batch: Batch, replaying: bool,
