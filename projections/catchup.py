@@ -68,9 +68,13 @@ def _catch_up(
     progress: Callable[[int], None] | None,
 ) -> int:
     applied = conflicts = 0
+    previous: dict[str, int] = {}
     while True:
         positions = {name: position for name, position in views.positions().items()
                      if names is None or name in names}  # fmt: skip
+        if conflicts and positions != previous:
+            conflicts = 0  # another process applied them first: read on from there
+        previous = positions
         start = min(positions.values())
         batch = read(start, batch_size)
         if not batch:
@@ -78,10 +82,10 @@ def _catch_up(
         try:
             views.apply(positions, batch)
         except IntegrityError:
-            conflicts += 1  # another process applied them first: read on from there
+            conflicts += 1  # counts only conflicts in which no view moved on
             if conflicts >= ATTEMPTS:
                 raise ConcurrencyConflict(
-                    "the views kept moving under this process; try again"
+                    "the views stopped moving yet would not take this batch; try again"
                 ) from None
             continue
         applied += len(batch)
