@@ -31,6 +31,10 @@ class ConcurrencyConflict(TimelineError):
     """Another writer kept changing the same record; nothing was written."""
 
 
+class StaleVersion(TimelineError):
+    """The talks changed since the version a write was told to expect."""
+
+
 class StoreError(TimelineError):
     """The store cannot be opened or read."""
 

@@ -16,13 +16,14 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar, TypedDict, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, StoredEvent, Transcoder
 from eventsourcing.utils import Environment, resolve_topic
+from typing_extensions import TypedDict  # pydantic reads it on Python 3.11
 
 from events import (
     Actor,
@@ -30,6 +31,7 @@ from events import (
     ConcurrencyConflict,
     NotFound,
     PartialDate,
+    StaleVersion,
     Talks,
     actor_id,
     country_name,
@@ -41,6 +43,7 @@ from events import (
 from events.base import AggregateSnapshot
 from events.values import as_actor_code, optional_date, slugify
 from timeline.serialization import OrjsonTranscoder, PydanticMapper
+from timeline.writing import WRITE, author_now
 
 if TYPE_CHECKING:
     from projections.records import EventRecord
@@ -83,10 +86,15 @@ class DiplomaticRecord(Application[UUID]):
         super().__init__(env=dict(env))
         self.mapper: PydanticMapper
         self.opened_with: OpenedWith = dict(env), author, backend
-        self.author = author
+        self._author = author
         self.backend = backend
         """Where the classes of the views and the store reads are: they load
         on first use, so a command that only records never imports the views."""
+
+    @property
+    def author(self) -> str:
+        """Who records: the request's author, or the application's."""
+        return author_now(self._author)
 
     @cached_property
     def views(self) -> Views:
@@ -443,6 +451,7 @@ class DiplomaticRecord(Application[UUID]):
             self.save(*aggregates)
         except IntegrityError:
             raise AlreadyExists(f"{what} already exists") from None
+        _wrote(aggregates[-1].version)
 
     def _update(self, slug: str, command: Callable[[Talks], R]) -> R:
         deadline = time.monotonic() + SAVE_PATIENCE
@@ -452,6 +461,7 @@ class DiplomaticRecord(Application[UUID]):
                 talks: Talks = self.repository.get(talks_id(slug))
             except AggregateNotFoundError:
                 raise no_talks(slug) from None
+            _expect(slug, talks.version)
             result = command(talks)
             try:
                 self.save(talks)
@@ -464,11 +474,27 @@ class DiplomaticRecord(Application[UUID]):
                     break
                 time.sleep(random.uniform(0, min(0.005 * 2**attempt, SAVE_PAUSE_CAP)))
                 continue
+            _wrote(talks.version)
             return result
         raise ConcurrencyConflict(
             f"talks {slug!r} kept changing under this command ({attempt} tries in"
             f" {SAVE_PATIENCE:.0f} s); nothing was written"
         )
+
+
+def _expect(slug: str, version: int) -> None:
+    """Refuse to change a talks that is not at the version the request named."""
+    write = WRITE.get()
+    if write and write.expected_version not in (None, version):
+        raise StaleVersion(
+            f"talks {slug!r} are at version {version}, not"
+            f" {write.expected_version}; nothing was written"
+        )
+
+
+def _wrote(version: int) -> None:
+    if write := WRITE.get():
+        write.version = version
 
 
 def _folded(aggregate: Any, events: Iterable[Any]) -> Any:

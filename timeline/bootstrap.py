@@ -29,6 +29,7 @@ from timeline.settings import (
 
 if TYPE_CHECKING:
     from projections.queries import Queries, Records
+    from timeline.access import Access
     from timeline.application import DiplomaticRecord  # loads the event models
     from timeline.service import ProgressBar, Service
 
@@ -76,6 +77,7 @@ def open_service(
         progress=progress,
         opened=opened,
         backend=settings.store.backend,
+        open_access=lambda: open_access(settings),
     )
 
 
@@ -137,6 +139,30 @@ def open_queries(
         else:
             views, stored = _postgres().open_views(store)
         return Queries(views, stored, catch_up, records)
+
+
+def open_access(settings: Settings) -> Access:
+    """Open the store's access tokens, sessions and idempotency keys (their
+    tables made if missing), managed by the settings' author."""
+    from timeline.access import Access
+
+    store = settings.store
+    with _store_errors(store):
+        if isinstance(store, SQLiteFile):
+            from projections.sqlite.access import SQLiteAccess
+
+            datastore = SQLiteDatastore(str(store.path), lock_timeout=LOCK_TIMEOUT)
+            keys = SQLiteAccess(datastore)
+            try:
+                keys.create_table()
+            except BaseException:
+                keys.close()
+                raise
+            return Access(keys, settings.author)
+        _postgres()  # the driver, or what to install
+        from projections.postgres.access import open_access as open_postgres
+
+        return Access(open_postgres(store), settings.author)
 
 
 def _postgres() -> ModuleType:

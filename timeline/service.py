@@ -19,7 +19,7 @@ are up to date never loads the event models.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
@@ -35,11 +35,13 @@ if TYPE_CHECKING:
     from projections.rows import Clocks, EntryRow, SearchHit, TalksRow, ViewStatus
     from projections.snapshot import Snapshot
     from projections.talks import Scenario, TalksView
+    from timeline.access import Access, Holder, TokenLogRow, TokenRow
     from timeline.application import DiplomaticRecord, HistoryEntry
     from timeline.casefile import Case
     from timeline.copying import Copied
     from timeline.follow import Followed
     from timeline.transfer import Imported
+    from timeline.writing import Write
 
 Progress = Callable[[int], None]
 """Told how many more items of a long task are done."""
@@ -77,6 +79,7 @@ class Service:
         progress: ProgressBar | None = None,
         opened: Callable[[], object] | None = None,
         backend: str = "sqlite",
+        open_access: Callable[[], Access] | None = None,
     ) -> None:
         self._open_record = open_record
         self._open_queries = open_queries
@@ -86,6 +89,7 @@ class Service:
         """Which kind of store: ``sqlite`` or ``postgresql``."""
         self._progress = progress
         self._opened = opened
+        self._open_access = open_access
 
     @cached_property
     def record(self) -> DiplomaticRecord:
@@ -100,7 +104,19 @@ class Service:
         """The views, for reading; the application loads only if they lag."""
         return self._open_queries(self._catch_up, self._records_back)
 
+    @cached_property
+    def access(self) -> Access:
+        """The access tokens, browser sessions and idempotency keys of the
+        store (see :mod:`timeline.access`), managed by the service's author."""
+        if self._open_access is None:
+            from events.errors import StoreError
+
+            raise StoreError(f"no access tokens in {self.where!r}")
+        return self._open_access()
+
     def close(self) -> None:
+        if "access" in vars(self):
+            self.access.close()
         if "queries" in vars(self):
             self.queries.views.close()
         if "record" in vars(self):
@@ -116,6 +132,23 @@ class Service:
         self.close()
 
     # -- writes -------------------------------------------------------------------
+
+    @contextmanager
+    def writing(
+        self, author: str | None = None, expected_version: int | None = None
+    ) -> Iterator[Write]:
+        """The writes made within, as one request of a front end: recorded
+        by ``author``; refused (StaleVersion, nothing written) unless the
+        talks they change are at ``expected_version``; the :class:`Write`
+        then holds the version they left."""
+        from timeline.writing import WRITE, Write
+
+        write = Write(author, expected_version)
+        token = WRITE.set(write)
+        try:
+            yield write
+        finally:
+            WRITE.reset(token)
 
     def register_actor(self, key: str, name: str, kind: str = "group") -> None:
         self.record.register_actor(key, name, kind)
@@ -370,6 +403,29 @@ class Service:
         )  # fmt: skip
         with follower.stopped_by(stop_on):
             return follower.run()
+
+    # -- access tokens ------------------------------------------------------------
+
+    def create_token(self, name: str, role: str) -> str:
+        """Issue a token ``name`` of ``role`` (reader, analyst or admin), by the
+        service's author; the token, shown this once (only its hash is kept)."""
+        return self.access.create_token(name, role)
+
+    def tokens(self) -> list[TokenRow]:
+        """Every token issued, revoked ones too; never the tokens themselves."""
+        return self.access.tokens()
+
+    def token_log(self) -> list[TokenLogRow]:
+        """Every issue and revocation of a token, with who did it."""
+        return self.access.token_log()
+
+    def revoke_token(self, name: str) -> None:
+        """Revoke the active token ``name`` (and end its sessions)."""
+        self.access.revoke_token(name)
+
+    def token_holder(self, token: str) -> Holder | None:
+        """The name and role of an active token; None if unknown or revoked."""
+        return self.access.token_holder(token)
 
     # -- helpers ------------------------------------------------------------------
 

@@ -43,7 +43,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from hashlib import blake2b
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol, cast
 from uuid import UUID
 
 import orjson
@@ -61,6 +61,7 @@ if TYPE_CHECKING:
     from eventsourcing.application import Repository
     from eventsourcing.persistence import ApplicationRecorder, Mapper
 
+    from projections.rows import StoredRow
     from projections.views import StoredEvents
 
 META = ("timestamp", "recorded_by")
@@ -102,25 +103,44 @@ def event_log(
     """Every stored event as a line of JSON, in the order stored: of the whole
     store, or of talks ``slug`` and every registered actor; with ``as_of``,
     only those recorded by then."""
-    wanted = talks_id(slug).hex if slug else None
     position = 0
     while rows := stored.after(position, 10_000):
-        for position, aggregate, version, topic, state in rows:
-            event_class = resolve_topic(topic)
-            if wanted and aggregate != wanted and event_class is not Actor.Registered:
-                continue
-            data = orjson.loads(state)
-            recorded_at, recorded_by = data.pop("timestamp"), data.pop("recorded_by")
-            if as_of and fixed_time(recorded_at) > as_of:
-                continue
-            aggregate = dashed(aggregate)
-            yield orjson.dumps({
-                "position": position, "id": f"{aggregate}/{version}",
-                "aggregate_id": aggregate, "version": version,
-                "type": event_class.type_name(), "topic": topic,
-                "recorded_at": recorded_at, "recorded_by": recorded_by,
-                "payload": data,
-            }).decode()  # fmt: skip
+        position = rows[-1][0]
+        for line in log_lines(rows, slug, as_of):
+            yield line.text
+
+
+class LogLine(NamedTuple):
+    position: int
+    type: str
+    text: str
+    """The event as one line of JSON, as the ``jsonl`` export writes it."""
+
+
+def log_lines(
+    rows: Iterable[StoredRow], slug: str | None = None, as_of: str | None = None
+) -> Iterator[LogLine]:
+    """Stored rows as lines of the event log: of every aggregate, or of
+    talks ``slug`` and every registered actor; with ``as_of``, only those
+    recorded by then."""
+    wanted = talks_id(slug).hex if slug else None
+    for position, aggregate, version, topic, state in rows:
+        event_class = resolve_topic(topic)
+        if wanted and aggregate != wanted and event_class is not Actor.Registered:
+            continue
+        data = orjson.loads(state)
+        recorded_at, recorded_by = data.pop("timestamp"), data.pop("recorded_by")
+        if as_of and fixed_time(recorded_at) > as_of:
+            continue
+        dashed_id = dashed(aggregate)
+        type_name = event_class.type_name()
+        yield LogLine(position, type_name, orjson.dumps({
+            "position": position, "id": f"{dashed_id}/{version}",
+            "aggregate_id": dashed_id, "version": version,
+            "type": type_name, "topic": topic,
+            "recorded_at": recorded_at, "recorded_by": recorded_by,
+            "payload": data,
+        }).decode())  # fmt: skip
 
 
 @dataclass

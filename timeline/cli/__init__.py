@@ -151,9 +151,9 @@ def main() -> None:
     cli(prog_name="timeline")
 
 
-from timeline.cli import read, record, transfer, views  # noqa: E402  (they register)
+from timeline.cli import read, record, serve, tokens, transfer, views  # noqa: E402
 
-__all__ = ["cli", "main", "read", "record", "transfer", "views"]
+__all__ = ["cli", "main", "read", "record", "serve", "tokens", "transfer", "views"]
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,123 @@
+"""The ASGI application: the routes of :mod:`timeline.server.api`, the
+stream and the pages, over one application service per process."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import orjson
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from timeline.server import api, metrics, pages, problems, stream
+from timeline.server.auth import Reader
+from timeline.server.models import Health
+from timeline.server.problems import Problem, problem_response
+from timeline.server.state import Store, stop_streams_on_signals
+
+MAX_BODY = 1024 * 1024
+"""The largest request body taken, in bytes: more is 413."""
+VERSION = "0.1.0"
+
+
+def create_app(db: str | None = None, author: str | None = None) -> FastAPI:
+    """The service over the store ``db`` (default: ``TIMELINE_DB``, else the
+    user's default store)."""
+    from timeline.bootstrap import open_service
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        service = open_service(db or os.environ.get("TIMELINE_DB"), author or "server")
+        service.talks_list()  # open now: the first request finds the views ready
+        app.state.store = Store(service)
+        stop_streams_on_signals()
+        try:
+            yield
+        finally:
+            app.state.store.close()
+
+    app = FastAPI(
+        title="Diplomatic timeline",
+        version=VERSION,
+        lifespan=lifespan,
+        description="An evidence-grade, event-sourced record of diplomatic talks."
+        " Every request but /healthz, /openapi.json and /docs needs"
+        " `Authorization: Bearer TOKEN` (from `timeline token create`).",
+        redoc_url=None,
+    )
+    problems.install(app)
+    app.include_router(api.router)
+    app.include_router(stream.router)
+    app.include_router(pages.router)
+
+    @app.get("/healthz", response_model=Health, tags=["service"])
+    def healthz(request: Request) -> Response:
+        """The store is reachable; how far each view lags behind it."""
+        with request.app.state.store.use() as service:
+            info = service.store_info()
+        body = {
+            "status": "ok",
+            "backend": info["backend"],
+            "events": info["events"],
+            "head": info["head"],
+            "lag": {v["name"]: v["lag"] for v in info["views"]},
+        }
+        return Response(orjson.dumps(body), 200, media_type="application/json")
+
+    @app.get(
+        "/metrics", tags=["service"], responses={200: {"content": {"text/plain": {}}}}
+    )
+    def prometheus(request: Request, caller: Reader) -> Response:
+        """Requests by route and status, latency, events recorded, views' lag."""
+        with request.app.state.store.use() as service:
+            lags = {view["name"]: view["lag"] for view in service.status()}
+        return Response(
+            metrics.exposition(lags), media_type="text/plain; version=0.0.4"
+        )
+
+    app.add_middleware(metrics.Measured)
+    app.add_middleware(BodyLimit)
+    return app
+
+
+def from_environment() -> FastAPI:
+    """The factory ``timeline serve`` hands to uvicorn: the store and author
+    come from the environment, so each worker process opens its own."""
+    return create_app(os.environ.get("TIMELINE_DB"), os.environ.get("TIMELINE_AUTHOR"))
+
+
+class BodyLimit:
+    """Refuses a request body over :data:`MAX_BODY` bytes (413) before any of
+    it is used: by its ``Content-Length``, else as it arrives."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
+            await problem_response(_too_large())(scope, receive, send)
+            return
+        taken = 0
+
+        async def receiving() -> Message:
+            nonlocal taken
+            message = await receive()
+            taken += len(message.get("body", b""))
+            if taken > MAX_BODY:
+                raise _too_large()
+            return message
+
+        await self.app(scope, receiving, send)
+
+
+def _too_large() -> Problem:
+    return Problem(
+        413, f"the request body is over {MAX_BODY} bytes", "content-too-large"
+    )

@@ -1,0 +1,66 @@
+"""What every request of one server process shares: the application service
+over the store, opened once, and the lock that lets one thread use it at a
+time (the service, like the CLI, is written for one caller)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from timeline.service import Service
+    from timeline.writing import Write
+
+STOPPING = threading.Event()
+"""Set when the server was told to stop: live streams end so that it can."""
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def stop_streams_on_signals() -> None:
+    """Set :data:`STOPPING` when the server is told to stop, then let the
+    server's own handler (uvicorn's, installed before the application
+    starts) stop it: requests in flight finish; streams would not."""
+    if threading.current_thread() is not threading.main_thread():
+        return
+    for number in STOP_SIGNALS:
+        handler = signal.getsignal(number)
+        if callable(handler):
+            signal.signal(number, _stopping(handler))
+
+
+def _stopping(handler: Callable[[int, FrameType | None], Any]) -> Callable[..., None]:
+    def stop(number: int, frame: FrameType | None) -> None:
+        STOPPING.set()
+        handler(number, frame)
+
+    return stop
+
+
+class Store:
+    """The service over the store, for one thread at a time."""
+
+    def __init__(self, service: Service) -> None:
+        self._service = service
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def use(self) -> Iterator[Service]:
+        with self._lock:
+            yield self._service
+
+    @contextmanager
+    def writing(
+        self, author: str, expected_version: int | None = None
+    ) -> Iterator[tuple[Service, Write]]:
+        """The service, for writes recorded by ``author`` that must find the
+        talks at ``expected_version`` (if given)."""
+        with self._lock, self._service.writing(author, expected_version) as write:
+            yield self._service, write
+
+    def close(self) -> None:
+        with self._lock:
+            self._service.close()
