@@ -61,6 +61,7 @@ def serve(
       timeline --db postgresql://timeline@db/timeline serve --host 0.0.0.0 --workers 4
     """
     try:
+        import timeline.server.app  # noqa: F401  (all the server needs, there)
         from timeline.server.run import is_loopback
         from timeline.server.run import serve as run
     except ImportError as missing:
