@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -46,6 +47,18 @@ class Store:
     def __init__(self, service: Service) -> None:
         self._service = service
         self._lock = threading.Lock()
+        self._head = (0.0, 0)
+
+    def head(self, fresh_for: float = 0.05) -> int:
+        """The position of the last stored event, as read at most
+        ``fresh_for`` seconds ago: however many streams wait for new events,
+        the store is asked about ten times a second."""
+        read_at, head = self._head
+        if time.monotonic() - read_at >= fresh_for:
+            with self._lock:
+                head = self._service.queries.stored.head()
+            self._head = (time.monotonic(), head)
+        return head
 
     @contextmanager
     def use(self) -> Iterator[Service]:

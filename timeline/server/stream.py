@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from timeline.server.state import Store
 
 router = APIRouter(prefix="/v1")
-POLL = 0.1
+POLL = 0.05
 """Seconds between two looks at the store when nothing new was there."""
 KEEP_ALIVE = 15.0
 """Seconds of quiet after which a comment line is sent."""
@@ -55,8 +55,7 @@ async def stream(
     store: Store = request.app.state.store
     start = _start(last_event_id, after)
     if start is None:
-        with store.use() as service:
-            start = service.queries.stored.head()
+        start = store.head(fresh_for=0)
     if talks is not None:
         with store.use() as service:
             service.talks_view(talks)  # an unknown talks is a 404, before streaming
@@ -102,6 +101,8 @@ async def _events(
 def _read(store: Store, after: int, talks: str | None) -> tuple[list[LogLine], int]:
     """The lines of the events stored after ``after`` (of ``talks``, if
     given), and the position read up to."""
+    if store.head() <= after:
+        return [], after
     with store.use() as service:
         rows = service.queries.stored.after(after, BATCH)
     if not rows:
