@@ -26,6 +26,7 @@ from projections.actors import ActorView
 from projections.changes import Change
 from projections.rows import EntryRow, SearchHit, TalksRow, ViewStatus
 from projections.talks import Scenario, TalksView
+from projections.tokens import TokenRow
 from timeline.application import HistoryEntry
 from timeline.server import metrics
 from timeline.server.auth import Admin, Analyst, Caller, Reader
@@ -491,7 +492,7 @@ def _export(
 # -- tokens -------------------------------------------------------------------------
 
 
-@router.get("/tokens", responses={200: {"model": list[dict[str, Any]]}})
+@router.get("/tokens", responses={200: {"model": list[TokenRow]}})
 def tokens(request: Request, caller: Admin) -> Response:
     with _store(request).use() as service:
         return _json(service.tokens())

@@ -14,6 +14,7 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException
 
 from events.errors import (
@@ -91,8 +92,51 @@ def from_error(error: TimelineError) -> Problem:
     return Problem(400, str(error), "bad-request")
 
 
+class ProblemDocument(BaseModel):
+    """An error, as RFC 9457 describes it."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+
+
+def describe(app: FastAPI) -> None:
+    """Document, in ``app``'s OpenAPI, that any operation may answer an error
+    (4XX, 5XX) as a problem document, in place of the framework's own 422."""
+    made = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = made()
+        schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+        schemas["ProblemDocument"] = ProblemDocument.model_json_schema()
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        reference = {"$ref": "#/components/schemas/ProblemDocument"}
+        content = {PROBLEM: {"schema": reference}}
+        for path in schema["paths"].values():
+            for operation in path.values():
+                answers = operation["responses"]
+                answers.pop("422", None)
+                answers["4XX"] = {
+                    "description": "An error of the request.",
+                    "content": content,
+                }
+                answers["5XX"] = {
+                    "description": "An error of the server or store.",
+                    "content": content,
+                }
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install(app: FastAPI) -> None:
     """Answer every error of ``app`` as a problem document."""
+    describe(app)
 
     @app.exception_handler(Problem)
     async def problem(request: Request, error: Problem) -> Response:
