@@ -8,13 +8,16 @@ its token's role: a page can never be used to write.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Annotated
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from timeline.server.problems import Problem
+
+if TYPE_CHECKING:
+    from timeline.service import Service
 
 SESSION_COOKIE = "timeline_session"
 ALLOWED = {
@@ -36,6 +39,15 @@ class Caller:
     """The token's name: the author of what is recorded through it."""
     role: str
     by_session: bool = False
+    secret: str = field(default="", repr=False)
+    """The token or session secret that named the caller."""
+
+    def still_valid(self, service: Service) -> bool:
+        """Whether the token (or session) is still good: a long request, such
+        as a stream, asks again now and then."""
+        if self.by_session:
+            return service.access.session(self.secret) is not None
+        return service.token_holder(self.secret) is not None
 
 
 def identify(
@@ -49,7 +61,7 @@ def identify(
             holder = service.token_holder(credentials.credentials)
         if holder is None:
             raise Problem(401, "unknown or revoked token", "unauthorized", CHALLENGE)
-        return Caller(*holder)
+        return Caller(holder.name, holder.role, secret=credentials.credentials)
     if request.headers.get("authorization"):
         raise Problem(
             401, "send Authorization: Bearer TOKEN", "unauthorized", CHALLENGE
@@ -58,7 +70,7 @@ def identify(
         with store.use() as service:
             name = service.access.session(secret)
         if name is not None:
-            return Caller(name, "reader", by_session=True)
+            return Caller(name, "reader", by_session=True, secret=secret)
     raise Problem(
         401,
         "send Authorization: Bearer TOKEN (see: timeline token create)",

@@ -20,7 +20,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from events.errors import InvalidInput
-from timeline.server.auth import Reader
+from timeline.server.auth import Caller, Reader
 from timeline.server.state import STOPPING
 from timeline.transfer import LogLine, log_lines
 
@@ -33,6 +33,9 @@ POLL = 0.05
 KEEP_ALIVE = 15.0
 """Seconds of quiet after which a comment line is sent."""
 BATCH = 500
+RECHECK = 1.0
+"""Seconds between two checks, while quiet, that the caller's token (or
+session) still holds; it is checked again before each batch goes out."""
 
 
 @router.get(
@@ -60,7 +63,7 @@ async def stream(
         with store.use() as service:
             service.talks_view(talks)  # an unknown talks is a 404, before streaming
     return StreamingResponse(
-        _events(request, store, start, talks),
+        _events(request, store, caller, start, talks),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
@@ -77,13 +80,19 @@ def _start(last_event_id: str | None, after: int | None) -> int | None:
 
 
 async def _events(
-    request: Request, store: Store, position: int, talks: str | None
+    request: Request, store: Store, caller: Caller, position: int, talks: str | None
 ) -> AsyncIterator[str]:
     yield "retry: 1000\n\n"
-    quiet_since = time.monotonic()
+    quiet_since = checked_at = time.monotonic()
     while not STOPPING.is_set():
+        if time.monotonic() - checked_at >= RECHECK:
+            if not await run_in_threadpool(_still_valid, store, caller):
+                return  # revoked: the client's reconnection is refused
+            checked_at = time.monotonic()
         before = position
         lines, position = await run_in_threadpool(_read, store, position, talks)
+        if lines and not await run_in_threadpool(_still_valid, store, caller):
+            return  # revoked since the last look: nothing more goes out
         for line in lines:
             yield f"id: {line.position}\nevent: {line.type}\ndata: {line.text}\n\n"
         if lines:
@@ -96,6 +105,11 @@ async def _events(
             quiet_since = time.monotonic()
             yield ": keep-alive\n\n"
         await asyncio.sleep(POLL)
+
+
+def _still_valid(store: Store, caller: Caller) -> bool:
+    with store.use() as service:
+        return caller.still_valid(service)
 
 
 def _read(store: Store, after: int, talks: str | None) -> tuple[list[LogLine], int]:
