@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from timeline.server import api, metrics, pages, problems, stream
@@ -111,7 +112,7 @@ class BodyLimit:
             message = await receive()
             taken += len(message.get("body", b""))
             if taken > MAX_BODY:
-                raise _too_large()
+                raise HTTPException(413, f"the request body is over {MAX_BODY} bytes")
             return message
 
         await self.app(scope, receiving, send)

@@ -161,8 +161,17 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def failure(request: Request, error: Exception) -> Response:
-        from eventsourcing.persistence import PersistenceError
+        from eventsourcing.persistence import DataError, PersistenceError
 
+        if isinstance(error, DataError):  # such as a NUL in a text PostgreSQL keeps
+            why = " ".join(str(error).split()) or type(error).__name__
+            return problem_response(
+                Problem(
+                    422,
+                    f"the store cannot keep a value of this request ({why})",
+                    "invalid-input",
+                )
+            )
         if isinstance(error, PersistenceError):
             why = " ".join(str(error).split()) or type(error).__name__
             LOG.warning(
