@@ -54,6 +54,15 @@ def test_benchmark_smoke_prints_its_figures(script: str, figures: list[str]) -> 
                               "sqlite (reference)"]),
         ("bench_pg_transfer", ["db copy sqlite->postgresql", "import jsonl into an "
                                "empty postgresql store", "peak RSS of import"]),
+        ("bench_serve", ["sqlite GET /v1/talks/talks-1, 16 connections",
+                         "sqlite GET /v1/events?actor=CHN", "sqlite GET /v1/search",
+                         "sqlite POST /v1/talks/talks-1/developments",
+                         "datasette (peer", "ratio ours/datasette",
+                         "postgresql GET /v1/talks/talks-1",
+                         "postgresql POST /v1/talks/talks-1/developments",
+                         "sqlite stream delivery", "postgresql stream delivery",
+                         "p99", "non-2xx answers and socket errors, all runs: 0",
+                         "targets"]),
     ],
 )  # fmt: skip
 def test_postgresql_benchmark_smoke_prints_its_figures(
