@@ -106,6 +106,14 @@ class Queries:
             view = self._as_of(view, clocks.as_of)
         return at_date(view, clocks.at) if clocks.at else view
 
+    def talks_document(self, slug: str) -> tuple[int, str]:
+        """The version of talks ``slug`` and its current view as JSON text."""
+        self.refresh()
+        stored = self.views.talks_document(slug)
+        if stored is None:
+            raise no_talks(slug)
+        return stored
+
     def _as_of(self, view: TalksView, as_of: str) -> TalksView:
         """The view as it stood at ``as_of``, from whichever end is nearer:
         its events up to then folded, or its events since then undone."""

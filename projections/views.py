@@ -72,6 +72,11 @@ class Views(Protocol):
 
     def talks(self, slug: str) -> TalksView | None: ...
 
+    def talks_document(self, slug: str) -> tuple[int, str] | None:
+        """The version of talks ``slug`` and its current view as stored, JSON
+        text exactly as ``talks`` would give it parsed: for front ends that
+        pass it on unread."""
+
     def has_talks(self, slug: str) -> bool: ...
 
     def talks_list(self) -> list[TalksRow]:

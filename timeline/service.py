@@ -302,6 +302,11 @@ class Service:
         """The view of talks ``slug``: now, or by ``clocks``."""
         return self.queries.talks_view(slug, _or_now(clocks))
 
+    def talks_document(self, slug: str) -> tuple[int, str]:
+        """The version of talks ``slug`` and its current view as JSON text, as
+        stored: what ``talks_view`` gives, for passing on without parsing."""
+        return self.queries.talks_document(slug)
+
     def scenarios(self, slug: str, clocks: Clocks | None = None) -> list[Scenario]:
         """The scenarios of talks ``slug`` that stand, each with its assessments."""
         from projections.talks import standing

@@ -125,6 +125,14 @@ class TalksDocuments(_Documents):
         row = c.fetchone()
         return load(row["document"]) if row else None
 
+    def stored(self, c: PgCursor, slug: str) -> tuple[int, str] | None:
+        """The version of talks ``slug`` and its view as stored: JSON text."""
+        c.execute(
+            f"SELECT version, document FROM {self.table} WHERE slug = %s", (slug,)
+        )
+        row = c.fetchone()
+        return (row["version"], row["document"]) if row else None
+
     def exists(self, c: PgCursor, slug: str) -> bool:
         c.execute(f"SELECT 1 FROM {self.table} WHERE slug = %s", (slug,))
         return c.fetchone() is not None

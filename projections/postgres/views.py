@@ -58,6 +58,11 @@ class PostgresViews(PostgresTrackedViews):
             return self.talks_view.one(c, slug)
 
     @reconnecting
+    def talks_document(self, slug: str) -> tuple[int, str] | None:
+        with self.datastore.transaction(commit=False) as c:
+            return self.talks_view.stored(c, slug)
+
+    @reconnecting
     def has_talks(self, slug: str) -> bool:
         with self.datastore.transaction(commit=False) as c:
             return self.talks_view.exists(c, slug)

@@ -126,6 +126,13 @@ class TalksDocuments(_Documents):
         return load(row[0]) if row else None
 
     @staticmethod
+    def stored(c: SQLiteCursor, slug: str) -> tuple[int, str] | None:
+        """The version of talks ``slug`` and its view as stored: JSON text."""
+        c.execute("SELECT version, document FROM talks_view WHERE slug = ?", (slug,))
+        row = c.fetchone()
+        return (row[0], row[1]) if row else None
+
+    @staticmethod
     def exists(c: SQLiteCursor, slug: str) -> bool:
         c.execute("SELECT 1 FROM talks_view WHERE slug = ?", (slug,))
         return c.fetchone() is not None

@@ -42,6 +42,10 @@ class SQLiteViews(SQLiteTrackedViews):
         with self.datastore.transaction(commit=False) as c:
             return TALKS.one(c, slug)
 
+    def talks_document(self, slug: str) -> tuple[int, str] | None:
+        with self.datastore.transaction(commit=False) as c:
+            return TALKS.stored(c, slug)
+
     def has_talks(self, slug: str) -> bool:
         with self.datastore.transaction(commit=False) as c:
             return TALKS.exists(c, slug)

@@ -13,6 +13,7 @@ against it unchanged.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager as ContextManager
@@ -258,6 +259,15 @@ def test_talks_and_has_talks(case: Backend) -> None:
     assert case.views.talks("nope") is None
     assert case.views.has_talks(OTHER)
     assert not case.views.has_talks("nope")
+
+
+def test_talks_document_is_the_view_as_stored(case: Backend) -> None:
+    stored = case.views.talks_document(SLUG)
+    assert stored is not None
+    version, document = stored
+    assert version == 8
+    assert json.loads(document) == case.views.talks(SLUG)
+    assert case.views.talks_document("nope") is None
 
 
 def test_talks_list_in_the_order_opened_and_first_recorded(case: Backend) -> None:

@@ -3,6 +3,7 @@ stream and the pages, over one application service per process."""
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,6 +35,10 @@ def create_app(db: str | None = None, author: str | None = None) -> FastAPI:
         service = open_service(db or os.environ.get("TIMELINE_DB"), author or "server")
         service.talks_list()  # open now: the first request finds the views ready
         app.state.store = Store(service)
+        # What opening built (the framework, the models, the OpenAPI schema)
+        # lives as long as the process: frozen, it is not traced again by each
+        # full collection, which took a quarter of the time under load.
+        gc.freeze()
         stop_streams_on_signals()
         try:
             yield

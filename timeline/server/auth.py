@@ -17,7 +17,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from timeline.server.problems import Problem
 
 if TYPE_CHECKING:
-    from timeline.service import Service
+    from timeline.access import Access
 
 SESSION_COOKIE = "timeline_session"
 ALLOWED = {
@@ -42,12 +42,12 @@ class Caller:
     secret: str = field(default="", repr=False)
     """The token or session secret that named the caller."""
 
-    def still_valid(self, service: Service) -> bool:
+    def still_valid(self, access: Access) -> bool:
         """Whether the token (or session) is still good: a long request, such
         as a stream, asks again now and then."""
         if self.by_session:
-            return service.access.session(self.secret) is not None
-        return service.token_holder(self.secret) is not None
+            return access.session(self.secret) is not None
+        return access.token_holder(self.secret) is not None
 
 
 def identify(
@@ -57,8 +57,8 @@ def identify(
     """The caller, by token or session cookie; 401 without a valid one."""
     store = request.app.state.store
     if credentials is not None:
-        with store.use() as service:
-            holder = service.token_holder(credentials.credentials)
+        with store.access() as access:
+            holder = access.token_holder(credentials.credentials)
         if holder is None:
             raise Problem(401, "unknown or revoked token", "unauthorized", CHALLENGE)
         return Caller(holder.name, holder.role, secret=credentials.credentials)
@@ -67,8 +67,8 @@ def identify(
             401, "send Authorization: Bearer TOKEN", "unauthorized", CHALLENGE
         )
     if secret := request.cookies.get(SESSION_COOKIE):
-        with store.use() as service:
-            name = service.access.session(secret)
+        with store.access() as access:
+            name = access.session(secret)
         if name is not None:
             return Caller(name, "reader", by_session=True, secret=secret)
     raise Problem(

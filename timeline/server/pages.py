@@ -76,9 +76,9 @@ async def signin(request: Request, next: str = "/") -> Response:
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     token = (form.get("token") or [""])[0].strip()
     store: Store = request.app.state.store
-    with store.use() as service:
-        holder = service.token_holder(token) if token else None
-        secret = service.access.open_session(holder[0], SESSION) if holder else None
+    with store.access() as access:
+        holder = access.token_holder(token) if token else None
+        secret = access.open_session(holder.name, SESSION) if holder else None
     if secret is None:
         return RedirectResponse(f"/signin?failed=1&next={quote(_local(next))}", 303)
     response = RedirectResponse(_local(next), 303)

@@ -13,6 +13,7 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from timeline.access import Access
     from timeline.service import Service
     from timeline.writing import Write
 
@@ -48,6 +49,16 @@ class Store:
         self._service = service
         self._lock = threading.Lock()
         self._head = (0.0, 0)
+        self._access = service.access  # opened now, not by two threads at once
+        self._access_lock = threading.Lock()
+
+    @contextmanager
+    def access(self, author: str | None = None) -> Iterator[Access]:
+        """The store's tokens, sessions and idempotency keys, for one thread
+        at a time, managed by ``author``: they have a connection of their
+        own, so asking who a caller is never waits for the views."""
+        with self._access_lock, self._service.writing(author):
+            yield self._access
 
     def head(self, fresh_for: float = 0.05) -> int:
         """The position of the last stored event, as read at most

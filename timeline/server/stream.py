@@ -108,8 +108,8 @@ async def _events(
 
 
 def _still_valid(store: Store, caller: Caller) -> bool:
-    with store.use() as service:
-        return caller.still_valid(service)
+    with store.access() as access:
+        return caller.still_valid(access)
 
 
 def _read(store: Store, after: int, talks: str | None) -> tuple[list[LogLine], int]:
