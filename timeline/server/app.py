@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from timeline.server import api, metrics, pages, problems, stream
+from timeline.server import admin, metrics, pages, problems, reads, stream, writes
 from timeline.server.auth import Reader
 from timeline.server.models import Health
 from timeline.server.problems import Problem, problem_response
@@ -55,7 +55,9 @@ def create_app(db: str | None = None, author: str | None = None) -> FastAPI:
         redoc_url=None,
     )
     problems.install(app)
-    app.include_router(api.router)
+    app.include_router(reads.router)
+    app.include_router(writes.router)
+    app.include_router(admin.router)
     app.include_router(stream.router)
     app.include_router(pages.router)
 
