@@ -54,6 +54,11 @@ class ViewUpkeep(Generic[P]):
         """The position of the last stored event."""
         raise NotImplementedError
 
+    def head_and_positions(self) -> tuple[int, dict[str, int]]:
+        """The head and each view's position, read together (one round trip
+        where the store is a server: every query asks this first)."""
+        raise NotImplementedError
+
     def names(self) -> list[str]:
         return [projection.name for projection in self.projections]
 
@@ -71,13 +76,14 @@ class ViewUpkeep(Generic[P]):
 
     def lag(self) -> int:
         """How many stored events the furthest-behind view has not applied."""
-        return self.head() - min(self.positions().values())
+        head, positions = self.head_and_positions()
+        return head - min(positions.values())
 
     def status(self) -> list[ViewStatus]:
-        head = self.head()
+        head, positions = self.head_and_positions()
         return [
             ViewStatus(name=name, position=position, head=head, lag=head - position)
-            for name, position in self.positions().items()
+            for name, position in positions.items()
         ]
 
     def unseen(

@@ -200,6 +200,12 @@ class PostgresTrackedViews(ViewUpkeep[PostgresProjection], PostgresTrackingRecor
         with self.datastore.transaction(commit=False) as c:
             return store.head(c, self.events)
 
+    @reconnecting
+    def head_and_positions(self) -> tuple[int, dict[str, int]]:
+        with self.datastore.transaction(commit=False) as c:
+            head, tracked = store.head(c, self.events), self._positions(c)
+        return head, {name: tracked.get(name, 0) for name in self.names()}
+
     def apply(self, positions: dict[str, int], batch: Sequence[EventRecord]) -> None:
         """Apply a batch to each view of ``positions`` that has not seen all
         of it, atomically.
