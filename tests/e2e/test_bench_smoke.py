@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -69,6 +70,8 @@ def test_postgresql_benchmark_smoke_prints_its_figures(
     script: str, figures: list[str]
 ) -> None:
     require_server()
+    if script == "bench_serve":
+        require_wrk()
     env = {**os.environ, "TIMELINE_BENCH_POSTGRES": server()}
     result = subprocess.run(
         [sys.executable, "-m", f"bench.{script}", "--smoke"],
@@ -78,3 +81,13 @@ def test_postgresql_benchmark_smoke_prints_its_figures(
     assert "PostgreSQL unreachable" not in result.stdout
     for figure in figures:
         assert figure in result.stdout
+
+
+def require_wrk() -> None:
+    """The service's benchmark loads it with Debian's wrk: skip without it,
+    except under CI (``TIMELINE_REQUIRE_WRK=1``), where a missing wrk fails."""
+    if shutil.which("wrk"):
+        return
+    if os.environ.get("TIMELINE_REQUIRE_WRK"):
+        pytest.fail("wrk is required here (TIMELINE_REQUIRE_WRK) but absent")
+    pytest.skip("wrk is not installed (Debian package wrk)")
