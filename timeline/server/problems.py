@@ -88,7 +88,8 @@ def problem_response(problem: Problem) -> Response:
 def from_error(error: TimelineError) -> Problem:
     for kind, status, name in STATUS:
         if isinstance(error, kind):
-            return Problem(status, str(error), name)
+            retry = {"Retry-After": "1"} if status == 503 else None
+            return Problem(status, str(error), name, retry)
     return Problem(400, str(error), "bad-request")
 
 
@@ -183,6 +184,7 @@ def install(app: FastAPI) -> None:
                     f"the store failed during this request ({why}); each write"
                     " was stored whole or not at all",
                     "store-unavailable",
+                    {"Retry-After": "1"},
                 )
             )
         LOG.exception("failed: %s %s", request.method, request.url.path)
