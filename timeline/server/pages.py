@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from functools import cache
 from html import escape
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qs, quote
@@ -127,13 +128,18 @@ def talks_page(request: Request, slug: str) -> Response:
         page = "".join(service.export("html", slug))
     live = (
         LIVE.replace("__TALKS__", json.dumps(slug))
-        .replace("__TYPES__", json.dumps(EVENT_TYPES))
+        .replace("__TYPES__", json.dumps(event_types()))
         .replace("__AFTER__", str(view["last_position"]))
     )
     return HTMLResponse(page.replace("</head>", f"<script>{live}</script>\n</head>", 1))
 
 
-def _event_types() -> list[str]:
+@cache
+def event_types() -> list[str]:
+    """The type of every event the store can hold (a snapshot is not one):
+    the page listens for each on the stream."""
+    import events.actors  # every event class is defined by now
+    import events.talks  # noqa: F401
     from events.base import DomainEvent
 
     found, classes = set(), list(DomainEvent.__subclasses__())
@@ -145,7 +151,6 @@ def _event_types() -> list[str]:
     return sorted(found - {"Snapshot"})
 
 
-EVENT_TYPES = _event_types()
 LIVE = """
 (() => {
   const talks = __TALKS__, types = __TYPES__;
