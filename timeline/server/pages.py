@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from timeline.server.auth import SESSION_COOKIE, Caller, identify
 from timeline.server.problems import Problem
@@ -77,9 +78,7 @@ async def signin(request: Request, next: str = "/") -> Response:
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     token = (form.get("token") or [""])[0].strip()
     store: Store = request.app.state.store
-    with store.access() as access:
-        holder = access.token_holder(token) if token else None
-        secret = access.open_session(holder.name, SESSION) if holder else None
+    secret = await run_in_threadpool(_open_session, store, token) if token else None
     if secret is None:
         return RedirectResponse(f"/signin?failed=1&next={quote(_local(next))}", 303)
     response = RedirectResponse(_local(next), 303)
@@ -93,6 +92,13 @@ async def signin(request: Request, next: str = "/") -> Response:
         path="/",
     )
     return response
+
+
+def _open_session(store: Store, token: str) -> str | None:
+    """A new session's secret, if ``token`` is an active token."""
+    with store.access() as access:
+        holder = access.token_holder(token)
+        return access.open_session(holder.name, SESSION) if holder else None
 
 
 def _local(path: str) -> str:

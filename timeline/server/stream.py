@@ -58,10 +58,9 @@ async def stream(
     store: Store = request.app.state.store
     start = _start(last_event_id, after)
     if start is None:
-        start = store.head(fresh_for=0)
-    if talks is not None:
-        with store.use() as service:
-            service.talks_view(talks)  # an unknown talks is a 404, before streaming
+        start = await run_in_threadpool(store.head, 0)
+    if talks is not None:  # an unknown talks is a 404, before streaming
+        await run_in_threadpool(_require_talks, store, talks)
     return StreamingResponse(
         _events(request, store, caller, start, talks),
         media_type="text/event-stream",
@@ -105,6 +104,11 @@ async def _events(
             quiet_since = time.monotonic()
             yield ": keep-alive\n\n"
         await asyncio.sleep(POLL)
+
+
+def _require_talks(store: Store, slug: str) -> None:
+    with store.use() as service:
+        service.talks_view(slug)
 
 
 def _still_valid(store: Store, caller: Caller) -> bool:
