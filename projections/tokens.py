@@ -126,6 +126,9 @@ class AccessStore(Protocol):
     def session(self, session_hash: str, now: str) -> str | None:
         """The name of the token of an unexpired session of a token not revoked."""
 
+    def close_session(self, session_hash: str) -> None:
+        """End a session (signing out); its token stays valid."""
+
     def claim(
         self, name: str, key: str, request_hash: str, at: str, stale_before: str
     ) -> Claimed:

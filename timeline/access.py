@@ -192,6 +192,10 @@ class Access:
             return None
         return self.store.session(digest(secret), self._at())
 
+    def close_session(self, secret: str) -> None:
+        """End the session ``secret`` (signing out); its token stays valid."""
+        self.store.close_session(digest(secret))
+
     # -- idempotency keys ---------------------------------------------------------
 
     def claim(self, token_name: str, key: str, request_hash: str) -> Claimed:

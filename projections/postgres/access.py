@@ -115,6 +115,7 @@ class PostgresAccess:
             " RETURNING claimed_at",
             "release": f"DELETE FROM {claims}"
             " WHERE token_name = %s AND request_key = %s",
+            "close_session": f"DELETE FROM {sessions} WHERE session_hash = %s",
         }
 
     @reconnecting
@@ -197,6 +198,10 @@ class PostgresAccess:
     def release(self, name: str, key: str) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute(self.sql["release"], (name, key))
+
+    def close_session(self, session_hash: str) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(self.sql["close_session"], (session_hash,))
 
     def close(self) -> None:
         self.datastore.close()

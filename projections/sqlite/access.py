@@ -200,6 +200,12 @@ class SQLiteAccess:
             c.execute(COMPLETE, (status, body, headers, name, key))
             return bool(c.fetchall())
 
+    def close_session(self, session_hash: str) -> None:
+        with self._write() as c:
+            c.execute(
+                "DELETE FROM timeline_sessions WHERE session_hash = ?", (session_hash,)
+            )
+
     def release(self, name: str, key: str) -> None:
         with self._write() as c:
             c.execute(

@@ -138,6 +138,29 @@ def test_signing_in_at_home_lands_on_the_list_of_talks(
     assert where(page) == (f"/talks/{DEMO}", {})
 
 
+def test_signing_out_ends_the_session_and_an_unknown_talks_is_a_page(
+    server: Server, context: Any
+) -> None:
+    page = context.new_page()
+    page.goto(f"/talks/{DEMO}")
+    sign_in(page, server.tokens["reader"])
+    missing = page.goto("/talks/no-such-talks")
+    assert missing is not None
+    assert missing.status == 404
+    assert page.get_by_role("heading", name="No talks 'no-such-talks'").is_visible()
+    page.goto(f"/talks/{DEMO}")
+    page.get_by_role("link", name="All talks").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign out").click()
+    assert where(page) == ("/signin", {})
+    assert session_cookies(context) == []
+    page.goto(f"/talks/{DEMO}")
+    assert where(page) == ("/signin", {"next": [f"/talks/{DEMO}"]})
+    # the token itself still signs in
+    sign_in(page, server.tokens["reader"])
+    assert where(page) == (f"/talks/{DEMO}", {})
+
+
 # -- the live page, the read-only cookie, revocation --------------------------
 
 
@@ -233,9 +256,10 @@ def test_revoking_the_token_ends_a_live_stream_already_open(
     server: Server, context: Any
 ) -> None:
     page = context.new_page()
-    page.goto(f"/talks/{DEMO}")
+    page.goto("/")
     sign_in(page, server.tokens["reader"])
-    # a stream of the talks, as the page's own script opens, that keeps what it gets
+    # on the list of talks (which has no script of its own to go to sign in
+    # again), a stream of the talks, as a talks page opens, keeping what it gets
     page.evaluate(
         """talks => new Promise((opened, failed) => {
              window.__seen = [];

@@ -273,6 +273,19 @@ def test_a_session_dies_with_its_token(store: str, service: Service) -> None:
     ]
 
 
+def test_signing_out_ends_the_session_alone(store: str, service: Service) -> None:
+    service.create_token("newsroom", "reader")
+    secret = service.access.open_session("newsroom")
+    kept = service.access.open_session("newsroom")
+    service.access.close_session(secret)
+    assert service.access.session(secret) is None
+    assert service.access.session(kept) == "newsroom"
+    assert [t["revoked_at"] for t in service.tokens()] == [None]
+    assert table(store, "SELECT session_hash FROM timeline_sessions") == [
+        (digest(kept),)
+    ]
+
+
 def test_no_session_without_an_active_token(store: str, service: Service) -> None:
     with pytest.raises(NotFound):
         service.access.open_session("nobody")

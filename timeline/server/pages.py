@@ -121,7 +121,28 @@ def home(request: Request) -> Response:
         )
         or "<li>No talks recorded yet.</li>"
     )
-    return _page("Diplomatic timeline", f"<h1>Talks</h1><ul>{items}</ul>")
+    return _page("Diplomatic timeline", f"<h1>Talks</h1><ul>{items}</ul>{SIGN_OUT}")
+
+
+SIGN_OUT = (
+    '<form method="post" action="/signout"><button type="submit">Sign out</button>'
+    "</form>"
+)
+
+
+@router.post("/signout")
+async def signout(request: Request) -> Response:
+    """End this browser's session (its token stays valid) and forget the cookie."""
+    if secret := request.cookies.get(SESSION_COOKIE):
+        await run_in_threadpool(_close_session, request.app.state.store, secret)
+    response = RedirectResponse("/signin", 303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+def _close_session(store: Store, secret: str) -> None:
+    with store.access() as access:
+        access.close_session(secret)
 
 
 @router.get("/talks/{slug}")
@@ -130,6 +151,9 @@ def talks_page(request: Request, slug: str) -> Response:
         return _to_signin(request)
     store: Store = request.app.state.store
     with store.use() as service:
+        if not any(row["slug"] == slug for row in service.talks_list()):
+            link = '<p><a href="/">All talks</a></p>'
+            return _page("Not found", f"<h1>No talks {escape(slug)!r}</h1>{link}", 404)
         view = service.talks_view(slug)
         page = "".join(service.export("html", slug))
     live = (
@@ -137,7 +161,14 @@ def talks_page(request: Request, slug: str) -> Response:
         .replace("__TYPES__", json.dumps(event_types()))
         .replace("__AFTER__", str(view["last_position"]))
     )
-    return HTMLResponse(page.replace("</head>", f"<script>{live}</script>\n</head>", 1))
+    page = page.replace("</head>", f"<script>{live}</script>\n</head>", 1)
+    return HTMLResponse(page.replace("<body>", f"<body>\n{NAVIGATION}", 1))
+
+
+NAVIGATION = (
+    '<nav style="display:flex;gap:1rem;align-items:center"><a href="/">All talks</a>'
+    f"{SIGN_OUT}</nav>"
+)
 
 
 @cache
@@ -164,6 +195,7 @@ LIVE = """
   const refresh = async () => {
     pending = null;
     const answer = await fetch(location.pathname, {credentials: "same-origin"});
+    if (answer.redirected) return location.assign(answer.url);  // signed out
     if (!answer.ok) return;
     const fresh = new DOMParser().parseFromString(await answer.text(), "text/html");
     document.body.replaceWith(document.adoptNode(fresh.body));
