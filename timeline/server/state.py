@@ -1,13 +1,13 @@
-"""What every request of one server process shares: the application service
-over the store, opened once, and the lock that lets one thread use it at a
-time (the service, like the CLI, is written for one caller)."""
+"""What every request of one server process shares: a few application
+services over the store, opened once, each used by one thread at a time."""
 
 from __future__ import annotations
 
+import queue
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from types import FrameType
 from typing import TYPE_CHECKING, Any
@@ -43,48 +43,65 @@ def _stopping(handler: Callable[[int, FrameType | None], Any]) -> Callable[..., 
 
 
 class Store:
-    """The service over the store, for one thread at a time."""
+    """The store, for the threads that answer requests: a few services over
+    it, each used by one thread at a time (a service, like the CLI, is
+    written for one caller). Reads take whichever is free and run side by
+    side, each on its own connections, as separate processes would; writes
+    take turns (side by side, the writes of one process would only conflict
+    and retry). With every service busy, a request waits for one."""
 
-    def __init__(self, service: Service) -> None:
-        self._service = service
-        self._lock = threading.Lock()
+    def __init__(self, services: Sequence[Service]) -> None:
+        self._services = list(services)
+        self._free: queue.SimpleQueue[Service] = queue.SimpleQueue()
+        for service in self._services:
+            self._free.put(service)
+        first = self._services[0]
         self._head = (0.0, 0)
-        self._access = service.access  # opened now, not by two threads at once
+        self._access = first.access  # opened now, not by two threads at once
         self._access_lock = threading.Lock()
+        self._writing = first.writing
+        self._write_lock = threading.Lock()
 
     @contextmanager
     def access(self, author: str | None = None) -> Iterator[Access]:
         """The store's tokens, sessions and idempotency keys, for one thread
         at a time, managed by ``author``: they have a connection of their
         own, so asking who a caller is never waits for the views."""
-        with self._access_lock, self._service.writing(author):
+        with self._access_lock, self._writing(author):
             yield self._access
 
     def head(self, fresh_for: float = 0.05) -> int:
         """The position of the last stored event, as read at most
         ``fresh_for`` seconds ago: however many streams wait for new events,
-        the store is asked about ten times a second."""
+        the store is asked about twenty times a second."""
         read_at, head = self._head
         if time.monotonic() - read_at >= fresh_for:
-            with self._lock:
-                head = self._service.queries.stored.head()
+            with self.use() as service:
+                head = service.queries.stored.head()
             self._head = (time.monotonic(), head)
         return head
 
     @contextmanager
     def use(self) -> Iterator[Service]:
-        with self._lock:
-            yield self._service
+        service = self._free.get()
+        try:
+            yield service
+        finally:
+            self._free.put(service)
 
     @contextmanager
     def writing(
         self, author: str, expected_version: int | None = None
     ) -> Iterator[tuple[Service, Write]]:
-        """The service, for writes recorded by ``author`` that must find the
-        talks at ``expected_version`` (if given)."""
-        with self._lock, self._service.writing(author, expected_version) as write:
-            yield self._service, write
+        """A service, for writes recorded by ``author`` that must find the
+        talks at ``expected_version`` (if given): one request's at a time."""
+        with (
+            self._write_lock,
+            self.use() as service,
+            service.writing(author, expected_version) as write,
+        ):
+            yield service, write
 
     def close(self) -> None:
-        with self._lock:
-            self._service.close()
+        for _ in self._services:
+            self._free.get().close()
