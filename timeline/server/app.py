@@ -7,6 +7,7 @@ import gc
 import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.metadata import version
 
 import orjson
 from fastapi import FastAPI, Request
@@ -25,7 +26,7 @@ SERVICES = 4
 (each with its own connections to the store)."""
 MAX_BODY = 1024 * 1024
 """The largest request body taken, in bytes: more is 413."""
-VERSION = "0.1.0"
+TOO_LARGE = f"the request body is over {MAX_BODY} bytes"
 
 
 def create_app(db: str | None = None, author: str | None = None) -> FastAPI:
@@ -52,7 +53,7 @@ def create_app(db: str | None = None, author: str | None = None) -> FastAPI:
 
     app = FastAPI(
         title="Diplomatic timeline",
-        version=VERSION,
+        version=version("diplomatic-timeline"),
         lifespan=lifespan,
         description="An evidence-grade, event-sourced record of diplomatic talks."
         " Every request but /healthz, /openapi.json and /docs needs"
@@ -124,13 +125,11 @@ class BodyLimit:
             message = await receive()
             taken += len(message.get("body", b""))
             if taken > MAX_BODY:
-                raise HTTPException(413, f"the request body is over {MAX_BODY} bytes")
+                raise HTTPException(413, TOO_LARGE)
             return message
 
         await self.app(scope, receiving, send)
 
 
 def _too_large() -> Problem:
-    return Problem(
-        413, f"the request body is over {MAX_BODY} bytes", "content-too-large"
-    )
+    return Problem(413, TOO_LARGE, "content-too-large")
