@@ -6,6 +6,11 @@ each into a one-line ``Error: ...`` message and a non-zero exit status.
 
 from __future__ import annotations
 
+import unicodedata
+
+EXCERPT = 60
+"""Characters at most of a given value that an error message quotes."""
+
 
 class TimelineError(Exception):
     """Base of every error a user can cause."""
@@ -51,11 +56,46 @@ def store_busy(seconds: float) -> StoreBusy:
     )
 
 
+def excerpt(value: object, limit: int = EXCERPT) -> str:
+    """``value`` quoted as errors quote it: its repr, cut to ``limit``
+    characters with how long it was, control characters escaped."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return ascii_safe(repr(text))
+    return ascii_safe(repr(text[:limit])) + f"... ({len(text):,} characters)"
+
+
+def ascii_safe(text: str) -> str:
+    """``text`` with surrogates, bidirectional controls and other format
+    characters escaped (``\\u202e``): safe to print in a message."""
+    return "".join(
+        f"\\u{ord(char):04x}"
+        if unicodedata.category(char) in ("Cc", "Cf", "Cs", "Zl", "Zp")
+        and char not in "\n\t"
+        else char
+        for char in text
+    )
+
+
 def no_talks(slug: str) -> NotFound:
     """The error for a talks slug that names nothing recorded."""
-    return NotFound(f"no talks {slug!r}; see: timeline talks list")
+    return NotFound(f"no talks {excerpt(slug)}; see: timeline talks list")
 
 
 def not_yet(slug: str, as_of: str) -> NotFound:
     """The error for a talks asked for as of a time before it was recorded."""
-    return NotFound(f"talks {slug!r} were not recorded yet at {as_of}")
+    return NotFound(f"talks {excerpt(slug)} were not recorded yet at {as_of}")
+
+
+class NotAStore(StoreError):
+    """What was named as the store is not a timeline store (not a database,
+    or another application's); nothing was written to it."""
+
+
+class StoreTooNew(StoreError):
+    """The store is of a newer format than this program understands."""
+
+
+class StoreReadOnly(StoreError):
+    """The store cannot be written here (a read-only file, directory, medium
+    or database role); nothing was written."""
