@@ -10,10 +10,16 @@ their work runs on separate cores.
 from __future__ import annotations
 
 import os
+import signal
+import sys
+import time
 from collections.abc import Callable, Collection, Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
+
     from timeline.application import DiplomaticRecord, OpenedWith
 
 PARALLEL_FROM = 50_000
@@ -58,8 +64,15 @@ def _side_by_side(
     """Each group of views caught up by a process of its own; they take
     turns at the store's write lock. Progress follows the furthest-behind
     view. If a worker fails, or this process is interrupted, the workers are
-    stopped: a worker stopped mid-batch writes nothing of it."""
+    stopped: a worker stopped mid-batch writes nothing of it. If this
+    process is killed, the workers die with it (see :func:`_die_with`).
+
+    Plain processes, each answering through a pipe of its own: a pool's
+    queues hold named semaphores, which a killed parent leaves behind (and
+    the resource tracker then warns about), and a pool starts a new worker
+    for one that died instead of reporting it."""
     import multiprocessing
+    from multiprocessing.connection import wait
 
     names = [name for group in groups for name in group]
 
@@ -69,21 +82,60 @@ def _side_by_side(
 
     shown = reached()
     context = multiprocessing.get_context("spawn")  # no copied connections
-    with context.Pool(len(groups)) as pool:  # leaving it stops the workers
-        results = [pool.apply_async(_catch_up_alone, (record.opened_with, group))
-                   for group in groups]  # fmt: skip
-        while not all(result.ready() for result in results):
-            next(r for r in results if not r.ready()).wait(0.2)
-            if any(r.ready() and not r.successful() for r in results):
-                break  # get() below raises its error
+    workers: list[tuple[Connection, BaseProcess, list[str]]] = []
+    read = 0
+    try:
+        for group in groups:
+            answers, answer = context.Pipe(duplex=False)
+            process = context.Process(
+                target=_catch_up_alone,
+                args=(answer, os.getpid(), record.opened_with, group),
+                name=f"catch-up {', '.join(group)}",
+                daemon=True,
+            )
+            process.start()  # by this thread, which outlives it (see _die_with)
+            answer.close()  # the worker's end: once it exits, ours reads EOF
+            workers.append((answers, process, group))
+        left = list(workers)
+        while left:
+            ready = wait([answers for answers, _, _ in left], timeout=0.2)
+            for job in [job for job in left if job[0] in ready]:
+                left.remove(job)
+                read = max(read, _answer(*job))  # raises a worker's error
             if progress:
                 now = reached()
                 progress(now - shown)
                 shown = now
-        read = max(result.get() for result in results)
+    finally:  # done, failed or interrupted: none is left running
+        for _, worker, _ in workers:
+            if worker.is_alive():
+                worker.terminate()
+        for answers, worker, _ in workers:
+            worker.join()
+            answers.close()
     if progress:
         progress(reached() - shown)
     return read
+
+
+class WorkerTraceback(Exception):
+    """Where a worker's error was raised, in that worker: the cause of the
+    error as this process raises it again."""
+
+
+def _answer(answers: Connection, worker: BaseProcess, group: list[str]) -> int:
+    """The events a worker read, or its error raised again here."""
+    try:
+        succeeded, value, where = answers.recv()
+    except EOFError:  # it ended without answering
+        worker.join()
+        raise RuntimeError(
+            f"the process catching up {', '.join(group)} ended"
+            f" with exit code {worker.exitcode}"
+        ) from None
+    if succeeded:
+        return int(value)
+    raise value from WorkerTraceback(where)
 
 
 def usable_cores() -> int:
@@ -93,12 +145,62 @@ def usable_cores() -> int:
     return os.cpu_count() or 1
 
 
-def _catch_up_alone(opened_with: OpenedWith, names: list[str]) -> int:
-    """In a process of its own: catch the named views up; how many events read."""
-    from timeline.application import DiplomaticRecord
-
-    record = DiplomaticRecord(*opened_with)
+def _catch_up_alone(
+    answer: Connection, parent: int, opened_with: OpenedWith, names: list[str]
+) -> None:
+    """In a process of its own: catch the named views up; answer how many
+    events were read, or the error (and its traceback) that stopped it."""
+    _die_with(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C: the parent stops us
     try:
-        return catch_up(record, names=names)
+        from timeline.application import DiplomaticRecord
+
+        record = DiplomaticRecord(*opened_with)
+        try:
+            read = catch_up(record, names=names)
+        finally:
+            record.close()
+    except Exception as error:
+        import traceback
+
+        where = "".join(traceback.format_exception(error))
+        try:
+            answer.send((False, error, where))
+        except Exception:  # it does not pickle: its type and message instead
+            answer.send(
+                (False, RuntimeError(f"{type(error).__name__}: {error}"), where)
+            )
+    else:
+        answer.send((True, read, ""))
     finally:
-        record.close()
+        answer.close()
+
+
+PR_SET_PDEATHSIG = 1
+"""Linux's prctl(2) option: the signal this process gets when its parent dies."""
+
+
+def _die_with(parent: int) -> None:
+    """End this process as soon as the process ``parent`` dies.
+
+    On Linux the kernel sends SIGKILL when the thread that started this
+    process ends: the thread of :func:`_side_by_side`, which lives until its
+    workers have ended. A parent that died before the prctl is caught by
+    comparing the parent's pid. Elsewhere, a thread polls the parent's pid."""
+    if sys.platform == "linux":
+        import ctypes
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+        prctl.argtypes = [ctypes.c_int, *[ctypes.c_ulong] * 4]
+        if prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+            if os.getppid() != parent:  # it died before the prctl
+                os.kill(os.getpid(), signal.SIGKILL)
+            return
+    import threading
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.1)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=watch, name="parent watch", daemon=True).start()
