@@ -13,9 +13,15 @@ Formula injection: spreadsheets run a cell that starts with ``=``, ``+``,
 ``=HYPERLINK(...)`` could act when the file is opened. Such a cell is
 neutralised by prefixing one apostrophe (``'``), which spreadsheets show
 as text. So that this stays reversible, a cell that already starts with an
-apostrophe gets one too. Every other cell is verbatim, and the recorded text
-is recovered exactly by removing the first character of each cell that
-starts with an apostrophe. The ``json`` export carries the text untouched.
+apostrophe gets one too. Dates and plain text are never changed.
+
+Control characters: a cell shows each control character but the newline and
+the tab, and each bidirectional control, as a visible token such as
+``[U+202E]`` (:func:`timeline.exporters.inert.visible_controls`), so no
+reader's text is reordered or a terminal driven by a ``cat`` of the file. A
+cell without such characters (all but hostile ones) is the recorded text,
+recovered exactly by removing the first character of each cell that starts
+with an apostrophe. The ``json`` export carries the text untouched.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import csv
 import io
 
 from projections.snapshot import Snapshot, TimelineEntry
+from timeline.exporters.inert import visible_controls
 
 COLUMNS = (
     "date",
@@ -80,7 +87,9 @@ def row(entry: TimelineEntry) -> tuple[str, ...]:
 
 
 def neutralised(cell: str) -> str:
-    """The cell as a spreadsheet will show it as text, never run it."""
+    """The cell as a spreadsheet will show it as text, never run it, and its
+    controls visible."""
+    cell = visible_controls(cell, "\n\t")
     if cell.startswith((*FORMULA_STARTS, ESCAPE)):
         return ESCAPE + cell
     return cell

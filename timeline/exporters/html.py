@@ -8,17 +8,21 @@ brief (:mod:`timeline.exporters.brief`), the recorded text verbatim. The
 markup is in the package's ``templates/``, where each line of markup is one
 line of the page.
 
-Every recorded text goes through Jinja2's autoescaping, and a source becomes a
-link only when it is an http(s) URL. Nothing depends on the clock or on
-chance, so the same snapshot always gives the same bytes.
+Every recorded text goes through Jinja2's autoescaping (in elements and in
+quoted attributes alike, the SVG's included), after its control characters
+and bidirectional controls are made visible tokens such as ``[U+202E]``
+(every value a template writes passes :func:`_finalize`); a source becomes a
+link only under the one URL policy of :mod:`timeline.exporters.inert` (an
+http(s) URL with a host and nothing a link should not hold), its ``href``
+percent-encoded and escaped. Nothing depends on the clock or on chance, so
+the same snapshot always gives the same bytes.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from importlib import resources
-from urllib.parse import urlsplit
+from typing import Any
 
 import jinja2
 from markupsafe import Markup, escape
@@ -26,6 +30,7 @@ from markupsafe import Markup, escape
 from projections.snapshot import Snapshot, TimelineEntry
 from timeline.exporters.brief import Cell, Sources, brief
 from timeline.exporters.chart import COLOURED, chart, dated, key, legend
+from timeline.exporters.inert import link_target, visible_controls
 
 
 def render_html(snapshot: Snapshot) -> str:
@@ -57,24 +62,13 @@ def _listed(entry: TimelineEntry, titles: dict[str, str]) -> tuple[str, ...]:
 
 # -- sources ------------------------------------------------------------------
 
-_WEB_URL = re.compile(r"https?://[^\s\x00-\x1f\x7f\"'<>\\`]+", re.IGNORECASE)
-
-
-def is_web_url(text: str) -> bool:
-    """An absolute http(s) URL with a host, and nothing a link should not hold."""
-    if not _WEB_URL.fullmatch(text):
-        return False
-    try:
-        return bool(urlsplit(text).hostname)
-    except ValueError:  # a malformed host, such as an unclosed "[" of IPv6
-        return False
-
 
 def source_html(source: str) -> Markup:
-    """A link for an http(s) URL; any other source stays plain text."""
-    if is_web_url(source):
-        return Markup('<a href="{0}" rel="noreferrer">{0}</a>').format(source)
-    return escape(source)
+    """A link for a source the URL policy allows; any other stays plain text."""
+    shown = visible_controls(source)
+    if (target := link_target(source)) is not None:
+        return Markup('<a href="{0}" rel="noreferrer">{1}</a>').format(target, shown)
+    return escape(shown)
 
 
 def sources_html(sources: Iterable[str]) -> Markup:
@@ -88,6 +82,14 @@ def _cell(cell: Cell) -> str | Markup:
     """A brief's cell for the page: sources as links, one a line; text as is,
     for autoescaping to escape."""
     return sources_html(cell.sources) if isinstance(cell, Sources) else cell
+
+
+def _finalize(value: Any) -> Any:
+    """Each value a template writes: text with its controls made visible (then
+    autoescaped); markup built here, and numbers, as they are."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return visible_controls(value)
+    return value
 
 
 def _number(value: float) -> str:
@@ -110,6 +112,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        finalize=_finalize,
     )
     env.filters["number"] = _number
     env.filters["cell"] = _cell

@@ -18,7 +18,15 @@ record time, never the time of the export, so the same snapshot always gives
 the same bytes. ``SUMMARY`` is the entry's text (for the talks themselves,
 their title), ``DESCRIPTION`` names the talks, the kind of entry, its actors,
 its sources and who recorded it when, ``CATEGORIES`` is the kind, and
-``URL`` is the first source that is an http(s) address.
+``URL`` is the first source that may be a link under the one URL policy of
+:mod:`timeline.exporters.inert` (the html export's links), percent-encoded.
+
+Calendar programs show ``SUMMARY``, ``DESCRIPTION`` and ``LOCATION`` as text,
+and some as HTML, so each recorded text is written with ``<`` and ``>`` as
+``&lt;`` and ``&gt;`` (no markup can form; ``&`` stays, so plain text reads
+as recorded), and with its control characters but newline and tab, and its
+bidirectional controls, shown as tokens such as ``[U+202E]``; icalendar then
+escapes what RFC 5545 requires (``\\``, ``;``, ``,``, newlines).
 
 The calendar names the snapshot in ``X-WR-CALNAME`` and its store position
 and record time in ``X-TIMELINE-POSITION`` and ``X-TIMELINE-RECORDED-AT``
@@ -30,13 +38,13 @@ commonly accept an empty calendar.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from urllib.parse import urlsplit
 
 from icalendar import Calendar, Event, vText
 
 from events import PartialDate
 from projections.snapshot import Snapshot, TimelineEntry
 from projections.talks import TalksView
+from timeline.exporters.inert import first_link, visible_controls
 
 PRODID = "-//diplomatic-timeline//EN"
 UID_DOMAIN = "diplomatic-timeline"
@@ -79,20 +87,27 @@ def event(entry: TimelineEntry, talks: TalksView | None) -> Event:
     result.add("dtstamp", _utc(entry["recorded_at"]))
     result.add("dtstart", first)
     result.add("dtend", last + timedelta(days=1))
-    result.add("summary", _summary(entry, talks))
-    result.add("description", description(entry, talks))
+    result.add("summary", text(_summary(entry, talks)))
+    result.add("description", text(description(entry, talks)))
     result.add("categories", [entry["kind"]])
     result.add("transp", "TRANSPARENT")
     if entry["kind"] == "talks" and talks is not None and talks["location"]:
-        result.add("location", talks["location"])
+        result.add("location", text(talks["location"]))
     if url := first_url(entry["sources"]):
         result.add("url", url)
     return result
 
 
+def text(recorded: str) -> str:
+    """Recorded text as a calendar shows it: no markup, controls visible."""
+    return visible_controls(recorded).replace("<", "&lt;").replace(">", "&gt;")
+
+
 def description(entry: TimelineEntry, talks: TalksView | None) -> str:
-    """What the event's one line cannot say: where the entry comes from."""
-    title = f"{talks['title']} ({entry['talks']})" if talks else entry["talks"]
+    """What the event's one line cannot say: where the entry comes from, a
+    fact a line (a newline in a recorded value is a space, so no value can
+    write a line of its own)."""
+    title = f"{_line(talks['title'])} ({entry['talks']})" if talks else entry["talks"]
     lines = [
         f"Talks: {title}",
         f"Kind: {entry['kind']}",
@@ -101,22 +116,18 @@ def description(entry: TimelineEntry, talks: TalksView | None) -> str:
     ]
     if entry["actors"]:
         lines.append(f"Actors: {', '.join(entry['actors'])}")
-    lines += [f"Source: {source}" for source in entry["sources"]]
-    lines.append(f"Recorded: {entry['recorded_at']} by {entry['recorded_by']}")
+    lines += [f"Source: {_line(source)}" for source in entry["sources"]]
+    lines.append(f"Recorded: {entry['recorded_at']} by {_line(entry['recorded_by'])}")
     return "\n".join(lines)
 
 
+def _line(value: str) -> str:
+    return visible_controls(value).replace("\n", " ")
+
+
 def first_url(sources: list[str]) -> str | None:
-    """The first source that is an http(s) address, if any."""
-    for source in sources:
-        parts = urlsplit(source)
-        if (
-            parts.scheme in ("http", "https")
-            and parts.netloc
-            and not any(char.isspace() for char in source)
-        ):
-            return source
-    return None
+    """The first source that may be a link, as its target (percent-encoded)."""
+    return first_link(sources)
 
 
 def _calendar(snapshot: Snapshot) -> Calendar:
@@ -127,10 +138,10 @@ def _calendar(snapshot: Snapshot) -> Calendar:
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", vText(_name(snapshot)))
+    calendar.add("x-wr-calname", vText(text(_name(snapshot))))
     beyond = any(_qualified_or_interval(entry) for entry in dated)
     caption = _caption(snapshot, imprecise, undated, beyond)
-    calendar.add("x-wr-caldesc", vText(caption))
+    calendar.add("x-wr-caldesc", vText(text(caption)))
     calendar.add("x-timeline-position", vText(str(snapshot["position"])))
     if snapshot["recorded_at"] is not None:
         calendar.add("x-timeline-recorded-at", vText(snapshot["recorded_at"]))

@@ -1,19 +1,86 @@
 """The brief: each talks of a snapshot as Markdown a colleague can read.
 
 A first line names the snapshot (store position and its record time); then
-one brief per talks. Table cells are the recorded text, verbatim; only ``|``
-and line breaks are escaped, as Markdown tables require. A table whose rows
-are named items (the agenda, motivations, strategic priorities) is written
-as a bulleted list, which reads better than a two-column table.
+one brief per talks. A table whose rows are named items (the agenda,
+motivations, strategic priorities) is written as a bulleted list, which
+reads better than a two-column table.
+
+Recorded text is written so that a CommonMark or GitHub renderer shows it
+as typed and builds nothing from it (:func:`inline`): ``<`` and ``>`` are
+entities, so no HTML (``<script>``, ``<img onerror>``) and no autolink can
+form, and so is an ``&`` that would start an entity reference (``&lt;``
+stays those four characters; any other ``&`` is left as it is); ``\\``, a
+backtick, ``[``, ``]`` and ``|`` are backslash-escaped, so no link, image,
+code span or table cell can; a line break is ``<br>``, so a text is always
+one line of the brief and can start no heading, list, quote, fence, table or
+thematic break of its own; and where a text starts a line (the summary), a
+leading block marker (``#``, ``>``, ``-``, ``+``, ``*``, ``=``, ``_``,
+``~``, ``1.``) is escaped, and leading blanks are entities. Control
+characters and bidirectional controls are shown as tokens such as
+``[U+202E]`` (:mod:`timeline.exporters.inert`). Sources are text (a renderer
+that links bare URLs links web addresses); text without any of these
+characters, like the demo's, is written verbatim.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 
 from projections.snapshot import Snapshot
 from projections.talks import TalksView
 from timeline.exporters.brief import Cell, Sources, Table, brief
+from timeline.exporters.inert import visible_controls
+
+_ENTITY = re.compile(
+    r"&(?=[A-Za-z][A-Za-z0-9]{0,31};|#[0-9]{1,7};|#[xX][0-9A-Fa-f]{1,6};)"
+)
+"""An ``&`` that starts an entity reference (``&lt;``, ``&#60;``): the only
+``&`` a renderer reads as more than itself."""
+_INLINE = str.maketrans(
+    {
+        "<": "&lt;",
+        ">": "&gt;",
+        "\\": "\\\\",
+        "`": "\\`",
+        "[": "\\[",
+        "]": "\\]",
+        "|": "\\|",
+        "\n": "<br>",
+    }
+)
+_LINE_START = re.compile(r"[#>+*=_~:-]|\d{1,9}(?=[.)])")
+"""What, at the start of a line, would open a block: a heading, a quote, a
+list item (``-``, ``+``, ``*``, ``1.``, ``1)``), a setext underline, a
+thematic break, a fence."""
+
+
+def inline(text: str) -> str:
+    """Recorded text as Markdown that renders as that text, on one line."""
+    shown = visible_controls(text.replace("\r\n", "\n"), "\n\t")
+    return _ENTITY.sub("&amp;", shown).translate(_INLINE)
+
+
+def line_start(text: str) -> str:
+    """Recorded text as Markdown that starts a line: :func:`inline`, and no
+    block marker or indentation at its start."""
+    written = inline(text)
+    stripped = written.lstrip(" \t")
+    lead = written[: len(written) - len(stripped)]
+    blanks = lead.replace(" ", "&#32;").replace("\t", "&#9;")
+    if match := _LINE_START.match(stripped):
+        end = match.end()
+        if stripped[:end].isdigit():  # "1." or "1)": escape the delimiter
+            stripped = stripped[:end] + "\\" + stripped[end:]
+        else:
+            stripped = "\\" + stripped
+    return blanks + stripped
+
+
+def heading(text: str) -> str:
+    """Recorded text as the content of an ATX heading: a closing ``#`` kept."""
+    written = inline(text)
+    return written[:-1] + "\\#" if written.endswith("#") else written
 
 
 def render_markdown(snapshot: Snapshot) -> str:
@@ -28,31 +95,31 @@ def _brief(view: TalksView) -> str:
     """One talks as Markdown: its facts, then a section per table of its brief."""
     facts = brief(view)
     lines = [
-        f"# {view['title']}",
+        f"# {heading(view['title'])}",
         "",
-        f"- **Location:** {view['location']}",
-        f"- **Date:** {view['on'] or 'not recorded'}",
-        f"- **Parties:** {facts.parties}",
-        *(f"- **Source:** {source}" for source in view["sources"]),
+        f"- **Location:** {inline(view['location'])}",
+        f"- **Date:** {inline(view['on'] or 'not recorded')}",
+        f"- **Parties:** {inline(facts.parties)}",
+        *(f"- **Source:** {inline(source)}" for source in view["sources"]),
     ]
     if view["summary"]:
-        lines += ["", view["summary"]]
+        lines += ["", line_start(view["summary"])]
     for table in facts.tables:
-        lines += ["", f"## {table.title}", "", *_body(table)]
+        lines += ["", f"## {heading(table.title)}", "", *_body(table)]
     lines += [
         "",
         "---",
         "",
         f"Record of talks `{view['slug']}` at version {view['version']} "
         f"(store position {view['last_position']}); opened "
-        f"{view['opened']['recorded_at']} by {view['opened']['recorded_by']}.",
+        f"{view['opened']['recorded_at']} by {inline(view['opened']['recorded_by'])}.",
     ]
     return "\n".join(lines) + "\n"
 
 
 def _body(table: Table) -> list[str]:
     if table.listed:
-        return [_bullet(*map(_text, row)) for row in table.rows]
+        return [_bullet(*map(_cell, row)) for row in table.rows]
     return _table(table.header, table.rows)
 
 
@@ -69,12 +136,8 @@ def _row(cells: Sequence[Cell]) -> str:
 
 
 def _cell(cell: Cell) -> str:
-    return _text(cell).replace("|", "\\|").replace("\n", "<br>")
-
-
-def _text(cell: Cell) -> str:
-    """A cell as plain text: sources are joined, as a cell holds one line."""
-    return "; ".join(cell.sources) if isinstance(cell, Sources) else cell
+    """A cell as Markdown of one line: sources are joined."""
+    return inline("; ".join(cell.sources) if isinstance(cell, Sources) else cell)
 
 
 def _bullet(title: str, text: str) -> str:

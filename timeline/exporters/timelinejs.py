@@ -18,9 +18,13 @@ as redundant). Undated entries cannot be placed on a time axis, so they are
 left out; the title slide says how many.
 
 TimelineJS treats ``headline`` and ``text`` as HTML, so every recorded text is
-escaped; sources become links only when they are http(s) URLs. ``group``
-goes through one more decoding step in TimelineJS (its markup is stripped to
-text, and that text is then inserted as HTML), so it is escaped twice.
+escaped, after its control characters and bidirectional controls are made
+visible tokens such as ``[U+202E]`` (:mod:`timeline.exporters.inert`);
+sources become links only under that module's one URL policy, the ``href``
+percent-encoded and escaped. ``group`` goes through one more decoding step
+in TimelineJS (its markup is stripped to text, and that text is then
+inserted as HTML), so it is escaped twice. The document's JSON has DEL, C1
+controls and U+2028/U+2029 as ``\\uXXXX`` escapes.
 
 Events keep the snapshot's timeline order and keys a fixed order, so the same
 snapshot always gives the same bytes.
@@ -29,12 +33,12 @@ snapshot always gives the same bytes.
 from __future__ import annotations
 
 import json
-from html import escape
+from html import escape as escape_html
 from typing import Any
-from urllib.parse import urlsplit
 
 from events import PartialDate
 from projections.snapshot import Snapshot, TimelineEntry
+from timeline.exporters.inert import escape_json_controls, link_target, visible_controls
 
 JSON = dict[str, Any]
 
@@ -55,7 +59,9 @@ def render_timelinejs(snapshot: Snapshot) -> str:
         "title": title_slide(snapshot, undated=len(snapshot["timeline"]) - len(dated)),
         "events": [event(entry, titles, names) for entry in dated],
     }
-    return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
+    return (
+        escape_json_controls(json.dumps(document, ensure_ascii=False, indent=2)) + "\n"
+    )
 
 
 def title_slide(snapshot: Snapshot, undated: int) -> JSON:
@@ -86,8 +92,8 @@ def event(entry: TimelineEntry, titles: dict[str, str], names: dict[str, str]) -
     date = entry["date"]
     assert date is not None, "undated entries are left out"
     talks_title = titles.get(entry["talks"], entry["talks"])
-    full = talks_title if entry["kind"] == "talks" else entry["text"]
-    headline = shorten(full)
+    full = visible_controls(talks_title if entry["kind"] == "talks" else entry["text"])
+    headline = shorten(full)  # controls first made visible: none becomes a space
     when = PartialDate.parse(date)
     dates = {"start_date": date_parts(when.start.text)}
     if when.is_interval:
@@ -157,18 +163,21 @@ def details(
     return "".join(f"<p>{paragraph}</p>" for paragraph in paragraphs)
 
 
+def escape(text: str) -> str:
+    """Recorded text as HTML text: controls visible, markup escaped."""
+    return escape_html(visible_controls(text))
+
+
 def source_html(source: str) -> str:
-    """A link for an http(s) URL; any other source as escaped text.
+    """A link for a source the URL policy allows; any other as escaped text.
 
     The link shows the URL without its scheme: TimelineJS turns every
     ``http(s)://`` in a slide's text into a link of its own, even inside one.
     """
-    url = source.strip()
-    parts = urlsplit(url)
-    if parts.scheme.lower() in ("http", "https") and parts.netloc:
-        shown = url.split("://", 1)[1]
-        return f'<a href="{escape(url)}">{escape(shown)}</a>'
-    return escape(source)
+    target = link_target(source)
+    if target is None:
+        return escape(source)
+    return f'<a href="{escape_html(target)}">{escape(source.split("://", 1)[1])}</a>'
 
 
 def actor_names(snapshot: Snapshot) -> dict[str, str]:
