@@ -1,4 +1,13 @@
-"""Terminal tables with rich; imported only by commands that print one."""
+"""Terminal tables with rich; imported only by commands that print one.
+
+Every recorded text reaches the terminal through :func:`_safe`
+(:func:`timeline.exporters.inert.terminal_text`): an escape sequence, any
+other control but newline and tab, and a bidirectional control are shown as
+tokens such as ``[U+001B]``, never sent, so a stored text cannot set the
+terminal's title, clear its screen or reorder what it shows. Text is printed
+as rich ``Text`` (never markup, highlighting or emoji codes), so ``[...]``
+and ``:name:`` stay as typed.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +23,7 @@ from projections.actors import ActorView
 from projections.changes import Change
 from projections.rows import EntryRow, SearchHit, TalksRow, ViewStatus
 from projections.talks import Assessment, Scenario, TalksView, current, latest, standing
+from timeline.exporters.inert import terminal_text
 
 if TYPE_CHECKING:
     from timeline.application import HistoryEntry
@@ -21,12 +31,24 @@ if TYPE_CHECKING:
 console = Console(soft_wrap=False)
 
 
+def _safe(value: object) -> str:
+    """A value as the terminal may be sent it (None: nothing)."""
+    return "" if value is None else terminal_text(str(value))
+
+
+def _line(value: object, style: str = "") -> None:
+    """Print one text as it is: controls shown, no markup, no highlighting."""
+    console.print(Text(_safe(value), style=style))
+
+
 def _table(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
-    table = Table(title=title, title_justify="left", show_lines=False, expand=False)
+    table = Table(
+        title=_safe(title), title_justify="left", show_lines=False, expand=False
+    )
     for name in header:
         table.add_column(name, overflow="fold")
     for row in rows:  # Text, not markup: "[...]" in user text stays as typed
-        table.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
+        table.add_row(*(Text(_safe(cell)) for cell in row))
     return table
 
 
@@ -65,17 +87,15 @@ def actors_table(actors: list[ActorView]) -> None:
 def talks_view(view: TalksView, rows: int | None = None) -> None:
     """The view as tables, each of its latest ``rows`` entries (None: all)."""
     parties = ", ".join(f"{p['name']} ({p['code']})" for p in view["parties"])
-    console.print(Text(view["title"], style="bold"))
-    console.print(
+    _line(view["title"], style="bold")
+    _line(
         f"Location: {view['location']}   Date: {view['on'] or 'not recorded'}"
-        f"   Parties: {parties}",
-        highlight=False,
-        markup=False,
+        f"   Parties: {parties}"
     )
     for source in view["sources"]:
-        console.print(f"Source: {source}", highlight=False, markup=False)
+        _line(f"Source: {source}")
     if view["summary"]:
-        console.print(view["summary"], highlight=False, markup=False)
+        _line(view["summary"])
     scenarios = standing(view["scenarios"])
     tables: list[tuple[str, tuple[str, ...], list[tuple[Any, ...]]]] = [
         ("Agenda", ("Key", "Title", "Detail", "Date"),
@@ -106,16 +126,10 @@ def talks_view(view: TalksView, rows: int | None = None) -> None:
         shown = entries[-rows:] if rows else entries
         console.print(_table(title, header, shown))
         if left_out := len(entries) - len(shown):
-            console.print(
-                f"{left_out:,} earlier {title.lower()} not shown (--all shows them).",
-                style="dim", highlight=False, markup=False,
-            )  # fmt: skip
-    console.print(
-        f"Version {view['version']}, store position {view['last_position']}.",
-        style="dim",
-        highlight=False,
-        markup=False,
-    )
+            _line(f"{left_out:,} earlier {title.lower()} not shown (--all shows them).",
+                  style="dim")  # fmt: skip
+    _line(f"Version {view['version']}, store position {view['last_position']}.",
+          style="dim")  # fmt: skip
 
 
 def _likelihood(scenario: Scenario) -> str | None:
