@@ -7,6 +7,7 @@ halves alone.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -15,10 +16,11 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from eventsourcing.persistence import PersistenceError
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteDatastore
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import resolve_topic
 
 from events.errors import StoreError
+from projections.sqlite import storefile
 from timeline.settings import (
     Backend,
     PostgresSchema,
@@ -46,6 +48,7 @@ POSTGRES = Backend(
 """A PostgreSQL store: the library's postgres persistence, and views beside it."""
 
 LOCK_TIMEOUT = 30  # seconds a writer waits for another writer's transaction
+log = logging.getLogger(__name__)
 INSTALL_POSTGRES = (
     "a postgresql:// store needs the PostgreSQL driver:"
     " pip install 'diplomatic-timeline[postgres]'"
@@ -88,10 +91,13 @@ def open_record(settings: Settings) -> DiplomaticRecord:
     store = settings.store
     with _store_errors(store):
         if isinstance(store, SQLiteFile):
+            file = _sqlite_file(store)
             env = {
-                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": str(store.path),
+                "PERSISTENCE_MODULE": storefile.FACTORY,
+                "SQLITE_DBNAME": file.uri,
                 "SQLITE_LOCK_TIMEOUT": str(LOCK_TIMEOUT),
+                storefile.READ_ONLY_KEY: "y" if file.read_only else "n",
+                "CREATE_TABLE": "n" if file.read_only else "y",
             }
             return DiplomaticRecord(env=env, author=settings.author, backend=SQLITE)
         _postgres().prepare(store)
@@ -131,11 +137,14 @@ def open_queries(
     store = settings.store
     with _store_errors(store):
         if isinstance(store, SQLiteFile):
-            datastore = SQLiteDatastore(str(store.path), lock_timeout=LOCK_TIMEOUT)
-            SQLiteApplicationRecorder(datastore).create_table()
+            datastore = _sqlite_datastore(store)
+            if not datastore.read_only:
+                SQLiteApplicationRecorder(datastore).create_table()
             views = resolve_topic(SQLITE.views)(datastore)
-            views.create_table()
+            views.create_table()  # on a read-only store: checked, not made
             stored = resolve_topic(SQLITE.stored)(datastore)
+            if datastore.read_only:  # answered as they are: see _lagging
+                catch_up = _lagging(store.shown())
         else:
             views, stored = _postgres().open_views(store)
         return Queries(views, stored, catch_up, records)
@@ -151,8 +160,7 @@ def open_access(settings: Settings) -> Access:
         if isinstance(store, SQLiteFile):
             from projections.sqlite.access import SQLiteAccess
 
-            datastore = SQLiteDatastore(str(store.path), lock_timeout=LOCK_TIMEOUT)
-            keys = SQLiteAccess(datastore)
+            keys = SQLiteAccess(_sqlite_datastore(store))
             try:
                 keys.create_table()
             except BaseException:
@@ -163,6 +171,40 @@ def open_access(settings: Settings) -> Access:
         from projections.postgres.access import open_access as open_postgres
 
         return Access(open_postgres(store), settings.author)
+
+
+def _sqlite_file(store: SQLiteFile) -> storefile.StoreFile:
+    """The store's file, checked to be a timeline store this program
+    understands before anything is written to it; made (private) if it is
+    missing, stamped if it is new or older (see
+    :mod:`projections.sqlite.storefile`)."""
+    return storefile.open_file(store.path, store.shown(), LOCK_TIMEOUT)
+
+
+def _sqlite_datastore(store: SQLiteFile) -> storefile.StoreDatastore:
+    file = _sqlite_file(store)
+    return storefile.StoreDatastore(
+        file.uri, read_only=file.read_only, lock_timeout=LOCK_TIMEOUT
+    )
+
+
+def _lagging(shown: str) -> Callable[[int], object]:
+    """In place of catching the views up, on a store that cannot be written:
+    a warning (once) that the answers are the views' as they are, ``lag``
+    events behind the store."""
+    warned = False
+
+    def warn(lag: int) -> None:
+        nonlocal warned
+        if not warned:
+            warned = True
+            log.warning(
+                "Warning: the views of %r lag %s events behind the store, which"
+                " is read-only: answering from the views as they are",
+                shown, f"{lag:,}",
+            )  # fmt: skip
+
+    return warn
 
 
 def _postgres() -> ModuleType:
@@ -181,10 +223,8 @@ def _postgres() -> ModuleType:
 def _store_errors(store: StoreLocation) -> Iterator[None]:
     """Errors of opening a store as one line naming it (never its password)."""
     shown = store.shown()
-    if isinstance(store, SQLiteFile):
-        if store.path.is_dir():
-            raise StoreError(f"database path {shown!r} is a directory")
-        store.path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(store, SQLiteFile) and store.path.is_dir():
+        raise StoreError(f"database path {shown!r} is a directory")
     try:
         yield
     except Exception as error:

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import cast
 
+import orjson
 from eventsourcing.persistence import OperationalError
 from eventsourcing.sqlite import (
     SQLITE3_DEFAULT_LOCK_TIMEOUT,
@@ -71,6 +72,12 @@ CREATE = (
     "CREATE INDEX IF NOT EXISTS timeline_idempotency_age"
     " ON timeline_idempotency (claimed_at)",
 )
+TABLES = [
+    "timeline_tokens",
+    "timeline_token_log",
+    "timeline_sessions",
+    "timeline_idempotency",
+]
 TOKEN_ROW = (
     "SELECT name, role, created_at, created_by, revoked_at, revoked_by"
     " FROM timeline_tokens ORDER BY id"
@@ -121,8 +128,20 @@ class SQLiteAccess:
 
     def __init__(self, datastore: SQLiteDatastore) -> None:
         self.datastore = datastore
+        self.empty = False
+        """No tables on a read-only store that never had any: nothing to read."""
 
     def create_table(self) -> None:
+        """Make the tables; on a read-only store, find whether they are there."""
+        if getattr(self.datastore, "read_only", False):
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(
+                    "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
+                    " AND name IN (SELECT value FROM json_each(?))",
+                    (orjson.dumps(TABLES).decode(),),
+                )
+                self.empty = c.fetchone()[0] < len(TABLES)
+            return
         with self._write() as c:
             for statement in CREATE:
                 c.execute(statement)
@@ -149,16 +168,22 @@ class SQLiteAccess:
             return True
 
     def tokens(self) -> list[TokenRow]:
+        if self.empty:
+            return []
         with self.datastore.transaction(commit=False) as c:
             c.execute(TOKEN_ROW)
             return [cast(TokenRow, dict(row)) for row in c.fetchall()]
 
     def token_log(self) -> list[TokenLogRow]:
+        if self.empty:
+            return []
         with self.datastore.transaction(commit=False) as c:
             c.execute(SELECT_LOG)
             return [cast(TokenLogRow, dict(row)) for row in c.fetchall()]
 
     def holder(self, token_hash: str) -> Holder | None:
+        if self.empty:
+            return None
         with self.datastore.transaction(commit=False) as c:
             c.execute(SELECT_HOLDER, (token_hash,))
             row = c.fetchone()
@@ -173,6 +198,8 @@ class SQLiteAccess:
             return bool(c.fetchall())
 
     def session(self, session_hash: str, now: str) -> str | None:
+        if self.empty:
+            return None
         with self.datastore.transaction(commit=False) as c:
             c.execute(SELECT_SESSION, (session_hash, now))
             row = c.fetchone()

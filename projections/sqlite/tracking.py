@@ -38,7 +38,7 @@ from eventsourcing.sqlite import (
     SQLiteTrackingRecorder,
 )
 
-from events.errors import StoreBusy, store_busy
+from events.errors import StoreBusy, StoreReadOnly, store_busy
 from projections.entries import Applied
 from projections.records import EventRecord
 from projections.sqlite import store
@@ -115,6 +115,8 @@ CREATE TABLE IF NOT EXISTS view_schemas (
 )"""
 # The views being replayed: their query indexes are built when they reach the head.
 CREATE_VIEW_REPLAYS = "CREATE TABLE IF NOT EXISTS view_replays (name TEXT PRIMARY KEY)"
+READ_TABLES = ["stored_events", "tracking", "view_schemas", "view_replays"]
+"""The tables every query reads beside the views'."""
 CACHE_SIZE = "PRAGMA cache_size = -65536"  # KiB: index pages stay in memory
 SORT_CACHE_SIZE = "PRAGMA cache_size = -8192"  # an index build spills its sort
 # How a view's transaction writes; events keep the store's own settings. Not
@@ -151,7 +153,14 @@ class SQLiteTrackedViews(ViewUpkeep[SQLiteProjection], SQLiteTrackingRecorder):
         fingerprint differs (the software changed its tables) is dropped and
         starts again from position zero. A view not caught up yet is left as
         it is: it has no rows, and another process may be replaying it.
+
+        A read-only store's views cannot be made: they are checked instead,
+        and views missing or made by another version of the program are
+        :class:`events.errors.StoreReadOnly`.
         """
+        if getattr(self.datastore, "read_only", False):
+            self._require_current()
+            return
         try:
             super().create_table()
         except IntegrityError:
@@ -179,6 +188,30 @@ class SQLiteTrackedViews(ViewUpkeep[SQLiteProjection], SQLiteTrackingRecorder):
                         "INSERT OR REPLACE INTO view_schemas VALUES (?, ?)",
                         (projection.name, fingerprint),
                     )
+
+    def _require_current(self) -> None:
+        """Every view there and of this version of the program, or StoreReadOnly."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'"
+                " AND name IN (SELECT value FROM json_each(?))",
+                (orjson.dumps(READ_TABLES).decode(),),
+            )
+            found = {row[0] for row in c.fetchall()}
+            stored: dict[str, str] = {}
+            if found == set(READ_TABLES):
+                c.execute("SELECT name, fingerprint FROM view_schemas")
+                stored = {row[0]: row[1] for row in c.fetchall()}
+        stale = [
+            p.name for p in self.projections if stored.get(p.name) != _fingerprint(p)
+        ]
+        if stale:
+            shown = getattr(self.datastore, "shown", "the store")
+            made = "not made yet" if not stored else "of another version of timeline"
+            raise StoreReadOnly(
+                f"the views {', '.join(stale)} of {shown!r} are {made}, and the"
+                " store is read-only: open it once where it can be written"
+            )
 
     def positions(self) -> dict[str, int]:
         with self.datastore.transaction(commit=False) as c:
