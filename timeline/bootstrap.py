@@ -146,7 +146,9 @@ def open_queries(
             if datastore.read_only:  # answered as they are: see _lagging
                 catch_up = _lagging(store.shown())
         else:
-            views, stored = _postgres().open_views(store)
+            views, stored, read_only = _postgres().open_read(store)
+            if read_only:  # a role that may only read: as on a read-only file
+                catch_up = _lagging(store.shown())
         return Queries(views, stored, catch_up, records)
 
 
@@ -199,9 +201,9 @@ def _lagging(shown: str) -> Callable[[int], object]:
         if not warned:
             warned = True
             log.warning(
-                "Warning: the views of %r lag %s events behind the store, which"
-                " is read-only: answering from the views as they are",
-                shown, f"{lag:,}",
+                "Warning: the views of %r lag %s behind the store, which is"
+                " read-only: answering from the views as they are",
+                shown, f"{lag:,} event" + ("" if lag == 1 else "s"),
             )  # fmt: skip
 
     return warn
