@@ -213,6 +213,16 @@ class SQLiteTrackedViews(ViewUpkeep[SQLiteProjection], SQLiteTrackingRecorder):
                 " store is read-only: open it once where it can be written"
             )
 
+    def require(self, names: Sequence[str]) -> None:
+        """As every view's, and, since views are required by name only to be
+        changed (rebuilt, reset, replayed), StoreReadOnly on a read-only
+        store: said before the change begins (and its progress is shown)."""
+        super().require(names)
+        if getattr(self.datastore, "read_only", False):
+            from projections.sqlite.storefile import read_only
+
+            raise read_only(getattr(self.datastore, "shown", "the store"))
+
     def positions(self) -> dict[str, int]:
         with self.datastore.transaction(commit=False) as c:
             tracked = self._positions(c)
