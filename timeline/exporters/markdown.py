@@ -6,20 +6,26 @@ motivations, strategic priorities) is written as a bulleted list, which
 reads better than a two-column table.
 
 Recorded text is written so that a CommonMark or GitHub renderer shows it
-as typed and builds nothing from it (:func:`inline`): ``<`` and ``>`` are
-entities, so no HTML (``<script>``, ``<img onerror>``) and no autolink can
-form, and so is an ``&`` that would start an entity reference (``&lt;``
-stays those four characters; any other ``&`` is left as it is); ``\\``, a
-backtick, ``[``, ``]`` and ``|`` are backslash-escaped, so no link, image,
-code span or table cell can; a line break is ``<br>``, so a text is always
-one line of the brief and can start no heading, list, quote, fence, table or
-thematic break of its own; and where a text starts a line (the summary), a
-leading block marker (``#``, ``>``, ``-``, ``+``, ``*``, ``=``, ``_``,
-``~``, ``1.``) is escaped, and leading blanks are entities. Control
-characters and bidirectional controls are shown as tokens such as
-``[U+202E]`` (:mod:`timeline.exporters.inert`). Sources are text (a renderer
-that links bare URLs links web addresses); text without any of these
-characters, like the demo's, is written verbatim.
+as typed and builds nothing from it (:func:`inline`):
+
+* ``<`` and ``>`` are entities, so no HTML (``<script>``, ``<img onerror>``)
+  and no autolink can form; so is an ``&`` that would start an entity
+  reference (``&lt;`` stays those four characters; any other ``&`` is left
+  as it is);
+* ``\\``, a backtick, ``*``, ``_``, ``~``, ``[``, ``]`` and ``|`` are
+  backslash-escaped, so no link, image, code span, emphasis, strikethrough
+  or table cell can form;
+* a line break is ``<br>``, so a text is always one line of the brief and
+  can start no heading, list, quote, fence, table or thematic break;
+* where a text starts a line (the summary), a leading block marker (``#``,
+  ``-``, ``+``, ``=``, ``:``, ``1.``, ``1)``) is escaped and leading blanks
+  are entities (no indented code block);
+* control characters and bidirectional controls are shown as tokens such
+  as ``[U+202E]`` (:mod:`timeline.exporters.inert`).
+
+Dates are written as recorded (``2024-08~``). Sources are text (a renderer
+that links bare URLs links web addresses).
+Text without any of these characters, like the demo's, is written verbatim.
 """
 
 from __future__ import annotations
@@ -43,20 +49,30 @@ _INLINE = str.maketrans(
         ">": "&gt;",
         "\\": "\\\\",
         "`": "\\`",
+        "*": "\\*",
+        "_": "\\_",
+        "~": "\\~",
         "[": "\\[",
         "]": "\\]",
         "|": "\\|",
         "\n": "<br>",
     }
 )
-_LINE_START = re.compile(r"[#>+*=_~:-]|\d{1,9}(?=[.)])")
-"""What, at the start of a line, would open a block: a heading, a quote, a
-list item (``-``, ``+``, ``*``, ``1.``, ``1)``), a setext underline, a
-thematic break, a fence."""
+_LINE_START = re.compile(r"[#+=:-]|\d{1,9}(?=[.)])")
+"""What, at the start of a line, would open a block that :func:`inline` has
+not escaped already: a heading, a list item (``-``, ``+``, ``1.``, ``1)``),
+a setext underline or thematic break (``===``, ``---``)."""
+
+
+_DATE = re.compile(r"\d{4}(?:-\d{2}){0,2}[~?%]?(?:/\d{4}(?:-\d{2}){0,2}[~?%]?)?")
+"""A date as recorded (``2024-07~``, ``2024-07-23/2024-07-26``): written as
+it is, its one ``~`` (approximate) unescaped; nothing in it can act."""
 
 
 def inline(text: str) -> str:
     """Recorded text as Markdown that renders as that text, on one line."""
+    if _DATE.fullmatch(text):
+        return text
     shown = visible_controls(text.replace("\r\n", "\n"), "\n\t")
     return _ENTITY.sub("&amp;", shown).translate(_INLINE)
 
