@@ -175,7 +175,7 @@ def shown(tokens: list[Token]) -> str:
 
 
 def expected(text: str) -> str:
-    return visible_controls(text.replace("\r\n", "\n"))
+    return visible_controls(text).replace("\r\n", "\n")
 
 
 @given(hostile_text)
@@ -184,6 +184,7 @@ def test_a_text_starting_a_line_is_one_paragraph_of_itself(text: str) -> None:
     assert "\n" not in written
     assert "\r" not in written
     tokens = MD.parse(written)
+    text = text.lstrip("\r\n")  # leading line breaks are left out
     if not expected(text).strip(" \t\n"):
         assert [t.type for t in tokens] in ([], ["paragraph_open", "inline",
                                                  "paragraph_close"])  # fmt: skip

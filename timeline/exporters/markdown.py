@@ -73,14 +73,15 @@ def inline(text: str) -> str:
     """Recorded text as Markdown that renders as that text, on one line."""
     if _DATE.fullmatch(text):
         return text
-    shown = visible_controls(text.replace("\r\n", "\n"), "\n\t")
+    shown = visible_controls(text, "\n\t").replace("\r\n", "\n")
     return _ENTITY.sub("&amp;", shown).translate(_INLINE)
 
 
 def line_start(text: str) -> str:
     """Recorded text as Markdown that starts a line: :func:`inline`, and no
-    block marker or indentation at its start."""
-    written = inline(text)
+    block marker or indentation at its start (and no line break: a ``<br>``
+    there would start an HTML block)."""
+    written = inline(text.lstrip("\r\n"))
     stripped = written.lstrip(" \t")
     lead = written[: len(written) - len(stripped)]
     blanks = lead.replace(" ", "&#32;").replace("\t", "&#9;")
@@ -94,8 +95,9 @@ def line_start(text: str) -> str:
 
 
 def heading(text: str) -> str:
-    """Recorded text as the content of an ATX heading: a closing ``#`` kept."""
-    written = inline(text)
+    """Recorded text as the content of an ATX heading: a closing ``#`` kept
+    (and the blanks after it, which a heading drops anyway, left out)."""
+    written = inline(text).rstrip(" \t")
     return written[:-1] + "\\#" if written.endswith("#") else written
 
 
