@@ -15,7 +15,7 @@ from events.base import (
     register_event_topics,
     stable_id,
 )
-from events.errors import InvalidInput
+from events.errors import InvalidInput, excerpt
 from events.values import as_slug, required_text
 
 
@@ -30,7 +30,7 @@ def country_name(code: str) -> str:
     """Display name of an ISO 3166-1 alpha-3 code, current or historic (SUN, YUG)."""
     name = _countries().get(code)
     if name is None:
-        raise InvalidInput(f"unknown country code {code!r} (ISO 3166-1 alpha-3)")
+        raise InvalidInput(f"unknown country code {excerpt(code)} (ISO 3166-1 alpha-3)")
     return name
 
 
@@ -79,7 +79,7 @@ class Actor(RecordedAggregate):
         as_slug(key, "actor key")
         if kind == ActorKind.STATE or kind not in set(ActorKind):
             choices = ", ".join(k.value for k in ActorKind if k != ActorKind.STATE)
-            raise InvalidInput(f"actor kind {kind!r} must be one of: {choices}")
+            raise InvalidInput(f"actor kind {excerpt(kind)} must be one of: {choices}")
         name = required_text(name, "actor name")
         return cls._create(
             cls.Registered,

@@ -9,7 +9,7 @@ to another module never orphans what is stored. Schema changes add a
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Self
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import (
@@ -21,7 +21,8 @@ from eventsourcing.domain import (
 from eventsourcing.utils import register_topic
 from pydantic import BaseModel, ConfigDict, PlainSerializer, PlainValidator
 
-from events.errors import InvalidInput
+from events.errors import InvalidInput, excerpt
+from events.policy import checked
 from events.values import PartialDate
 
 NAMESPACE = UUID("6f3c2d52-9a0e-4f4b-8d59-3c1c1f0a7d21")
@@ -81,6 +82,26 @@ class RecordedAggregate(Aggregate):
     class Created(Event, CanInitAggregate[UUID]):
         originator_topic: str
 
+    # Who records is checked by the input policy as every other text is:
+    # here, where every event of every command is made.
+
+    @classmethod
+    def _create(cls, event_class: type[CanInitAggregate[UUID]], **kwargs: Any) -> Self:
+        _check_author(kwargs.get("recorded_by"))
+        return super()._create(event_class, **kwargs)
+
+    def trigger_event(
+        self, event_class: type[CanMutateAggregate[UUID]], **kwargs: Any
+    ) -> None:
+        _check_author(kwargs.get("recorded_by"))
+        super().trigger_event(event_class, **kwargs)
+
+
+def _check_author(author: object) -> None:
+    if not isinstance(author, str) or not author.strip():
+        raise InvalidInput("an author must be given: --author or TIMELINE_AUTHOR")
+    checked(author, "author")
+
 
 def register_event_topics(aggregate_class: type[Aggregate]) -> None:
     """Make the explicit topics of an aggregate's event classes resolvable."""
@@ -98,7 +119,7 @@ def _validate_date(value: Any) -> PartialDate:
         return value
     if isinstance(value, str):
         return PartialDate.parse(value)
-    raise InvalidInput(f"date {value!r} must be text such as '2024-07'")
+    raise InvalidInput(f"date {excerpt(value)} must be text such as '2024-07'")
 
 
 ValidDate = Annotated[

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any, Literal, NamedTuple
 
-from events.errors import InvalidInput
+from events.errors import InvalidInput, excerpt
 
 RefRule = Literal["talks", "key", "actor", "number"]
 """How an entry is named: ``talks`` alone, ``KIND:KEY`` (a slug chosen when
@@ -160,12 +160,14 @@ def parse_ref(ref: str) -> tuple[str, str]:
         return name, ""
     if kind is None or not key:
         kinds = ", ".join(f"{k}:KEY" for k, v in KINDS.items() if v.ref != "talks")
-        raise InvalidInput(f"entry {ref!r} must be 'talks' or one of {kinds}")
+        raise InvalidInput(f"entry {excerpt(ref)} must be 'talks' or one of {kinds}")
     if kind.ref == "actor":
         as_actor_code(key)
     elif kind.ref == "number":
         if not key.isdigit():
-            raise InvalidInput(f"entry {ref!r}: developments are numbered, e.g. 1")
+            raise InvalidInput(
+                f"entry {excerpt(ref)}: developments are numbered, e.g. 1"
+            )
     else:
         as_slug(key)
     return name, key

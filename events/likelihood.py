@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Literal, cast, get_args
 
-from events.errors import InvalidInput
+from events.errors import InvalidInput, excerpt
 
 Likelihood = Literal[
     "almost no chance",
@@ -42,7 +42,7 @@ def as_likelihood(value: str) -> Likelihood:
         if term == known:
             return known
     raise InvalidInput(
-        f"likelihood {value!r} must be one of the ICD 203 terms: "
+        f"likelihood {excerpt(value)} must be one of the ICD 203 terms: "
         + ", ".join(f"{t} ({RANGES[t][0]}-{RANGES[t][1]}%)" for t in TERMS)
     )
 

@@ -20,7 +20,13 @@ from events.base import (
     register_event_topics,
     stable_id,
 )
-from events.errors import AlreadyExists, AlreadyRetracted, InvalidInput, NotFound
+from events.errors import (
+    AlreadyExists,
+    AlreadyRetracted,
+    InvalidInput,
+    NotFound,
+    excerpt,
+)
 from events.kinds import KINDS, parse_ref
 from events.likelihood import Likelihood, as_likelihood
 from events.values import (
@@ -220,7 +226,7 @@ class Talks(RecordedAggregate):
             location=required_text(location, "location"),
             parties=[as_actor_code(party) for party in parties],
             on=on,
-            summary=optional_text(summary),
+            summary=optional_text(summary, "summary"),
             sources=required_texts(sources, "source"),
             recorded_by=recorded_by,
         )
@@ -241,7 +247,7 @@ class Talks(RecordedAggregate):
             self.AgendaItemAdded,
             key=key,
             title=required_text(title, "title"),
-            detail=optional_text(detail),
+            detail=optional_text(detail, "detail"),
             on=on,
             recorded_by=recorded_by,
         )
@@ -306,7 +312,7 @@ class Talks(RecordedAggregate):
             self.ScenarioAssessed,
             key=key,
             likelihood=as_likelihood(likelihood),
-            note=optional_text(note),
+            note=optional_text(note, "note"),
             on=on,
             recorded_by=recorded_by,
         )
@@ -327,8 +333,8 @@ class Talks(RecordedAggregate):
             self.RecommendationAdded,
             key=key,
             title=required_text(title, "title"),
-            outcome=optional_text(outcome),
-            detail=optional_text(detail),
+            outcome=optional_text(outcome, "outcome"),
+            detail=optional_text(detail, "detail"),
             audience=as_actor_code(audience) if audience else None,
             on=on,
             recorded_by=recorded_by,
@@ -416,7 +422,9 @@ def _amended(kind: str, name: str, value: Any) -> FieldValue:
     rule = KINDS[kind].amendable.get(name)
     if rule is None:
         allowed = ", ".join(KINDS[kind].amendable)
-        raise InvalidInput(f"{kind} entries have no field {name!r}; amend: {allowed}")
+        raise InvalidInput(
+            f"{kind} entries have no field {excerpt(name)}; amend: {allowed}"
+        )
     if rule == "text":
         return required_text(str(value), name)
     if rule == "texts":
@@ -429,7 +437,7 @@ def _amended(kind: str, name: str, value: Any) -> FieldValue:
         return as_actor_code(str(value)) if value else None
     if rule == "likelihood":
         return as_likelihood(str(value))
-    return optional_text(value)
+    return optional_text(value, name)
 
 
 _REDO: dict[type, Callable[[Talks, Any], object]] = {

@@ -13,7 +13,8 @@ from datetime import date
 from functools import lru_cache
 from typing import NamedTuple, Self
 
-from events.errors import InvalidInput
+from events.errors import InvalidInput, excerpt
+from events.policy import SLUG_LIMIT, checked, checked_items
 
 # Used with fullmatch(): "$" would also accept a trailing newline.
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
@@ -24,7 +25,12 @@ def as_slug(value: str, what: str = "key") -> str:
     """Return ``value`` if it is a lowercase slug such as ``humanitarian-aid``."""
     if not SLUG.fullmatch(value):
         raise InvalidInput(
-            f"{what} {value!r} must be a lowercase slug like 'humanitarian-aid'"
+            f"{what} {excerpt(value)} must be a lowercase slug like 'humanitarian-aid'"
+        )
+    if len(value) > SLUG_LIMIT:
+        raise InvalidInput(
+            f"{what} is {len(value):,} characters long; at most {SLUG_LIMIT} are"
+            " allowed"
         )
     return value
 
@@ -35,31 +41,36 @@ def slugify(text: str) -> str:
 
 
 def required_text(value: str, what: str) -> str:
-    """Return ``value`` stripped; empty required text is an error."""
+    """Return ``value`` stripped and checked by the input policy
+    (:mod:`events.policy`) as the field ``what``; empty is an error."""
     stripped = value.strip()
     if not stripped:
         raise InvalidInput(f"{what} must not be empty")
-    return stripped
+    return checked(stripped, what)
 
 
-def optional_text(value: str | None) -> str | None:
-    """Blank optional text means 'not given'."""
+def optional_text(value: str | None, what: str) -> str | None:
+    """Blank optional text means 'not given'; any other is checked."""
     if value is None:
         return None
-    return value.strip() or None
+    stripped = value.strip()
+    return checked(stripped, what) if stripped else None
 
 
 def required_texts(values: list[str] | tuple[str, ...], what: str) -> list[str]:
-    """Each item of a list of required text, stripped."""
+    """Each item of a list of required text, stripped and checked."""
+    checked_items(len(values), what)
     return [required_text(value, what) for value in values]
 
 
 def as_actor_code(value: str) -> str:
     """An actor is an ISO 3166-1 alpha-3 code (``CHN``) or a registered slug."""
-    if COUNTRY_CODE.fullmatch(value) or SLUG.fullmatch(value):
+    if COUNTRY_CODE.fullmatch(value) or (
+        SLUG.fullmatch(value) and len(value) <= SLUG_LIMIT
+    ):
         return value
     raise InvalidInput(
-        f"actor {value!r} must be an ISO 3166-1 alpha-3 code like 'CHN' "
+        f"actor {excerpt(value)} must be an ISO 3166-1 alpha-3 code like 'CHN' "
         "or a registered actor key like 'western-nations'"
     )
 
@@ -186,18 +197,18 @@ def _sides(text: str) -> tuple[_Side, ...]:
         start, end = _side(text, parts[0], "start"), _side(text, parts[1], "end")
         if end.upper < start.upper or end.lower < start.lower:
             raise InvalidInput(
-                f"date {text!r} ends before it starts: its end {end.text} must "
+                f"date {excerpt(text)} ends before it starts: its end {end.text} must "
                 f"not begin or end before its start {start.text}"
             )
         return start, end
-    raise InvalidInput(f"date {text!r} must be {_FORMS}")
+    raise InvalidInput(f"date {excerpt(text)} must be {_FORMS}")
 
 
 def _side(text: str, part: str, which: str | None = None) -> _Side:
     """The date ``part`` of ``text``: all of it, or its ``which`` side."""
     match = _DATE.fullmatch(part)
     if not match:
-        raise InvalidInput(f"date {text!r} must be {_FORMS}")
+        raise InvalidInput(f"date {excerpt(text)} must be {_FORMS}")
     year, month, day, qualifier = match.groups()
     numbers = [int(year), *(int(given) for given in (month, day) if given)]
     precision = PRECISIONS[len(numbers) - 1]
@@ -206,9 +217,10 @@ def _side(text: str, part: str, which: str | None = None) -> _Side:
         lower = date(*numbers, *[1, 1][: 3 - len(numbers)])
     except ValueError:
         if which is None:
-            raise InvalidInput(f"date {text!r} does not exist") from None
+            raise InvalidInput(f"date {excerpt(text)} does not exist") from None
         raise InvalidInput(
-            f"date {text!r} does not exist: its {which} {part} is not in the calendar"
+            f"date {excerpt(text)} does not exist: its {which} {part} is not in"
+            " the calendar"
         ) from None
     if precision == "day":
         upper = lower
