@@ -17,6 +17,7 @@ from typing import NamedTuple
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from events.errors import InvalidInput
+from events.policy import AUTHOR, TextForm, checked
 
 
 class Backend(NamedTuple):
@@ -34,6 +35,8 @@ class Backend(NamedTuple):
 APP_NAME = "diplomatic-timeline"
 DB_FILE = "timeline.sqlite"
 URL_SCHEMES = ("postgresql", "postgres")
+LOCATION = TextForm(4_096, lines=False)
+"""What a store's path or URL may be."""
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
@@ -116,7 +119,7 @@ class Settings:
 def resolve_store(db: str | None = None) -> StoreLocation:
     """``--db`` beats ``TIMELINE_DB`` beats the user data directory; a
     ``postgresql://`` URL names a PostgreSQL store, anything else a file."""
-    chosen = db or os.environ.get("TIMELINE_DB")
+    chosen = _given(db, "--db", "TIMELINE_DB", LOCATION)
     if chosen:
         if chosen.split("://", 1)[0].lower() in URL_SCHEMES and "://" in chosen:
             return PostgresSchema.parse(chosen)
@@ -128,13 +131,26 @@ def resolve_store(db: str | None = None) -> StoreLocation:
 
 def resolve_author(author: str | None = None) -> str:
     """``--author`` beats ``TIMELINE_AUTHOR`` beats the operating-system user."""
-    chosen = (author or os.environ.get("TIMELINE_AUTHOR") or "").strip()
+    chosen = _given(author, "--author", "TIMELINE_AUTHOR", AUTHOR)
     if chosen:
-        return chosen
+        return chosen.strip()
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no such user in a bare container
         return "unknown"
+
+
+def _given(flag: str | None, option: str, variable: str, form: TextForm) -> str | None:
+    """The flag's value, else the environment variable's, else None; either
+    given but blank, or not text the input policy accepts, is an error (a
+    blank ``--db`` never falls back to the default store)."""
+    for value, what in ((flag, option), (os.environ.get(variable), variable)):
+        if value is None:
+            continue
+        if not value.strip():
+            raise InvalidInput(f"{what} is empty: leave it out or give a value")
+        return checked(value, what, form)
+    return None
 
 
 def _bad_url(url: str, why: str) -> str:

@@ -16,12 +16,14 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from events.errors import TimelineError
+from events.errors import EXCERPT, TimelineError, ascii_safe
 
 if TYPE_CHECKING:
     from timeline.service import Service
 
 F = TypeVar("F", bound=Callable[..., Any])
+MESSAGE_LIMIT = 500
+"""Characters at most of an error message."""
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -56,27 +58,66 @@ def progress_bar(label: str, total: int) -> Iterator[Callable[[int], None]]:
 
 
 class TimelineGroup(click.Group):
-    """Turns a user's mistake into one line on stderr instead of a traceback."""
+    """Turns a user's mistake into one line on stderr instead of a traceback,
+    and any other failure too, unless ``--debug`` asks for the traceback."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # Python hands over bytes that are not UTF-8 as lone surrogates: no
+        # command could store, look up or print them.
+        for number, arg in enumerate(args, start=1):
+            if any("\ud800" <= char <= "\udfff" for char in arg):
+                raise click.ClickException(
+                    f"argument {number} ({ascii_safe(repr(arg)[:EXCERPT])}) is"
+                    " not valid UTF-8"
+                )
+        return super().parse_args(ctx, args)
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
         except Exception as error:
-            from eventsourcing.persistence import PersistenceError
-
             session = ctx.find_object(Session)
-            debug = session is not None and session.debug
-            if debug or not isinstance(error, TimelineError | PersistenceError):
+            if session is not None and session.debug:
                 raise
-            if isinstance(error, TimelineError):
-                raise click.ClickException(str(error)) from None
-            # The store failed under a command (a lost connection, a full
-            # disk): each transaction is whole or not there at all.
-            why = " ".join(str(error).split()) or type(error).__name__
-            raise click.ClickException(
-                f"the store failed during this command ({why}); each of its"
-                " writes was stored whole or not at all: see `timeline history`"
-            ) from None
+            raise click.ClickException(one_line(_message(error, session))) from None
+
+
+def _message(error: Exception, session: Session | None) -> str:
+    from eventsourcing.persistence import PersistenceError
+
+    if isinstance(error, TimelineError):
+        return str(error)
+    why = " ".join(str(error).split()) or type(error).__name__
+    if isinstance(error, PersistenceError):
+        # The store failed under a command (a lost connection, a full disk):
+        # each transaction is whole or not there at all.
+        return (
+            f"the store failed during this command ({why}); each of its"
+            " writes was stored whole or not at all: see `timeline history`"
+        )
+    return (
+        f"unexpected {type(error).__name__} ({why}) on the store"
+        f" {_where(session)}; each write is stored whole or not at all; run"
+        " again with --debug to see the traceback"
+    )
+
+
+def _where(session: Session | None) -> str:
+    from timeline.settings import resolve_store
+
+    try:
+        return resolve_store(session.db if session else None).shown()
+    except Exception:
+        return "(cannot be named)"
+
+
+def one_line(message: str, limit: int = MESSAGE_LIMIT) -> str:
+    """An error message as the terminal gets it: one line of at most
+    ``limit`` characters, with no control character raw."""
+    text = ascii_safe(" ".join(message.split("\n")))
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 @click.group(cls=TimelineGroup, context_settings=CONTEXT_SETTINGS)
@@ -148,7 +189,13 @@ def main() -> None:
     # it is not traced again by each full collection, which cost a twentieth
     # of a short command's time.
     gc.freeze()
-    cli(prog_name="timeline")
+    try:
+        cli(prog_name="timeline")
+    except Exception as error:  # outside any command (closing the store...)
+        if "--debug" in sys.argv:
+            raise
+        click.echo(f"Error: {one_line(_message(error, None))}", err=True)
+        sys.exit(1)
 
 
 from timeline.cli import read, record, serve, tokens, transfer, views  # noqa: E402

@@ -59,7 +59,7 @@ def actor_list(session: Session, /, as_json: bool) -> None:
 @cli.command()
 @click.argument("slug")
 @click.option(
-    "--rows", type=click.IntRange(min=1), default=25, show_default=True,
+    "--rows", type=click.IntRange(1, 1_000_000_000), default=25, show_default=True,
     help="Show the latest N entries of each table.",
 )  # fmt: skip
 @click.option("--all", "all_rows", is_flag=True, help="Show every entry.")

@@ -37,7 +37,7 @@ pass_session = click.make_pass_decorator(Session)
 @at_option
 @click.option(
     "--limit",
-    type=click.IntRange(min=0),
+    type=click.IntRange(0, 1_000_000_000),
     default=100,
     show_default=True,
     help="At most this many entries; 0 for all.",
