@@ -6,17 +6,19 @@ other control but newline and tab, and a bidirectional control are shown as
 tokens such as ``[U+001B]``, never sent, so a stored text cannot set the
 terminal's title, clear its screen or reorder what it shows. Text is printed
 as rich ``Text`` (never markup, highlighting or emoji codes), so ``[...]``
-and ``:name:`` stay as typed.
+and ``:name:`` stay as typed, and a line at a time (:class:`Lines`), so a
+long text takes time linear in its length.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
+from rich.console import Console, ConsoleOptions
+from rich.segment import Segment
 from rich.table import Table
-from rich.text import Text
+from rich.text import DEFAULT_JUSTIFY, DEFAULT_OVERFLOW, Text
 
 from events.kinds import KINDS
 from projections.actors import ActorView
@@ -31,6 +33,38 @@ if TYPE_CHECKING:
 console = Console(soft_wrap=False)
 
 
+class Lines(Text):
+    """Text that rich renders a line at a time, with the same output.
+
+    rich renders a ``Text`` as its wrapped lines joined into one segment,
+    then splits that segment into lines again, copying the rest of it for
+    each line: time quadratic in the length of a text (a text of 100,000
+    characters in short lines took seconds; one of 20 MB, hours). Here each
+    wrapped line is its own segments, so nothing is copied twice.
+    """
+
+    def __rich_console__(
+        self, console: Console, options: ConsoleOptions
+    ) -> Iterator[Segment]:
+        tab_size = console.tab_size if self.tab_size is None else self.tab_size
+        no_wrap = self.no_wrap if self.no_wrap is not None else options.no_wrap
+        lines = self.wrap(
+            console,
+            options.max_width,
+            justify=self.justify or options.justify or DEFAULT_JUSTIFY,
+            overflow=self.overflow or options.overflow or DEFAULT_OVERFLOW,
+            tab_size=tab_size or 8,
+            no_wrap=bool(no_wrap),
+        )
+        newline = Segment("\n")
+        for number, line in enumerate(lines):
+            if number:
+                yield newline
+            yield from line.render(console)
+        if self.end:
+            yield Segment(self.end)
+
+
 def _safe(value: object) -> str:
     """A value as the terminal may be sent it (None: nothing)."""
     return "" if value is None else terminal_text(str(value))
@@ -38,7 +72,7 @@ def _safe(value: object) -> str:
 
 def _line(value: object, style: str = "") -> None:
     """Print one text as it is: controls shown, no markup, no highlighting."""
-    console.print(Text(_safe(value), style=style))
+    console.print(Lines(_safe(value), style=style))
 
 
 def _table(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
@@ -48,7 +82,7 @@ def _table(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> 
     for name in header:
         table.add_column(name, overflow="fold")
     for row in rows:  # Text, not markup: "[...]" in user text stays as typed
-        table.add_row(*(Text(_safe(cell)) for cell in row))
+        table.add_row(*(Lines(_safe(cell)) for cell in row))
     return table
 
 
