@@ -33,6 +33,9 @@ RADIUS = 5.0
 MIN_BAR = 4.0
 GAP = 3.0
 LABEL_CHARS = 25
+TOOLTIP_CHARS = 500
+"""Longest entry text in a mark's tooltip; the table under the chart and the
+brief give it whole (so a long text is not written three times)."""
 STEPS = (1, 2, 5, 10, 20, 50, 100, 200, 500, 1000)
 MAX_TICKS = 12
 
@@ -232,7 +235,10 @@ def _mark(entry: TimelineEntry, title: str, scale: Scale) -> Mark:
 
 def _tooltip(entry: TimelineEntry, title: str) -> str:
     kind = COLOURED.get(entry["kind"], entry["kind"])
-    return f"{entry['date']} · {title}\n{kind}: {entry['text']}"
+    text = entry["text"]
+    if len(text) > TOOLTIP_CHARS:
+        text = text[: TOOLTIP_CHARS - 1] + "…"
+    return f"{entry['date']} · {title}\n{kind}: {text}"
 
 
 def _day(iso: str | None) -> int:
