@@ -238,3 +238,13 @@ def test_markdown_payloads_render_as_text(text: str) -> None:
     for needle in ("<script", "<img", "<a ", "<h1", "<table", "<pre", "<ol",
                    "<ul", "<hr", "<blockquote"):  # fmt: skip
         assert needle not in html
+
+
+# -- iCalendar ----------------------------------------------------------------
+
+
+def test_ical_text_has_no_markup_and_no_raw_control() -> None:
+    from timeline.exporters.ical import _line, text
+
+    assert text("<b>x</b> & y\r\nz\r") == "&lt;b&gt;x&lt;/b&gt; & y\r\nz[U+000D]"
+    assert _line("a\r\nb\nc\u202e") == "a b c[U+202E]"  # one line of DESCRIPTION

@@ -122,7 +122,7 @@ def description(entry: TimelineEntry, talks: TalksView | None) -> str:
 
 
 def _line(value: str) -> str:
-    return visible_controls(value).replace("\n", " ")
+    return visible_controls(value).replace("\r\n", " ").replace("\n", " ")
 
 
 def first_url(sources: list[str]) -> str | None:
