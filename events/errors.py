@@ -10,6 +10,8 @@ import unicodedata
 
 EXCERPT = 60
 """Characters at most of a given value that an error message quotes."""
+MESSAGE_LIMIT = 500
+"""Characters at most of an error message as a user is shown it."""
 
 
 class TimelineError(Exception):
@@ -54,6 +56,13 @@ def store_busy(seconds: float) -> StoreBusy:
         f"the store is busy: another process has held its write lock for more"
         f" than {seconds:g} s; try again"
     )
+
+
+def one_line(message: str, limit: int = MESSAGE_LIMIT) -> str:
+    """An error message as a user is shown it: one line of at most ``limit``
+    characters, with no control character raw."""
+    text = ascii_safe(" ".join(message.split("\n")))
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def excerpt(value: object, limit: int = EXCERPT) -> str:

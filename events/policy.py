@@ -6,9 +6,9 @@ domain's commands, and the commands check every text they are given here:
 * valid Unicode only: a lone surrogate (which is how Python hands over
   bytes that are not UTF-8, from an argument or the environment) is refused;
 * no control characters: C0 (NUL, ESC, ...), DEL and C1 are refused, but
-  for a newline and a tab in a field that may hold several lines
-  (:data:`TEXT`), and a carriage return before a newline there, read as
-  the newline alone; U+2028 and U+2029 count as line breaks;
+  for line breaks (newline, carriage return) and tabs in a field that may
+  hold several lines (:data:`TEXT`), kept as written; U+2028 and U+2029
+  count as line breaks;
 * no bidirectional embeddings, overrides or isolates (U+202A-U+202E,
   U+2066-U+2069), which make text read in another order than it is stored;
   the marks U+200E, U+200F and U+061C are allowed;
@@ -79,7 +79,7 @@ _REFUSED_IN_LINE = re.compile(
     "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 _REFUSED_IN_TEXT = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
 )
 
 
@@ -90,11 +90,8 @@ def form_of(what: str) -> TextForm:
 
 def checked(value: str, what: str, form: TextForm | None = None) -> str:
     """``value`` if the policy accepts it as the field ``what`` (of ``form``,
-    default the field's own), with a carriage return before a newline read
-    as the newline alone; else :class:`InvalidInput` saying why."""
+    default the field's own); else :class:`InvalidInput` saying why."""
     form = form or form_of(what)
-    if form.lines and "\r" in value:
-        value = value.replace("\r\n", "\n")
     refused = (_REFUSED_IN_TEXT if form.lines else _REFUSED_IN_LINE).search(value)
     if refused:
         raise InvalidInput(_why(value, what, refused.start(), form))
@@ -119,7 +116,10 @@ def _why(value: str, what: str, at: int, form: TextForm) -> str:
     code = ord(char)
     where = f"at character {at + 1:,}"
     if 0xD800 <= code <= 0xDFFF:
-        return f"{what} is not valid UTF-8 (an undecodable byte {where})"
+        return (
+            f"{what} is not valid UTF-8 (an undecodable byte or a lone surrogate"
+            f" {where})"
+        )
     if char in BIDI_CONTROLS:
         return (
             f"{what} holds the bidirectional control U+{code:04X} {where}, which"
@@ -130,6 +130,6 @@ def _why(value: str, what: str, at: int, form: TextForm) -> str:
     if form.lines:
         return (
             f"{what} holds the control character U+{code:04X} {where}; only"
-            " newlines and tabs are allowed in it"
+            " line breaks and tabs are allowed in it"
         )
     return f"{what} holds the control character U+{code:04X} {where}"

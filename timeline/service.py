@@ -23,9 +23,10 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import cached_property
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from events.errors import ConcurrencyConflict, InvalidInput
+from events.policy import TextForm, checked
 
 if TYPE_CHECKING:
     from projections.actors import ActorView
@@ -49,6 +50,11 @@ ProgressBar = Callable[[str, int], AbstractContextManager[Progress]]
 """Opens the report of a long task: its label and how many items it has."""
 PROGRESS_FROM = 5_000
 """Items a task must have before its progress is worth reporting."""
+
+
+T = TypeVar("T", str, str | None)
+LOOKUP = TextForm(1_000, lines=False)
+"""What a looked-up value (a slug, an actor, a search) may be."""
 
 
 class Rebuilt(TypedDict):
@@ -300,12 +306,12 @@ class Service:
 
     def talks_view(self, slug: str, clocks: Clocks | None = None) -> TalksView:
         """The view of talks ``slug``: now, or by ``clocks``."""
-        return self.queries.talks_view(slug, _or_now(clocks))
+        return self.queries.talks_view(_looked_up(slug), _or_now(clocks))
 
     def talks_document(self, slug: str) -> tuple[int, str]:
         """The version of talks ``slug`` and its current view as JSON text, as
         stored: what ``talks_view`` gives, for passing on without parsing."""
-        return self.queries.talks_document(slug)
+        return self.queries.talks_document(_looked_up(slug))
 
     def scenarios(self, slug: str, clocks: Clocks | None = None) -> list[Scenario]:
         """The scenarios of talks ``slug`` that stand, each with its assessments."""
@@ -316,32 +322,36 @@ class Service:
     def history(self, slug: str, as_of: str | None = None) -> list[HistoryEntry]:
         """Every stored event of talks ``slug``, recorded by ``as_of`` (text)."""
         moment = None if as_of is None else self.queries.record_time(as_of, "--as-of")
-        return self.record.history(slug, moment)
+        return self.record.history(_looked_up(slug), moment)
 
     def stance_history(
         self, slug: str, actor: str | None = None, clocks: Clocks | None = None
     ) -> list[EntryRow]:
-        return self.queries.stances(slug, actor, _or_now(clocks))
+        return self.queries.stances(
+            _looked_up(slug), _looked_up(actor, "actor"), _or_now(clocks)
+        )
 
     def entries(
         self, clocks: Clocks | None = None, *, slug: str | None = None,
         actor: str | None = None, kind: str | None = None, limit: int | None = None,
     ) -> list[EntryRow]:  # fmt: skip
         """The timeline across talks, in valid-time order."""
-        return self.queries.entries(_or_now(clocks), slug=slug, actor=actor,
-                                    kind=kind, limit=limit)  # fmt: skip
+        return self.queries.entries(
+            _or_now(clocks), slug=_looked_up(slug), actor=_looked_up(actor, "actor"),
+            kind=_looked_up(kind, "kind"), limit=limit,
+        )  # fmt: skip
 
     def search(self, query: str, slug: str | None = None) -> list[SearchHit]:
-        return self.queries.search(query, slug)
+        return self.queries.search(_looked_up(query, "search"), _looked_up(slug))
 
     def changes(self, slug: str, since: str, until: str | None = None) -> list[Change]:
         """What changed in talks ``slug`` between two record times (text)."""
-        return self.queries.changes(slug, since, until)
+        return self.queries.changes(_looked_up(slug), since, until)
 
     def snapshot(
         self, slug: str | None = None, clocks: Clocks | None = None
     ) -> Snapshot:
-        return self.queries.snapshot(slug, _or_now(clocks))
+        return self.queries.snapshot(_looked_up(slug), _or_now(clocks))
 
     def export(
         self, format_name: str, slug: str | None = None, clocks: Clocks | None = None
@@ -450,6 +460,15 @@ class Service:
         if self._progress is None or (total < PROGRESS_FROM and not always):
             return nullcontext()
         return self._progress(label, total)
+
+
+def _looked_up(value: T, what: str = "talks") -> T:
+    """A value a read looks up (a slug, an actor, a search), checked as the
+    input policy checks one line of text: what no entry can hold is an
+    error, the same on every backend, never sent to the store."""
+    if isinstance(value, str):
+        checked(value, what, LOOKUP)
+    return value
 
 
 def _or_now(clocks: Clocks | None) -> Clocks:

@@ -53,6 +53,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from events import Actor, InvalidInput, Talks, TimelineError
 from events.base import AggregateSnapshot, RecordedAggregate
+from events.errors import excerpt
 from events.kinds import BY_EVENT
 from events.talks import talks_id
 from projections.records import dashed, fixed_time
@@ -64,6 +65,9 @@ if TYPE_CHECKING:
     from projections.rows import StoredRow
     from projections.views import StoredEvents
 
+MAX_LINE = 8_000_000
+"""Characters at most of one line: more than any event the input policy
+lets through (:mod:`events.policy`), checked before the line is parsed."""
 META = ("timestamp", "recorded_by")
 """Keys of a stored event's state that the log keeps outside the payload."""
 
@@ -215,6 +219,11 @@ class LogImport:
         if not text.strip():
             return
         self.imported.read += 1
+        if len(text) > MAX_LINE:
+            raise InvalidInput(
+                f"{self.source}: line {number} is {len(text):,} characters long;"
+                f" an event's line is at most {MAX_LINE:,}"
+            )
         try:
             line = _parse(text)
             stream = self.streams.get(line.aggregate_id) or self._open(line)
@@ -375,10 +384,13 @@ def _reissued(aggregate: RecordedAggregate | None, event: Any) -> RecordedAggreg
 
 
 def _require_equal(reissued: Any, event: Any) -> None:
-    if _fields(reissued) != _fields(event):
+    logged, again = _fields(event), _fields(reissued)
+    if logged != again:
+        name = next(k for k in {**logged, **again} if logged.get(k) != again.get(k))
         raise InvalidInput(
-            f"event {event.originator_id}/{event.originator_version} is not what "
-            f"the domain records for it: {_fields(event)} against {_fields(reissued)}"
+            f"event {event.originator_id}/{event.originator_version} is not what"
+            f" the domain records for it: its {name} is {excerpt(logged.get(name))}"
+            f" where the domain records {excerpt(again.get(name))}"
         )
 
 

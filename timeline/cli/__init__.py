@@ -16,14 +16,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from events.errors import EXCERPT, TimelineError, ascii_safe
+from events.errors import EXCERPT, TimelineError, ascii_safe, one_line
 
 if TYPE_CHECKING:
     from timeline.service import Service
 
 F = TypeVar("F", bound=Callable[..., Any])
-MESSAGE_LIMIT = 500
-"""Characters at most of an error message."""
 CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
@@ -111,13 +109,6 @@ def _where(session: Session | None) -> str:
         return resolve_store(session.db if session else None).shown()
     except Exception:
         return "(cannot be named)"
-
-
-def one_line(message: str, limit: int = MESSAGE_LIMIT) -> str:
-    """An error message as the terminal gets it: one line of at most
-    ``limit`` characters, with no control character raw."""
-    text = ascii_safe(" ".join(message.split("\n")))
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 @click.group(cls=TimelineGroup, context_settings=CONTEXT_SETTINGS)

@@ -27,6 +27,7 @@ from events.errors import (
     StoreBusy,
     StoreError,
     TimelineError,
+    one_line,
 )
 
 LOG = logging.getLogger("timeline.server")
@@ -68,6 +69,7 @@ class Problem(Exception):
         kind: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
+        detail = one_line(detail)
         super().__init__(detail)
         self.status = status
         self.detail = detail
