@@ -57,6 +57,7 @@ from events.errors import excerpt
 from events.kinds import BY_EVENT
 from events.talks import talks_id
 from projections.records import dashed, fixed_time
+from timeline.exporters.inert import escape_json_controls
 
 if TYPE_CHECKING:
     from eventsourcing.application import Repository
@@ -138,13 +139,13 @@ def log_lines(
             continue
         dashed_id = dashed(aggregate)
         type_name = event_class.type_name()
-        yield LogLine(position, type_name, orjson.dumps({
+        yield LogLine(position, type_name, escape_json_controls(orjson.dumps({
             "position": position, "id": f"{dashed_id}/{version}",
             "aggregate_id": dashed_id, "version": version,
             "type": type_name, "topic": topic,
             "recorded_at": recorded_at, "recorded_by": recorded_by,
             "payload": data,
-        }).decode())  # fmt: skip
+        }).decode()))  # fmt: skip
 
 
 @dataclass

@@ -165,9 +165,10 @@ def at_option(func: F) -> F:
 
 
 def echo_json(data: Any) -> None:
-    import orjson
+    """``data`` as JSON on stdout, with no character a terminal acts on raw."""
+    from timeline.exporters.inert import json_text
 
-    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+    click.echo(json_text(data))
 
 
 def info(message: str) -> None:
