@@ -83,6 +83,9 @@ _REFUSED_IN_TEXT = re.compile(
 )
 
 
+_NAMES = {0x00: "NUL", 0x07: "BEL", 0x08: "BS", 0x1B: "ESC", 0x7F: "DEL"}
+
+
 def form_of(what: str) -> TextForm:
     """The form of the field ``what`` names; an unnamed field is one line."""
     return FORMS.get(what, LINE)
@@ -115,6 +118,8 @@ def _why(value: str, what: str, at: int, form: TextForm) -> str:
     char = value[at]
     code = ord(char)
     where = f"at character {at + 1:,}"
+    named = _NAMES.get(code)
+    called = f"U+{code:04X} ({named})" if named else f"U+{code:04X}"
     if 0xD800 <= code <= 0xDFFF:
         return (
             f"{what} is not valid UTF-8 (an undecodable byte or a lone surrogate"
@@ -129,7 +134,7 @@ def _why(value: str, what: str, at: int, form: TextForm) -> str:
         return f"{what} must be one line: it holds a line break or tab {where}"
     if form.lines:
         return (
-            f"{what} holds the control character U+{code:04X} {where}; only"
+            f"{what} holds the control character {called} {where}; only"
             " line breaks and tabs are allowed in it"
         )
-    return f"{what} holds the control character U+{code:04X} {where}"
+    return f"{what} holds the control character {called} {where}"

@@ -26,6 +26,7 @@ from events.errors import (
     StaleVersion,
     StoreBusy,
     StoreError,
+    StoreReadOnly,
     TimelineError,
     one_line,
 )
@@ -40,6 +41,7 @@ STATUS: tuple[tuple[type[TimelineError], int, str], ...] = (
     (ConcurrencyConflict, 409, "conflict"),
     (StaleVersion, 412, "stale-version"),
     (StoreBusy, 503, "store-busy"),
+    (StoreReadOnly, 409, "store-read-only"),
     (StoreError, 503, "store-unavailable"),
 )
 """Each kind of user error: its status and the last part of its ``type``."""
