@@ -373,7 +373,9 @@ def check_json(store: str, n: int) -> None:
 
 
 def check_jsonl(store: str, n: int) -> None:
-    lines = export(store, n, "jsonl").split("\n")[:-1]  # not at U+2028 or NEL
+    text = export(store, n, "jsonl")
+    assert not set(text) & JSON_RAW
+    lines = text.split("\n")[:-1]
     events = [json.loads(line) for line in lines]
     opened = [e for e in events if e["type"] == "TalksOpened"]
     assert opened[0]["payload"]["summary"] == payload(n, store)  # lossless
@@ -432,18 +434,12 @@ def test_payload_is_inert(hostile_store: str, n: int, output: str) -> None:
 
 READS = [
     *(args(8) for args in TERMINAL.values()),
+    *([*args(8), "--json"] for args in TERMINAL.values()),
     *(["export", "p8", "--format", f]
-      for f in ("markdown", "csv", "html", "timelinejs", "ical", "json")),
+      for f in ("markdown", "csv", "html", "timelinejs", "ical", "json", "jsonl")),
 ]  # fmt: skip
 """Every command that reads recorded text, for the terminal payload (and, in
-the test, the bidirectional one)."""
-ESCAPED_LATER = [
-    *([*args(8), "--json"] for args in TERMINAL.values()),
-    ["export", "p8", "--format", "jsonl"],
-]
-"""Lossless JSON written by code that does not escape C1 and bidirectional
-controls yet (``echo_json``, the event log): JSON escapes ESC and every other
-C0 control already."""
+the test, the bidirectional one): tables, ``--json`` and every export."""
 
 
 def _terminal_safe(store: str, args: list[str]) -> None:
@@ -457,32 +453,10 @@ def _terminal_safe(store: str, args: list[str]) -> None:
             assert not raw_controls(stream), (command, raw_controls(stream))
 
 
-def test_json_escapes_every_c0_control(hostile_store: str) -> None:
-    """What ``--json`` and the event log already keep from a terminal."""
-    for args in ESCAPED_LATER:
-        result = ok("--db", hostile_store, *args)
-        assert not {char for char in result.stdout if ord(char) < 0x20} - {"\n"}
-
-
 @pytest.mark.parametrize("args", READS, ids=" ".join)
 def test_the_terminal_never_receives_a_control(
     hostile_store: str, args: list[str]
 ) -> None:
-    _terminal_safe(hostile_store, args)
-
-
-@pytest.mark.parametrize(
-    "args",
-    [
-        pytest.param(
-            args, id=" ".join(args),
-            marks=pytest.mark.xfail(reason="the event log and --json do not use "
-                                    "timeline.exporters.inert.json_text yet"),
-        )
-        for args in ESCAPED_LATER
-    ],
-)  # fmt: skip
-def test_json_elsewhere_escapes_controls(hostile_store: str, args: list[str]) -> None:
     _terminal_safe(hostile_store, args)
 
 
@@ -515,7 +489,7 @@ def test_a_text_of_the_longest_kind_is_shown_and_exported_in_seconds(
         started = time.perf_counter()
         result = ok(*args)
         timings[" ".join(args)] = time.perf_counter() - started
-        assert not raw_controls(result.stdout, "\r\n\t") or args[-1] == "jsonl"
+        assert not raw_controls(result.stdout, "\r\n\t")
     slow = {
         name: f"{seconds:.1f}s" for name, seconds in timings.items() if seconds > 20
     }
