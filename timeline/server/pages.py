@@ -19,6 +19,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from timeline.exporters.inert import visible_controls
 from timeline.server.auth import SESSION_COOKIE, Caller, identify
 from timeline.server.problems import Problem
 
@@ -32,6 +33,11 @@ STYLE = (
     "padding:0 1rem}input{font:inherit;width:100%;padding:.4rem}"
     "button{font:inherit;margin-top:.6rem}"
 )
+
+
+def _text(value: str) -> str:
+    """Recorded text in a page: escaped, its controls shown (as exports do)."""
+    return escape(visible_controls(value))
 
 
 def _page(title: str, body: str, status: int = 200) -> HTMLResponse:
@@ -115,8 +121,8 @@ def home(request: Request) -> Response:
         rows = service.talks_list()
     items = (
         "".join(
-            f'<li><a href="/talks/{quote(row["slug"])}">{escape(row["title"])}</a> '
-            f"<small>{escape(row['location'])}</small></li>"
+            f'<li><a href="/talks/{quote(row["slug"])}">{_text(row["title"])}</a> '
+            f"<small>{_text(row['location'])}</small></li>"
             for row in rows
         )
         or "<li>No talks recorded yet.</li>"
@@ -153,7 +159,9 @@ def talks_page(request: Request, slug: str) -> Response:
     with store.use() as service:
         if not any(row["slug"] == slug for row in service.talks_list()):
             link = '<p><a href="/">All talks</a></p>'
-            return _page("Not found", f"<h1>No talks {escape(slug)!r}</h1>{link}", 404)
+            return _page(
+                "Not found", f"<h1>No talks {_text(repr(slug))}</h1>{link}", 404
+            )
         view = service.talks_view(slug)
         page = "".join(service.export("html", slug))
     live = (
