@@ -72,3 +72,20 @@ def test_python_api_example_runs_as_written(tmp_path: Path) -> None:
         "2024-09 development:1 Round two set",
     ]
     assert (tmp_path / "geneva.sqlite").exists()
+
+
+def test_every_test_the_bad_input_table_names_exists() -> None:
+    """The README's "Bad input" tables name the tests that prove each row:
+    each file and each test function they name is there."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Bad input", 1)[1].split("\n## ", 1)[0]
+    files = set(re.findall(r"`(tests/[\w/]+\.py)", section))
+    tests = set(re.findall(r"\b(test_\w+)`", section))
+    assert files, "the section names no test file"
+    assert tests, "the section names no test"
+    missing = [name for name in files if not (ROOT / name).is_file()]
+    sources = "".join(
+        path.read_text(encoding="utf-8") for path in (ROOT / "tests").rglob("*.py")
+    )
+    missing += [name for name in tests if f"def {name}(" not in sources]
+    assert not missing, f"named in the README but not found: {missing}"
