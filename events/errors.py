@@ -61,7 +61,7 @@ def store_busy(seconds: float) -> StoreBusy:
 def one_line(message: str, limit: int = MESSAGE_LIMIT) -> str:
     """An error message as a user is shown it: one line of at most ``limit``
     characters, with no control character raw."""
-    text = ascii_safe(" ".join(message.split("\n")))
+    text = ascii_safe(message.replace("\n", " ").replace("\t", " "))
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 

@@ -68,18 +68,33 @@ class TimelineGroup(click.Group):
                     f"argument {number} ({ascii_safe(repr(arg)[:EXCERPT])}) is"
                     " not valid UTF-8"
                 )
-        return super().parse_args(ctx, args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.ClickException as error:
+            raise _shown(error) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort):
+        except (click.exceptions.Exit, click.Abort):
             raise
+        except click.ClickException as error:  # a usage error quotes the input
+            raise _shown(error) from None
         except Exception as error:
             session = ctx.find_object(Session)
             if session is not None and session.debug:
                 raise
             raise click.ClickException(one_line(_message(error, session))) from None
+
+
+def _shown(error: click.ClickException) -> click.ClickException:
+    """Click's own error, as every error is shown: one short line, no control
+    character raw (it may quote what was typed)."""
+    # Final in click's annotations, a plain attribute in fact: kept so that
+    # the error keeps its kind (a usage error still shows its usage line).
+    # What click puts before it ("Invalid value for '--format': ") is short.
+    error.message = one_line(error.message, 400)  # type: ignore[misc]
+    return error
 
 
 def _message(error: Exception, session: Session | None) -> str:
