@@ -106,6 +106,24 @@ def checked(value: str, what: str, form: TextForm | None = None) -> str:
     return value
 
 
+def checked_document(text: str, name: str) -> str:
+    """A document read whole (a case file) holds no character that the
+    policy refuses even in multi-line text, anywhere: a parser could
+    otherwise read one as something else (YAML reads U+0085 as a line
+    break) before any field is checked. ``name`` says which document."""
+    refused = _REFUSED_IN_TEXT.search(text)
+    if refused:
+        line = text.count("\n", 0, refused.start()) + 1
+        column = refused.start() - (text.rfind("\n", 0, refused.start()) + 1)
+        char = refused.group()
+        what = "bidirectional control" if char in BIDI_CONTROLS else "character"
+        raise InvalidInput(
+            f"{name}: line {line}, column {column + 1}: the {what}"
+            f" {_called(ord(char))} is not allowed in it"
+        )
+    return text
+
+
 def checked_items(count: int, what: str) -> None:
     """A list of ``count`` items for the field ``what`` is not too long."""
     if count > MAX_ITEMS:
@@ -114,12 +132,16 @@ def checked_items(count: int, what: str) -> None:
         )
 
 
+def _called(code: int) -> str:
+    named = _NAMES.get(code)
+    return f"U+{code:04X} ({named})" if named else f"U+{code:04X}"
+
+
 def _why(value: str, what: str, at: int, form: TextForm) -> str:
     char = value[at]
     code = ord(char)
     where = f"at character {at + 1:,}"
-    named = _NAMES.get(code)
-    called = f"U+{code:04X} ({named})" if named else f"U+{code:04X}"
+    called = _called(code)
     if 0xD800 <= code <= 0xDFFF:
         return (
             f"{what} is not valid UTF-8 (an undecodable byte or a lone surrogate"

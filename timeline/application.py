@@ -320,17 +320,19 @@ class DiplomaticRecord(Application[UUID]):
         """Record a case file's talks and actors in one transaction, unless
         the talks exist already; True if recorded. A bad entry anywhere
         records nothing."""
-        if self.exists(talks_id(case.talks.slug)):
-            return False
-        actors = [
+        # Every entry is checked first, even of talks recorded already: bad
+        # input is refused, never passed over as "nothing to add".
+        registered = [
             Actor.register(actor.key, actor.name, actor.kind, self.author)
             for actor in case.actors
-            if not self.exists(actor_id(actor.key))
         ]
+        talks = _case_talks(case.talks, self.author)
+        if self.exists(talks.id):
+            return False
+        actors = [actor for actor in registered if not self.exists(actor.id)]
         pending = {actor.key for actor in actors}
         for code in case.actor_codes():
             self.require_actor(code, pending)
-        talks = _case_talks(case.talks, self.author)
         self._save_new(*actors, talks, what=f"talks {talks.slug!r}")
         return True
 

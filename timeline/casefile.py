@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from events.errors import InvalidInput
 from events.kinds import KINDS
+from events.policy import checked_document
 
 
 class _Strict(BaseModel):
@@ -130,6 +131,7 @@ def load_case(path: Path) -> Case:
 def parse_case(text: str, name: str) -> Case:
     import yaml
 
+    checked_document(text, name)
     try:
         return Case.model_validate(yaml.load(text, Loader=_loader()))
     except yaml.YAMLError as error:

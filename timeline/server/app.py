@@ -3,6 +3,7 @@ stream and the pages, over one application service per process."""
 
 from __future__ import annotations
 
+import codecs
 import gc
 import os
 from collections.abc import AsyncIterator
@@ -105,7 +106,8 @@ def from_environment() -> FastAPI:
 
 class BodyLimit:
     """Refuses a request body over :data:`MAX_BODY` bytes (413) before any of
-    it is used: by its ``Content-Length``, else as it arrives."""
+    it is used: by its ``Content-Length``, else as it arrives; and one that
+    is not UTF-8 (422), as the input policy refuses such text everywhere."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -119,13 +121,23 @@ class BodyLimit:
             await problem_response(_too_large())(scope, receive, send)
             return
         taken = 0
+        text = codecs.getincrementaldecoder("utf-8")()
 
         async def receiving() -> Message:
             nonlocal taken
             message = await receive()
-            taken += len(message.get("body", b""))
+            body = message.get("body", b"")
+            taken += len(body)
             if taken > MAX_BODY:
                 raise HTTPException(413, TOO_LARGE)
+            try:
+                text.decode(body, final=not message.get("more_body", False))
+            except UnicodeDecodeError as error:
+                at = taken - len(body) + error.start + 1
+                raise HTTPException(
+                    422,
+                    f"the body is not valid UTF-8 (an undecodable byte at byte {at:,})",
+                ) from None
             return message
 
         await self.app(scope, receiving, send)

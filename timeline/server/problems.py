@@ -160,8 +160,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, error: HTTPException) -> Response:
         headers = dict(error.headers or {})
+        kind = "invalid-input" if error.status_code == 422 else None
         return problem_response(
-            Problem(error.status_code, str(error.detail), headers=headers)
+            Problem(error.status_code, str(error.detail), kind, headers)
         )
 
     @app.exception_handler(Exception)
