@@ -9,6 +9,7 @@ to another module never orphans what is stored. Schema changes add a
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Any, ClassVar, Self
 from uuid import UUID, uuid5
 
@@ -100,6 +101,11 @@ class RecordedAggregate(Aggregate):
 def _check_author(author: object) -> None:
     if not isinstance(author, str) or not author.strip():
         raise InvalidInput("an author must be given: --author or TIMELINE_AUTHOR")
+    _checked_author(author)
+
+
+@lru_cache(maxsize=64)  # a store has few authors, each checked once
+def _checked_author(author: str) -> None:
     checked(author, "author")
 
 

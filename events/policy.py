@@ -94,10 +94,13 @@ def form_of(what: str) -> TextForm:
 def checked(value: str, what: str, form: TextForm | None = None) -> str:
     """``value`` if the policy accepts it as the field ``what`` (of ``form``,
     default the field's own); else :class:`InvalidInput` saying why."""
-    form = form or form_of(what)
-    refused = (_REFUSED_IN_TEXT if form.lines else _REFUSED_IN_LINE).search(value)
-    if refused:
-        raise InvalidInput(_why(value, what, refused.start(), form))
+    form = form or FORMS.get(what, LINE)
+    # Printable text (most of it) holds no control, format, surrogate or
+    # line-break character: only its length is left to check.
+    if not value.isprintable():
+        refused = (_REFUSED_IN_TEXT if form.lines else _REFUSED_IN_LINE).search(value)
+        if refused:
+            raise InvalidInput(_why(value, what, refused.start(), form))
     if len(value) > form.limit:
         raise InvalidInput(
             f"{what} is {len(value):,} characters long; at most {form.limit:,}"
