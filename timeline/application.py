@@ -137,9 +137,10 @@ class DiplomaticRecord(Application[UUID]):
 
     @contextmanager
     def _lock_waits(self) -> Iterator[None]:
-        """A write that waited in vain for another process's write lock
-        fails as a StoreError (nothing of it written), not a traceback."""
-        from eventsourcing.persistence import OperationalError
+        """A write that waited in vain for another process's write lock, or
+        that the database does not let this user make, fails as a
+        StoreError (nothing of it written), not a traceback."""
+        from eventsourcing.persistence import OperationalError, ProgrammingError
 
         try:
             yield
@@ -151,6 +152,16 @@ class DiplomaticRecord(Application[UUID]):
                 raise
             pool = cast(Any, self.recorder).datastore.pool
             raise store_busy(pool.lock_timeout) from None
+        except ProgrammingError as error:
+            # SQLSTATE 42501, insufficient privilege: a role that may only read
+            if getattr(error.__cause__, "sqlstate", None) != "42501":
+                raise
+            from events.errors import StoreReadOnly
+
+            why = " ".join(str(error).split())
+            raise StoreReadOnly(
+                f"the store is read-only for this user ({why}): nothing was written"
+            ) from None
 
     @property
     def insert_batch(self) -> int:
