@@ -18,6 +18,14 @@ from timeline.cli import cli
 from timeline.settings import PostgresSchema, resolve_store
 
 VIEW_NAMES = ["actors", "talks", "timeline", "stances", "scenarios", "search"]
+VIEW_TABLES = [
+    "actors_view", "talks_view",
+    "timeline", "timeline_actors", "timeline_talks",
+    "stances", "stances_actors", "stances_talks",
+    "scenarios", "scenarios_actors", "scenarios_talks",
+    "search_entries", "search_talks",
+]  # fmt: skip
+"""The tables of every view (a SQLite store's), in the views' order."""
 TIMELINE = Path(sys.executable).parent / "timeline"
 """The installed command, beside the interpreter running the tests."""
 

@@ -10,18 +10,22 @@ from typing import Any
 
 import pytest
 
-from tests.support import as_json, fails, head, ok, rows, run, table_rows
+from tests.support import (
+    VIEW_NAMES,
+    VIEW_TABLES,
+    as_json,
+    fails,
+    head,
+    ok,
+    rows,
+    run,
+    table_rows,
+)
 
 DEMO = "beijing-talks"
-NAMES = ["actors", "talks", "timeline", "stances", "scenarios", "search"]
+NAMES = VIEW_NAMES
 # The tables of each view; search_entries' ids are the store positions.
-TABLES = [
-    "actors_view", "talks_view",
-    "timeline", "timeline_actors", "timeline_talks",
-    "stances", "stances_actors", "stances_talks",
-    "scenarios", "scenarios_actors", "scenarios_talks",
-    "search_entries", "search_talks",
-]  # fmt: skip
+TABLES = VIEW_TABLES
 HIT_KEYS = {"slug", "kind", "ref", "entry_id", "snippet", "rank"}
 
 

@@ -18,7 +18,16 @@ from typing import Any
 import pytest
 
 from bench.store import bulk_append
-from tests.support import TIMELINE, head, installed, rows, table_rows, tracked
+from tests.support import (
+    TIMELINE,
+    VIEW_NAMES,
+    VIEW_TABLES,
+    head,
+    installed,
+    rows,
+    table_rows,
+    tracked,
+)
 from timeline.bootstrap import open_service
 from timeline.catchup import PARALLEL_FROM, usable_cores
 
@@ -29,14 +38,8 @@ pytestmark = [
 ]
 
 EVENTS = 100_000  # a rebuild of this many takes a worker about 2 s
-NAMES = ["actors", "talks", "timeline", "stances", "scenarios", "search"]
-TABLES = [
-    "actors_view", "talks_view",
-    "timeline", "timeline_actors", "timeline_talks",
-    "stances", "stances_actors", "stances_talks",
-    "scenarios", "scenarios_actors", "scenarios_talks",
-    "search_entries", "search_talks",
-]  # fmt: skip
+NAMES = VIEW_NAMES
+TABLES = VIEW_TABLES
 STARTED = "Rebuilding " + ", ".join(NAMES)
 
 
