@@ -3,8 +3,9 @@
 Record time (``--as-of``, ``--from``, ``--to``) is when something was
 recorded: an ISO 8601 time, or a bare date meaning the end of that day (UTC).
 Valid time (``--at``, ``--since``, ``--until``) is when something happened in
-the world: a date of any precision the record accepts (``2024``,
-``2024-07``, ``2024-07-23``). Both are turned into the text the views keep,
+the world: a date of any form the record accepts (``2024``, ``2024-07-23``,
+``201X``, ``2024-21``, ``2024-07-23T10:00Z``), or an interval with two known
+sides (``2024-07/2024-09``). Both are turned into the text the views keep,
 which sorts as it compares.
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from events.errors import InvalidInput
+from events.errors import InvalidInput, excerpt
 from events.values import PartialDate
 
 
@@ -49,7 +50,17 @@ def stored_time(moment: datetime) -> str:
 
 
 def valid_date(text: str, option: str) -> PartialDate:
+    """``text`` as the date ``option`` reads by: ``--since`` its first day,
+    ``--until`` and ``--at`` its last. An open or unknown side has no such day
+    (it would read as the start or end of the calendar), so it is refused."""
     try:
-        return PartialDate.parse(text)
+        parsed = PartialDate.parse(text)
     except InvalidInput as error:
         raise InvalidInput(f"{option}: {error}") from None
+    if not parsed.bounded:
+        raise InvalidInput(
+            f"{option}: date {excerpt(text.strip())} has an open or unknown side;"
+            " give a date such as 2024-07 or an interval with both sides such as"
+            " 2024-07/2024-09"
+        )
+    return parsed

@@ -330,3 +330,123 @@ def test_a_calendar_of_intervals_is_valid(app: Service) -> None:
     assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
     for event in events(calendar).values():
         assert event.decoded("DTEND") > event.decoded("DTSTART")
+
+
+# -- times of day, open and unknown ends, seasons and unspecified digits ---------
+
+LISBON = "lisbon"
+TIMED = {
+    # text -> (date as recorded, DTSTART as the calendar reads it)
+    "Opening at midnight, Kyiv time": (
+        "2015-02-15T00:00+02:00", datetime(2015, 2, 14, 22, 0, tzinfo=UTC)),
+    "Statement at 23:20:30 EDT": (
+        "1985-04-12T23:20:30-04", datetime(1985, 4, 13, 3, 20, 30, tzinfo=UTC)),
+    "Signing in UTC": ("2024-07-23T10:00:00Z", datetime(2024, 7, 23, 10, tzinfo=UTC)),
+    "Press call, local time": ("2024-07-24T09:30", datetime(2024, 7, 24, 9, 30)),
+}  # fmt: skip
+OPEN = {
+    "Ceasefire holds from then on": "2024-07-23/..",
+    "Talks suspended until": "../2024-08-01",
+    "Mission begun, its end unknown": "2024-07-20/",
+    "Embargo, its start unknown": "/2024-09",
+}
+COARSE = {
+    "Some time in the 2010s": "201X",
+    "In spring": "2024-21",
+    "Some day in July": "2024-07-XX",
+}
+
+
+def record_new_forms(app: Service) -> None:
+    """Talks on a plain day; developments at times of day, over open or
+    unknown intervals, in a season or with unspecified digits."""
+    app.open_talks(LISBON, "Lisbon round", "Lisbon", ["UKR", "RUS"], on="2024-07-22")
+    for text, (on, _) in TIMED.items():
+        app.record_development(LISBON, on, text)
+    for text, on in (OPEN | COARSE).items():
+        app.record_development(LISBON, on, text)
+
+
+def test_a_date_with_a_time_of_day_is_a_timed_event(app: Service) -> None:
+    record_new_forms(app)
+    text = render_ical(app.queries.snapshot())
+
+    found = _by_summary(parse(text))
+
+    assert set(found) == {"Lisbon round", *TIMED}
+    for summary, (written, moment) in TIMED.items():
+        event = found[summary]
+        start = event.decoded("DTSTART")
+        assert start == moment
+        if moment.tzinfo is None:  # no zone written: floating, local anywhere
+            assert start.tzinfo is None
+        else:  # RFC 5545 has no fixed offset: the same moment in UTC
+            assert start.utcoffset() == timedelta(0)
+        assert "DTEND" not in event  # a moment: it lasts no time
+        assert f"Date: {written}" in str(event["DESCRIPTION"])  # as written
+    assert "DTSTART:20150214T220000Z\r\n" in text
+    assert "DTSTART:20240724T093000\r\n" in text
+    talks = found["Lisbon round"]
+    assert talks.decoded("DTSTART") == date(2024, 7, 22)
+    assert talks.decoded("DTEND") == date(2024, 7, 23)
+
+
+def test_open_and_unknown_ends_seasons_and_x_are_left_out_and_counted(
+    app: Service,
+) -> None:
+    record_new_forms(app)
+    snapshot = app.queries.snapshot()
+    calendar = parse(render_ical(snapshot))
+
+    summaries = set(_by_summary(calendar))
+
+    assert not summaries & (set(OPEN) | set(COARSE))
+    assert x(calendar, "X-TIMELINE-SKIPPED-OPEN") == str(len(OPEN))
+    assert x(calendar, "X-TIMELINE-SKIPPED-IMPRECISE") == str(len(COARSE))
+    assert x(calendar, "X-TIMELINE-SKIPPED-UNDATED") == "0"
+    caption = x(calendar, "X-WR-CALDESC").replace("\\,", ",")
+    assert (
+        "Only entries dated to certain days (a day or an interval of days) are "
+        f"events: {len(COARSE)} dated only to a season, a month or a year, with "
+        "unspecified digits (X), or approximately or uncertainly, "
+        f"{len(OPEN)} with an open or unknown end, and 0 undated are left out."
+    ) in caption
+
+
+def test_an_open_end_alone_keeps_the_wording_of_imprecise_dates(
+    app: Service,
+) -> None:
+    record_spans(app)
+    app.record_development(ROME, "2024-07-23/..", "Ceasefire holds from then on")
+
+    calendar = parse(render_ical(app.queries.snapshot()))
+
+    assert x(calendar, "X-TIMELINE-SKIPPED-OPEN") == "1"
+    assert x(calendar, "X-TIMELINE-SKIPPED-IMPRECISE") == str(len(SKIPPED))
+    assert (
+        f"{len(SKIPPED)} dated only to a month or a year, or approximately or "
+        "uncertainly, 1 with an open or unknown end, and 0 undated are left out."
+    ) in x(calendar, "X-WR-CALDESC").replace("\\,", ",")
+
+
+def test_without_open_ends_there_is_nothing_open_to_count(snapshot: Snapshot) -> None:
+    calendar = parse(render_ical(snapshot))
+
+    assert x(calendar, "X-TIMELINE-SKIPPED-OPEN") == "0"
+    assert "open or unknown" not in x(calendar, "X-WR-CALDESC")
+
+
+def test_a_calendar_of_the_new_forms_is_valid(app: Service) -> None:
+    record_new_forms(app)
+    text = render_ical(app.queries.snapshot())
+    calendar = parse(text)
+
+    assert not calendar.errors
+    for component in calendar.walk():
+        assert not component.errors, component.errors
+    assert all(len(line.encode()) <= 75 for line in text.split("\r\n"))
+    for event in events(calendar).values():
+        if "DTEND" in event:
+            assert event.decoded("DTEND") > event.decoded("DTSTART")
+        else:
+            assert isinstance(event.decoded("DTSTART"), datetime)

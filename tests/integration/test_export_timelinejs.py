@@ -130,6 +130,59 @@ def test_intervals_have_an_end_date_and_qualified_dates_show_as_recorded(
         assert events[text]["display_date"] == shown
 
 
+NEW_FORMS = {
+    # text -> (date as recorded, start_date, end_date or None)
+    "Some time in the 2010s": ("201X", {"year": "2010"}, {"year": "2019"}),
+    "This century": ("20XX", {"year": "2000"}, {"year": "2099"}),
+    "Some month of 2004": ("2004-XX", {"year": "2004"}, None),
+    "Some day in July": ("2024-07-XX", {"year": "2024", "month": "7"}, None),
+    "In spring": (
+        "2024-21", {"year": "2024", "month": "3"}, {"year": "2024", "month": "5"}),
+    "In winter, about": ("2024-24~", {"year": "2024", "month": "12"}, None),
+    "Ceasefire holds from then on": (
+        "2014-04-07/..", {"year": "2014", "month": "4", "day": "7"}, None),
+    "Mission begun, its end unknown": (
+        "2014-04-08/", {"year": "2014", "month": "4", "day": "8"}, None),
+    "Talks suspended until": ("../2014-05", {"year": "2014", "month": "5"}, None),
+    "Embargo, its start unknown": ("/2014-06-01?",
+        {"year": "2014", "month": "6", "day": "1"}, None),
+    "From a season on": ("2013-22/..", {"year": "2013", "month": "6"}, None),
+    "Opening at midnight, Kyiv time": ("2015-02-15T00:00+02:00",
+        {"year": "2015", "month": "2", "day": "15", "hour": "0", "minute": "0"},
+        None),
+    "Statement at 23:20:30 EDT": ("1985-04-12T23:20:30-04",
+        {"year": "1985", "month": "4", "day": "12", "hour": "23", "minute": "20",
+         "second": "30"}, None),
+    "Signing in UTC": ("2024-07-23T10:05Z",
+        {"year": "2024", "month": "7", "day": "23", "hour": "10", "minute": "5"},
+        None),
+}  # fmt: skip
+
+
+def record_new_forms(app: Service) -> None:
+    app.open_talks("lisbon", "Lisbon round", "Lisbon", ["UKR", "RUS"])
+    for text, (on, _, _) in NEW_FORMS.items():
+        app.record_development("lisbon", on, text)
+
+
+def test_new_forms_are_drawn_as_their_bounds_and_shown_as_recorded(
+    app: Service,
+) -> None:
+    record_new_forms(app)
+
+    events = events_by_text(json.loads(render_timelinejs(app.queries.snapshot())))
+
+    assert set(events) == set(NEW_FORMS)
+    for text, (on, start, end) in NEW_FORMS.items():
+        event = events[text]
+        assert event["display_date"] == on, text
+        assert event["start_date"] == start, text
+        if end is None:
+            assert "end_date" not in event, text
+        else:
+            assert event["end_date"] == end, text
+
+
 def test_headline_text_and_group(snapshot: Snapshot) -> None:
     document = json.loads(render_timelinejs(snapshot))
     events = events_by_text(document)
@@ -330,3 +383,28 @@ def test_timelinejs_renders_our_slides(tmp_path: Path, snapshot: Snapshot) -> No
         html.escape(HOSTILE_TITLE),  # shown as written, run as nothing
     ]
     assert "<img" not in dom
+
+
+def test_timelinejs_loads_the_new_forms(tmp_path: Path, app: Service) -> None:
+    record_new_forms(app)
+    exported = render_timelinejs(app.queries.snapshot())
+    document = json.loads(exported)
+
+    dom = dump_dom(write_page(tmp_path, exported), budget_ms=10_000)
+
+    outcome = outcome_of(dom)
+    assert outcome["problems"] == []
+    assert outcome["state"] == "loaded", outcome
+    assert outcome["valid"] is True
+    assert outcome["errors"] == []
+    # TimelineJS orders slides by start_date; ours keep the record's order
+    # (an open start first), so only the set is the same.
+    assert sorted(outcome["events"]) == sorted(
+        e["unique_id"] for e in document["events"]
+    )
+    slides = slides_of(dom)
+    assert len(slides) == 1 + len(NEW_FORMS)
+    for event in document["events"]:
+        (slide,) = [s for s in slides if f'id="{event["unique_id"]}"' in s]
+        assert f'<h3 class="tl-headline-date">{event["display_date"]}</h3>' in slide
+        assert f'id="{event["unique_id"]}-marker"' in dom  # on the time axis

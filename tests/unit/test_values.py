@@ -6,7 +6,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from events.actors import country_name
@@ -56,7 +56,7 @@ def test_bounds(text: str, lower: date, upper: date) -> None:
 
 @pytest.mark.parametrize(
     "text", ["2024-13", "2024-02-30", "2023-02-29", "24-01", "2024/01", "", "2024-1",
-             "2024-07-1", "20245", "2024-", "July 2024", "2024-07-23T00:00"],
+             "2024-07-1", "20245", "2024-", "July 2024", "2024-07-23T25:00"],
 )  # fmt: skip
 def test_parse_rejects_malformed_or_impossible_dates(text: str) -> None:
     with pytest.raises(InvalidInput, match=re.escape(repr(text))):
@@ -106,6 +106,7 @@ def test_parsed_bounds_match_precision(day: date, precision: str) -> None:
 
 @given(st.integers(1, 9999), st.integers(13, 99))
 def test_months_past_twelve_are_rejected(year: int, month: int) -> None:
+    assume(not 21 <= month <= 24)  # EDTF's seasons: spring, summer, autumn, winter
     with pytest.raises(InvalidInput):
         PartialDate.parse(f"{year:04d}-{month:02d}")
 

@@ -3,13 +3,26 @@
 Only an entry dated to certain days becomes an event: to a day
 (``2024-07-23``), an all-day ``VEVENT`` (``DTSTART;VALUE=DATE``, ``DTEND`` the
 next day); to an interval of days (``2024-07-23/2024-07-26``), an all-day
-event over those days (``DTEND`` is exclusive: the day after the last). An
-entry dated only to a month or a year, or by an interval with such a side, is
-SKIPPED, as is one whose date is approximate (``~``) or uncertain (``?``,
-``%``), and undated ones: a calendar would have to pin it to days the record
-does not give. The calendar counts what it left out, in
-``X-TIMELINE-SKIPPED-IMPRECISE`` and ``X-TIMELINE-SKIPPED-UNDATED``, and says
-so in ``X-WR-CALDESC``; the csv and json exports hold every entry.
+event over those days (``DTEND`` is exclusive: the day after the last); to a
+day and a time of day (``2015-02-15T00:00+02:00``), a timed event at that
+moment. Its ``DTSTART`` is in UTC: RFC 5545 has no fixed offset for a time,
+only UTC, floating local time or a ``TZID`` naming a ``VTIMEZONE``, which for
+a bare offset would be made up and which calendar programs read unevenly,
+while every one reads UTC; it is the same moment, and ``DESCRIPTION`` gives
+the date as written, offset and all. A time written without an offset is
+floating (local wherever the calendar is read), which is what it says. A
+timed event has no ``DTEND``: it lasts no time (RFC 5545, 3.6.1), as the
+record gives none.
+
+An entry dated less precisely than a day (a month, a season, a year, a date
+with unspecified digits such as ``2024-07-XX``), or by an interval with such a
+side, is SKIPPED, as is one whose date is approximate (``~``) or uncertain
+(``?``, ``%``), and undated ones: a calendar would have to pin it to days the
+record does not give. So is an interval with an open (``2024-07-23/..``) or
+unknown (``2024-07-23/``) side, which has no days to span. The calendar
+counts what it left out, in ``X-TIMELINE-SKIPPED-IMPRECISE``,
+``X-TIMELINE-SKIPPED-OPEN`` and ``X-TIMELINE-SKIPPED-UNDATED``, and says so in
+``X-WR-CALDESC``; the csv and json exports hold every entry.
 
 Each event's ``UID`` is ``entry-<entry_id>@diplomatic-timeline``, so it stays
 the same when the entry is amended. With no ``METHOD``, RFC 5545 makes
@@ -38,6 +51,7 @@ commonly accept an empty calendar.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import NamedTuple
 
 from icalendar import Calendar, Event, vText
 
@@ -61,32 +75,44 @@ def render_ical(snapshot: Snapshot) -> str:
 
 
 def on_a_day(entry: TimelineEntry) -> bool:
-    """Whether the entry is dated to certain days (a day, or an interval of
-    days, neither approximate nor uncertain), and so can be an all-day event."""
-    if entry["date"] is None:
-        return False
-    when = PartialDate.parse(entry["date"])
-    return when.precision == "day" and not (when.approximate or when.uncertain)
+    """Whether the entry is dated to certain days, and so can be an event."""
+    return entry["date"] is not None and _certain_days(PartialDate(entry["date"]))
 
 
-def _qualified_or_interval(entry: TimelineEntry) -> bool:
-    """Whether the entry's date is of a form beyond a plain day, month or year."""
-    if entry["date"] is None:
-        return False
-    when = PartialDate.parse(entry["date"])
-    return when.is_interval or when.approximate or when.uncertain
+def _certain_days(when: PartialDate) -> bool:
+    """Whether ``when`` is a day (maybe at a time of day) or an interval of
+    days, neither approximate nor uncertain."""
+    return (
+        when.bounded
+        and when.precision == "day"
+        and not (when.approximate or when.uncertain)
+    )
+
+
+def _beyond_plain(when: PartialDate) -> bool:
+    """Whether ``when`` is of a form beyond a plain day, month or year."""
+    return when.is_interval or when.approximate or when.uncertain or _coarse(when)
+
+
+def _coarse(when: PartialDate) -> bool:
+    """Whether ``when`` is a season or has unspecified digits (``2024-21``,
+    ``201X``): imprecise otherwise than to a month or a year."""
+    return when.unspecified or when.precision == "season"
 
 
 def event(entry: TimelineEntry, talks: TalksView | None) -> Event:
-    """One day-dated entry as an all-day event over its days; ``talks`` is the
-    view it is of."""
-    first = date.fromisoformat(entry["lower"] or "")
-    last = date.fromisoformat(entry["upper"] or "")
+    """One day-dated entry as an all-day event over its days, or a timed event
+    at its time of day; ``talks`` is the view it is of."""
     result = Event()
     result.add("uid", f"entry-{entry['entry_id']}@{UID_DOMAIN}")
     result.add("dtstamp", _utc(entry["recorded_at"]))
-    result.add("dtstart", first)
-    result.add("dtend", last + timedelta(days=1))
+    written = entry["date"] or ""  # an event's entry is dated
+    if PartialDate(written).time is None:
+        result.add("dtstart", date.fromisoformat(entry["lower"] or ""))
+        last = date.fromisoformat(entry["upper"] or "")
+        result.add("dtend", last + timedelta(days=1))
+    else:
+        result.add("dtstart", _moment(written))
     result.add("summary", text(_summary(entry, talks)))
     result.add("description", text(description(entry, talks)))
     result.add("categories", [entry["kind"]])
@@ -130,23 +156,41 @@ def first_url(sources: list[str]) -> str | None:
     return first_link(sources)
 
 
+def _moment(written: str) -> datetime:
+    """A date with a time of day as the moment it names: in UTC when it gives
+    ``Z`` or an offset, floating (no zone) when it gives neither."""
+    when = datetime.fromisoformat(written)
+    return when if when.tzinfo is None else when.astimezone(UTC)
+
+
+class _LeftOut(NamedTuple):
+    """How many entries the calendar leaves out, and why."""
+
+    imprecise: int
+    open: int
+    undated: int
+
+
 def _calendar(snapshot: Snapshot) -> Calendar:
-    dated = [entry for entry in snapshot["timeline"] if entry["date"] is not None]
-    imprecise = sum(not on_a_day(entry) for entry in dated)
-    undated = len(snapshot["timeline"]) - len(dated)
+    dates = [PartialDate(e["date"]) for e in snapshot["timeline"] if e["date"]]
+    open_ = sum(not when.bounded for when in dates)
+    left_out = _LeftOut(
+        imprecise=sum(not _certain_days(when) for when in dates) - open_,
+        open=open_,
+        undated=len(snapshot["timeline"]) - len(dates),
+    )
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("x-wr-calname", vText(text(_name(snapshot))))
-    beyond = any(_qualified_or_interval(entry) for entry in dated)
-    caption = _caption(snapshot, imprecise, undated, beyond)
-    calendar.add("x-wr-caldesc", vText(text(caption)))
+    calendar.add("x-wr-caldesc", vText(text(_caption(snapshot, left_out, dates))))
     calendar.add("x-timeline-position", vText(str(snapshot["position"])))
     if snapshot["recorded_at"] is not None:
         calendar.add("x-timeline-recorded-at", vText(snapshot["recorded_at"]))
-    calendar.add("x-timeline-skipped-imprecise", vText(str(imprecise)))
-    calendar.add("x-timeline-skipped-undated", vText(str(undated)))
+    calendar.add("x-timeline-skipped-imprecise", vText(str(left_out.imprecise)))
+    calendar.add("x-timeline-skipped-open", vText(str(left_out.open)))
+    calendar.add("x-timeline-skipped-undated", vText(str(left_out.undated)))
     return calendar
 
 
@@ -157,23 +201,28 @@ def _name(snapshot: Snapshot) -> str:
     return name
 
 
-def _caption(snapshot: Snapshot, imprecise: int, undated: int, beyond: bool) -> str:
-    """The calendar's description; ``beyond`` when some date is an interval or
-    approximate or uncertain (otherwise the wording of plain dates is kept)."""
+def _caption(snapshot: Snapshot, left_out: _LeftOut, dates: list[PartialDate]) -> str:
+    """The calendar's description; the wording of plain dates is kept unless
+    some date is beyond them (:func:`_beyond_plain`)."""
     recorded = snapshot["recorded_at"] or "never (empty store)"
     snapshot_of = (
         f"Snapshot of the record at store position {snapshot['position']}, "
         f"recorded {recorded}. "
     )
-    if beyond:
+    if not any(_beyond_plain(when) for when in dates):
         return snapshot_of + (
-            "Only entries dated to certain days (a day or an interval of days) "
-            f"are events: {imprecise} dated only to a month or a year, or "
-            f"approximately or uncertainly, and {undated} undated are left out."
+            f"Only entries dated to a day are events: {left_out.imprecise} dated "
+            f"only to a month or a year and {left_out.undated} undated are left out."
         )
+    imprecise = "a month or a year"
+    if any(_coarse(when) for when in dates):
+        imprecise = "a season, a month or a year, with unspecified digits (X)"
+    open_ = f"{left_out.open} with an open or unknown end, " if left_out.open else ""
     return snapshot_of + (
-        f"Only entries dated to a day are events: {imprecise} dated only to a "
-        f"month or a year and {undated} undated are left out."
+        "Only entries dated to certain days (a day or an interval of days) "
+        f"are events: {left_out.imprecise} dated only to {imprecise}, or "
+        f"approximately or uncertainly, {open_}and {left_out.undated} undated are"
+        " left out."
     )
 
 

@@ -10,12 +10,21 @@ The document has a title slide and one event per dated timeline entry::
 Dates are only as precise as recorded: ``2024`` gives a ``start_date`` with a
 year alone, never a made-up month or day, and ``display_date`` shows the date
 text itself, so an approximate (``2024-07~``) or uncertain (``2024-07?``)
-date is shown as recorded. Only an interval (``2024-07-23/2024-07-26``,
-``2023/2024-03~``) has an ``end_date``, its end at the end's own precision:
-an imprecise date is one day that is not known exactly, not a span (and an
-end date at the start date's precision would equal it, which TimelineJS drops
-as redundant). Undated entries cannot be placed on a time axis, so they are
-left out; the title slide says how many.
+date, and every form below, is shown as recorded. An interval
+(``2024-07-23/2024-07-26``, ``2023/2024-03~``) has an ``end_date``, its end at
+the end's own precision: an imprecise date is one day that is not known
+exactly, not a span (and an end date at the start date's precision would
+equal it, which TimelineJS drops as redundant). A date TimelineJS has no parts
+for is drawn as its bounds, each as precise as it is: ``201X`` from the year
+2010 to the year 2019, ``20XX`` from 2000 to 2099, the season ``2001-21``
+from March 2001 to May 2001 (``2024-07-XX`` is the month it names, a single
+date). An interval with an open (``2014-04-07/..``) or unknown
+(``2014-04-07/``) side has no ``end_date`` and its known side as its
+``start_date``, so an open start (``../2014``) is drawn at its end. A date
+with a time of day gives its ``hour``, ``minute`` and ``second`` (if written)
+as written, in the date's own zone, which TimelineJS does not know of.
+Undated entries cannot be placed on a time axis, so they are left out; the
+title slide says how many.
 
 TimelineJS treats ``headline`` and ``text`` as HTML, so every recorded text is
 escaped, after its control characters and bidirectional controls are made
@@ -33,6 +42,9 @@ snapshot always gives the same bytes.
 from __future__ import annotations
 
 import json
+import re
+from calendar import monthrange
+from datetime import date
 from html import escape as escape_html
 from typing import Any
 
@@ -47,8 +59,7 @@ HEADLINE_LIMIT = 140
 and given whole in the slide's text."""
 
 DATE_PARTS = ("year", "month", "day")
-QUALIFIERS = "~?%"
-"""EDTF's marks of an approximate or uncertain date, after its digits."""
+TIME_PARTS = ("hour", "minute", "second")
 
 
 def render_timelinejs(snapshot: Snapshot) -> str:
@@ -89,18 +100,14 @@ def title_slide(snapshot: Snapshot, undated: int) -> JSON:
 
 def event(entry: TimelineEntry, titles: dict[str, str], names: dict[str, str]) -> JSON:
     """One dated timeline entry as a TimelineJS event (slide)."""
-    date = entry["date"]
-    assert date is not None, "undated entries are left out"
+    written = entry["date"]
+    assert written is not None, "undated entries are left out"
     talks_title = titles.get(entry["talks"], entry["talks"])
     full = visible_controls(talks_title if entry["kind"] == "talks" else entry["text"])
     headline = shorten(full)  # controls first made visible: none becomes a space
-    when = PartialDate.parse(date)
-    dates = {"start_date": date_parts(when.start.text)}
-    if when.is_interval:
-        dates["end_date"] = date_parts(when.end.text)
     return {
-        **dates,
-        "display_date": date,
+        **slide_dates(PartialDate.parse(written)),
+        "display_date": written,
         "text": {
             "headline": escape(headline),
             "text": details(
@@ -112,18 +119,48 @@ def event(entry: TimelineEntry, titles: dict[str, str], names: dict[str, str]) -
     }
 
 
-def date_parts(date: str) -> dict[str, str]:
-    """``2024-07`` -> ``{"year": "2024", "month": "7"}``: only the parts given.
+def slide_dates(when: PartialDate) -> JSON:
+    """The ``start_date`` and ``end_date`` (if any) of a slide dated ``when``."""
+    start, end = when.start, when.end
+    if start is None or end is None:  # open or unknown: its known side alone
+        known = start or end
+        assert known is not None, "an interval has a known side"
+        return {"start_date": date_parts(known)[0]}
+    first, last = date_parts(start)[0], date_parts(end)[1]
+    if when.is_interval or last != first:
+        return {"start_date": first, "end_date": last}
+    return {"start_date": first}
 
-    ``date`` is one date, not an interval; a qualifier (``2024-07~``) is left
-    out, as TimelineJS has no place for it (``display_date`` shows it).
-    """
-    return {
-        name: str(int(part))
-        for name, part in zip(
-            DATE_PARTS, date.rstrip(QUALIFIERS).split("-"), strict=False
-        )
-    }
+
+def date_parts(when: PartialDate) -> tuple[dict[str, str], dict[str, str]]:
+    """The first and last TimelineJS date ``when`` (one date, not an interval)
+    can mean, each only as precise as the date: ``2024-07`` and ``2024-07~``
+    are ``{"year": "2024", "month": "7"}`` twice, ``201X`` the years 2010 and
+    2019, ``2001-21`` the months March and May 2001. A qualifier is left out,
+    as TimelineJS has no place for it (``display_date`` shows it)."""
+    if when.time is not None:
+        clock = re.split("[Z+-]", when.time)[0].split(":")  # hh:mm[:ss], no zone
+        times = (str(int(digits)) for digits in clock)
+        parts = _parts(when.lower, "day") | dict(zip(TIME_PARTS, times, strict=False))
+        return parts, parts
+    unit = _unit(when.lower, when.upper)
+    return _parts(when.lower, unit), _parts(when.upper, unit)
+
+
+def _unit(first: date, last: date) -> str:
+    """The coarsest of year, month and day whose whole ones span ``first`` to
+    ``last``."""
+    if (first.month, first.day, last.month, last.day) == (1, 1, 12, 31):
+        return "year"
+    if first.day == 1 and last.day == monthrange(last.year, last.month)[1]:
+        return "month"
+    return "day"
+
+
+def _parts(day: date, unit: str) -> dict[str, str]:
+    """``day`` as TimelineJS's date parts, down to ``unit``."""
+    values = (day.year, day.month, day.day)[: DATE_PARTS.index(unit) + 1]
+    return dict(zip(DATE_PARTS, map(str, values), strict=False))
 
 
 def shorten(text: str) -> str:
