@@ -55,6 +55,11 @@ class DomainEvent(BaseModel):
         return cls.TOPIC.removeprefix(TOPIC_PREFIX)
 
 
+class OutdatedSnapshot(Exception):
+    """A snapshot of an aggregate's state of an earlier shape, which cannot be
+    brought up to date without the aggregate's events: fold those instead."""
+
+
 class AggregateSnapshot(DomainEvent, CanSnapshotAggregate[UUID]):
     """Snapshot of an aggregate's state; its state is plain JSON data."""
 
@@ -63,12 +68,23 @@ class AggregateSnapshot(DomainEvent, CanSnapshotAggregate[UUID]):
     topic: str
     state: dict[str, Any]
 
+    @classmethod
+    def take(cls, aggregate: Any) -> Self:
+        """A snapshot of ``aggregate``'s state, without what it keeps in
+        memory only (its class's ``unsnapshotted`` attributes)."""
+        snapshot = super().take(aggregate)
+        for name in getattr(type(aggregate), "unsnapshotted", {}):
+            snapshot.state.pop(name, None)
+        return snapshot
+
     def mutate(self, _: None) -> Any:
         aggregate = super().mutate(None)
         for name in ("_created_on", "_modified_on"):
             value = getattr(aggregate, name)
             if isinstance(value, str):
                 object.__setattr__(aggregate, name, datetime.fromisoformat(value))
+        for name, make in getattr(type(aggregate), "unsnapshotted", {}).items():
+            object.__setattr__(aggregate, name, make())  # as new: nothing in memory
         return aggregate
 
 

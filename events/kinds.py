@@ -18,17 +18,20 @@ from typing import Any, Literal, NamedTuple
 
 from events.errors import InvalidInput, excerpt
 
-RefRule = Literal["talks", "key", "actor", "number"]
+RefRule = Literal["talks", "key", "actor", "number", "target"]
 """How an entry is named: ``talks`` alone, ``KIND:KEY`` (a slug chosen when
-it is added), ``KIND:ACTOR`` (the actor's latest) or ``KIND:N`` (numbered)."""
+it is added), ``KIND:ACTOR`` (the actor's latest), ``KIND:N`` (numbered) or
+``KIND:SLUG`` (the talks a link points to)."""
 
 FieldRule = Literal[
-    "text", "optional", "date", "required_date", "texts", "actor", "likelihood"
-]
+    "text", "optional", "date", "required_date", "texts", "actor", "actors",
+    "likelihood", "confidence", "relation", "tags",
+]  # fmt: skip
 """How an amended field is checked: ``text`` required, ``optional`` (may be
 cleared), ``date`` (a valid date, may be cleared), ``required_date``,
-``texts`` (a list), ``actor`` (an actor code, may be cleared), ``likelihood``
-(an ICD 203 term)."""
+``texts`` (a list), ``actor`` (an actor code, may be cleared), ``actors`` (a
+list of actor codes), ``likelihood`` (an ICD 203 term), ``confidence`` (low,
+moderate or high, may be cleared), ``relation`` (of a link), ``tags``."""
 
 
 class Kind(NamedTuple):
@@ -53,6 +56,12 @@ class Kind(NamedTuple):
     """For a kind whose later entry of the same ref supersedes the earlier
     one (an actor's stance, a scenario's assessment), what a diff calls that:
     ``stance changed``. None: a second entry of the same ref is refused."""
+    listed: str | None = None
+    """How the timeline words the entry when every field this format names
+    is given (``{likelihood}, {confidence} confidence``); else by ``main``."""
+    reclaimable: bool = False
+    """Whether a ref whose entry was retracted may be recorded again (a link
+    undone, then made again); other keys, once used, are never used again."""
 
     @property
     def repeated(self) -> bool:
@@ -86,7 +95,7 @@ class Kind(NamedTuple):
         return codes
 
 
-_DATED: dict[str, FieldRule] = {"on": "date"}
+_DATED: dict[str, FieldRule] = {"on": "date", "tags": "tags"}
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
@@ -122,8 +131,10 @@ KINDS: dict[str, Kind] = {
         Kind(
             "assessment", "ScenarioAssessed", "key", "likelihood",
             ("likelihood", "note"),
-            {"likelihood": "likelihood", "note": "optional", **_DATED},
+            {"likelihood": "likelihood", "confidence": "confidence",
+             "note": "optional", **_DATED},
             collection=None, replaced="likelihood changed",
+            listed="{likelihood}, {confidence} confidence",
         ),
         Kind(
             "recommendation", "RecommendationAdded", "key", "title",
@@ -135,8 +146,14 @@ KINDS: dict[str, Kind] = {
         Kind(
             "development", "DevelopmentRecorded", "number", "text",
             ("text", "sources"),
-            {"text": "text", "on": "required_date"},
-            collection="developments",
+            {"text": "text", "on": "required_date", "actors": "actors",
+             "tags": "tags"},
+            collection="developments", actors=("actors",),
+        ),
+        Kind(
+            "link", "TalksLinked", "target", "relation", ("relation", "note"),
+            {"relation": "relation", "note": "optional", **_DATED},
+            collection="links", listed="{relation} {target}", reclaimable=True,
         ),
     )
 }  # fmt: skip
@@ -163,6 +180,8 @@ def parse_ref(ref: str) -> tuple[str, str]:
         raise InvalidInput(f"entry {excerpt(ref)} must be 'talks' or one of {kinds}")
     if kind.ref == "actor":
         as_actor_code(key)
+    elif kind.ref == "target":
+        as_slug(key, "linked talks")
     elif kind.ref == "number":
         if not key.isdigit():
             raise InvalidInput(

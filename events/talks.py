@@ -5,16 +5,26 @@ trigger one event; each event's ``apply()`` only changes state, because it
 runs again on every replay. Nothing is ever deleted: corrections are
 :class:`Talks.EntryAmended` and :class:`Talks.EntryRetracted` events that name
 the entry they correct.
+
+The aggregate keeps what its checks need and no recorded text: which refs
+exist and, for each entry that stands, the versions of the events that
+recorded and amended it. A change that would change nothing is refused, and
+a case file compared with what is recorded, by the entry's fields as those
+events say (:meth:`Talks.fields`): the events applied in memory, or those a
+reader given by the caller fetches from the store.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from functools import cache
 from typing import Any, ClassVar
 from uuid import UUID
 
 from events.base import (
     TOPIC_PREFIX,
+    DomainEvent,
+    OutdatedSnapshot,
     RecordedAggregate,
     ValidDate,
     register_event_topics,
@@ -28,7 +38,16 @@ from events.errors import (
     excerpt,
 )
 from events.kinds import KINDS, parse_ref
-from events.likelihood import Likelihood, as_likelihood
+from events.likelihood import (
+    Confidence,
+    Likelihood,
+    as_confidence,
+    as_likelihood,
+    assessed,
+)
+from events.links import Relation, as_relation
+from events.policy import checked_items
+from events.tags import as_tags
 from events.values import (
     PartialDate,
     as_actor_code,
@@ -38,11 +57,17 @@ from events.values import (
     required_texts,
 )
 
-ACTIVE = "active"
-RETRACTED = "retracted"
-
 FieldValue = str | list[str] | None
 """An amended field's new value, as stored."""
+Versions = list[int]
+"""The versions of the events that recorded an entry and amended it, in order."""
+Reader = Callable[[int], DomainEvent]
+"""Fetches the talks' event of a version from the store."""
+IDENTITY = frozenset({
+    "originator_id", "originator_version", "originator_topic", "timestamp",
+    "recorded_by", "slug", "key", "actor", "number", "target",
+})  # fmt: skip
+"""Fields of a recording event that say who and what it is, not what it says."""
 
 
 def talks_id(slug: str) -> UUID:
@@ -58,6 +83,17 @@ class Talks(RecordedAggregate):
     # of every event below for this aggregate: half the pydantic models to
     # build when the command line starts.
 
+    class_version: ClassVar[int] = 2
+    """Of the aggregate's state in snapshots: version 2 keeps the versions of
+    each entry's events."""
+    unsnapshotted: ClassVar[dict[str, Callable[[], Any]]] = {"_recorded": dict}
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A snapshot of version 1 knows no entry's events, and its events are
+        needed to find them: the talks is folded from its events instead."""
+        raise OutdatedSnapshot
+
     class Opened(RecordedAggregate.Created):
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "TalksOpened"
         slug: str
@@ -67,10 +103,17 @@ class Talks(RecordedAggregate):
         on: ValidDate | None
         summary: str | None
         sources: list[str]
+        tags: list[str]
+
+        class_version: ClassVar[int] = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["tags"] = []  # version 1 had no tags
 
         def apply(self, talks: Talks) -> None:
             talks.slug = self.slug
-            talks.entries["talks"] = ACTIVE
+            talks.stand("talks", self)
 
     class AgendaItemAdded(RecordedAggregate.Event):
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "AgendaItemAdded"
@@ -78,15 +121,20 @@ class Talks(RecordedAggregate):
         title: str
         detail: str | None
         on: ValidDate | None
+        tags: list[str]
 
-        class_version: ClassVar[int] = 2
+        class_version: ClassVar[int] = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["on"] = None  # version 1 had no valid date
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["tags"] = []  # version 2 had no tags
+
         def apply(self, talks: Talks) -> None:
-            talks.entries[f"agenda:{self.key}"] = ACTIVE
+            talks.stand(f"agenda:{self.key}", self)
 
     class StanceRecorded(RecordedAggregate.Event):
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "StanceRecorded"
@@ -94,24 +142,36 @@ class Talks(RecordedAggregate):
         position: str
         interests: list[str]
         on: ValidDate | None
+        tags: list[str]
+
+        class_version: ClassVar[int] = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["tags"] = []  # version 1 had no tags
 
         def apply(self, talks: Talks) -> None:
-            talks.count_actor_entry(f"stance:{self.actor}", +1)
+            talks.stand(f"stance:{self.actor}", self)
 
     class MotivationRecorded(RecordedAggregate.Event):
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "MotivationRecorded"
         actor: str
         text: str
         on: ValidDate | None
+        tags: list[str]
 
-        class_version: ClassVar[int] = 2
+        class_version: ClassVar[int] = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["on"] = None  # version 1 had no valid date
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["tags"] = []  # version 2 had no tags
+
         def apply(self, talks: Talks) -> None:
-            talks.count_actor_entry(f"motive:{self.actor}", +1)
+            talks.stand(f"motive:{self.actor}", self)
 
     class ScenarioAdded(RecordedAggregate.Event):
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "ScenarioAdded"
@@ -119,27 +179,42 @@ class Talks(RecordedAggregate):
         outcome: str
         impact: str
         on: ValidDate | None
+        tags: list[str]
 
-        class_version: ClassVar[int] = 2
+        class_version: ClassVar[int] = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["on"] = None  # version 1 had no valid date
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["tags"] = []  # version 2 had no tags
+
         def apply(self, talks: Talks) -> None:
-            talks.entries[f"scenario:{self.key}"] = ACTIVE
+            talks.stand(f"scenario:{self.key}", self)
 
     class ScenarioAssessed(RecordedAggregate.Event):
-        """How likely scenario ``key`` is, in ICD 203 terms; a later one supersedes."""
+        """How likely scenario ``key`` is, in ICD 203 terms, and with what
+        confidence; a later one supersedes it."""
 
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "ScenarioAssessed"
         key: str
         likelihood: Likelihood
+        confidence: Confidence | None
         note: str | None
         on: ValidDate | None
+        tags: list[str]
+
+        class_version: ClassVar[int] = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["confidence"] = None  # version 1 did not record it
+            state["tags"] = []
 
         def apply(self, talks: Talks) -> None:
-            talks.count_actor_entry(f"assessment:{self.key}", +1)
+            talks.stand(f"assessment:{self.key}", self)
 
     class RecommendationAdded(RecordedAggregate.Event):
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "RecommendationAdded"
@@ -149,15 +224,20 @@ class Talks(RecordedAggregate):
         detail: str | None
         audience: str | None
         on: ValidDate | None
+        tags: list[str]
 
-        class_version: ClassVar[int] = 2
+        class_version: ClassVar[int] = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["on"] = None  # version 1 had no valid date
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["tags"] = []  # version 2 had no tags
+
         def apply(self, talks: Talks) -> None:
-            talks.entries[f"recommendation:{self.key}"] = ACTIVE
+            talks.stand(f"recommendation:{self.key}", self)
 
     class DevelopmentRecorded(RecordedAggregate.Event):
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "DevelopmentRecorded"
@@ -165,10 +245,32 @@ class Talks(RecordedAggregate):
         on: ValidDate
         text: str
         sources: list[str]
+        actors: list[str]
+        tags: list[str]
+
+        class_version: ClassVar[int] = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["actors"] = []  # version 1 named no actors, and had no tags
+            state["tags"] = []
 
         def apply(self, talks: Talks) -> None:
             talks.developments = self.number
-            talks.entries[f"development:{self.number}"] = ACTIVE
+            talks.stand(f"development:{self.number}", self)
+
+    class TalksLinked(RecordedAggregate.Event):
+        """These talks stand in ``relation`` to talks ``target``."""
+
+        TOPIC: ClassVar[str] = TOPIC_PREFIX + "TalksLinked"
+        target: str
+        relation: Relation
+        note: str | None
+        on: ValidDate | None
+        tags: list[str]
+
+        def apply(self, talks: Talks) -> None:
+            talks.stand(f"link:{self.target}", self)
 
     class EntryAmended(RecordedAggregate.Event):
         """Changes what an entry says; whether it stands is unchanged."""
@@ -178,24 +280,30 @@ class Talks(RecordedAggregate):
         changes: dict[str, FieldValue]
         reason: str
 
+        def apply(self, talks: Talks) -> None:
+            talks.entries[self.ref][-1].append(self.originator_version)
+            talks._recorded[self.originator_version] = self
+
     class EntryRetracted(RecordedAggregate.Event):
         TOPIC: ClassVar[str] = TOPIC_PREFIX + "EntryRetracted"
         ref: str
         reason: str
 
         def apply(self, talks: Talks) -> None:
-            if self.ref in talks.actor_entries:
-                talks.count_actor_entry(self.ref, -1)
-            else:
-                talks.entries[self.ref] = RETRACTED
+            for version in talks.entries[self.ref].pop():
+                talks._recorded.pop(version, None)
 
     def __init__(self) -> None:
         # The state commands validate against; set by the events' apply().
         self.slug = ""
-        self.entries: dict[str, str] = {}  # "agenda:KEY" -> active or retracted
-        # "stance:CHN", "assessment:KEY" -> how many of them stand
-        self.actor_entries: dict[str, int] = {}
+        self.entries: dict[str, list[Versions]] = {}
+        """Each ref recorded: the versions of the events of its entries that stand,
+        oldest first (one at most, but for an actor's stances and the like);
+        empty once every entry of it is retracted."""
         self.developments = 0
+        self._recorded: dict[int, DomainEvent] = {}
+        """The events of the entries that stand, by version, of those applied
+        in memory (not kept in snapshots: :meth:`fields` reads the rest)."""
 
     @staticmethod
     def create_id(slug: str) -> UUID:
@@ -213,6 +321,7 @@ class Talks(RecordedAggregate):
         summary: str | None,
         sources: list[str],
         recorded_by: str,
+        tags: Iterable[str] = (),
     ) -> Talks:
         as_slug(slug, "talks slug")
         if not parties:
@@ -228,20 +337,16 @@ class Talks(RecordedAggregate):
             on=on,
             summary=optional_text(summary, "summary"),
             sources=required_texts(sources, "source"),
+            tags=as_tags(tags),
             recorded_by=recorded_by,
         )
 
     # -- commands: validate, then trigger -------------------------------------
 
     def add_agenda_item(
-        self,
-        key: str,
-        title: str,
-        detail: str | None,
-        recorded_by: str,
-        *,
-        on: PartialDate | None = None,
-    ) -> None:
+        self, key: str, title: str, detail: str | None, recorded_by: str, *,
+        on: PartialDate | None = None, tags: Iterable[str] = (),
+    ) -> None:  # fmt: skip
         self._claim_key("agenda", key)
         self.trigger_event(
             self.AgendaItemAdded,
@@ -249,46 +354,41 @@ class Talks(RecordedAggregate):
             title=required_text(title, "title"),
             detail=optional_text(detail, "detail"),
             on=on,
+            tags=as_tags(tags),
             recorded_by=recorded_by,
         )
 
     def record_stance(
-        self,
-        actor: str,
-        position: str,
-        interests: list[str],
-        on: PartialDate | None,
-        recorded_by: str,
-    ) -> None:
+        self, actor: str, position: str, interests: list[str],
+        on: PartialDate | None, recorded_by: str, *, tags: Iterable[str] = (),
+    ) -> None:  # fmt: skip
         self.trigger_event(
             self.StanceRecorded,
             actor=as_actor_code(actor),
             position=required_text(position, "position"),
             interests=required_texts(interests, "interest"),
             on=on,
+            tags=as_tags(tags),
             recorded_by=recorded_by,
         )
 
     def record_motivation(
-        self, actor: str, text: str, recorded_by: str, *, on: PartialDate | None = None
-    ) -> None:
+        self, actor: str, text: str, recorded_by: str, *,
+        on: PartialDate | None = None, tags: Iterable[str] = (),
+    ) -> None:  # fmt: skip
         self.trigger_event(
             self.MotivationRecorded,
             actor=as_actor_code(actor),
             text=required_text(text, "motivation"),
             on=on,
+            tags=as_tags(tags),
             recorded_by=recorded_by,
         )
 
     def add_scenario(
-        self,
-        key: str,
-        outcome: str,
-        impact: str,
-        recorded_by: str,
-        *,
-        on: PartialDate | None = None,
-    ) -> None:
+        self, key: str, outcome: str, impact: str, recorded_by: str, *,
+        on: PartialDate | None = None, tags: Iterable[str] = (),
+    ) -> None:  # fmt: skip
         self._claim_key("scenario", key)
         self.trigger_event(
             self.ScenarioAdded,
@@ -296,38 +396,40 @@ class Talks(RecordedAggregate):
             outcome=required_text(outcome, "outcome"),
             impact=required_text(impact, "potential impact"),
             on=on,
+            tags=as_tags(tags),
             recorded_by=recorded_by,
         )
 
     def assess_scenario(
-        self,
-        key: str,
-        likelihood: str,
-        note: str | None,
-        on: PartialDate | None,
-        recorded_by: str,
-    ) -> None:
+        self, key: str, likelihood: str, note: str | None, on: PartialDate | None,
+        recorded_by: str, *, confidence: str | None = None,
+        tags: Iterable[str] = (), as_recorded: bool = False,
+        read: Reader | None = None,
+    ) -> None:  # fmt: skip
+        """Assess scenario ``key``; an assessment that repeats the likelihood
+        and confidence standing is refused (unless ``as_recorded``: see
+        :meth:`redo`). ``read`` as for :meth:`fields`."""
         self._require_active(f"scenario:{as_slug(key)}")
+        term = as_likelihood(likelihood)
+        level = as_confidence(confidence) if confidence else None
+        fields = {"note": optional_text(note, "note"), "tags": as_tags(tags)}
+        if not as_recorded:  # every value checked first: bad input is bad input
+            self._require_new_assessment(key, term, level, read)
         self.trigger_event(
             self.ScenarioAssessed,
             key=key,
-            likelihood=as_likelihood(likelihood),
-            note=optional_text(note, "note"),
+            likelihood=term,
+            confidence=level,
             on=on,
             recorded_by=recorded_by,
+            **fields,
         )
 
     def add_recommendation(
-        self,
-        key: str,
-        title: str,
-        outcome: str | None,
-        detail: str | None,
-        audience: str | None,
-        recorded_by: str,
-        *,
-        on: PartialDate | None = None,
-    ) -> None:
+        self, key: str, title: str, outcome: str | None, detail: str | None,
+        audience: str | None, recorded_by: str, *, on: PartialDate | None = None,
+        tags: Iterable[str] = (),
+    ) -> None:  # fmt: skip
         self._claim_key("recommendation", key)
         self.trigger_event(
             self.RecommendationAdded,
@@ -337,34 +439,65 @@ class Talks(RecordedAggregate):
             detail=optional_text(detail, "detail"),
             audience=as_actor_code(audience) if audience else None,
             on=on,
+            tags=as_tags(tags),
             recorded_by=recorded_by,
         )
 
     def record_development(
-        self, on: PartialDate, text: str, sources: list[str], recorded_by: str
-    ) -> int:
+        self, on: PartialDate, text: str, sources: list[str], recorded_by: str, *,
+        actors: Iterable[str] = (), tags: Iterable[str] = (),
+    ) -> int:  # fmt: skip
         self.trigger_event(
             self.DevelopmentRecorded,
             number=self.developments + 1,
             on=on,
             text=required_text(text, "development"),
             sources=required_texts(sources, "source"),
+            actors=_actor_codes(actors),
+            tags=as_tags(tags),
             recorded_by=recorded_by,
         )
         return self.developments
 
+    def link(
+        self, target: str, relation: str, note: str | None, recorded_by: str, *,
+        on: PartialDate | None = None, tags: Iterable[str] = (),
+    ) -> None:  # fmt: skip
+        """Record that these talks stand in ``relation`` to talks ``target``
+        (whose existence the application checks: the domain sees one talks)."""
+        if target == self.slug:
+            raise InvalidInput(f"talks {self.slug!r} cannot be linked to themselves")
+        self._claim_key("link", target)
+        self.trigger_event(
+            self.TalksLinked,
+            target=target,
+            relation=as_relation(relation),
+            note=optional_text(note, "note"),
+            on=on,
+            tags=as_tags(tags),
+            recorded_by=recorded_by,
+        )
+
     def amend(
-        self, ref: str, changes: dict[str, Any], reason: str, recorded_by: str
-    ) -> None:
+        self, ref: str, changes: dict[str, Any], reason: str, recorded_by: str, *,
+        as_recorded: bool = False, read: Reader | None = None,
+    ) -> None:  # fmt: skip
+        """Change fields of entry ``ref``. Only the fields that would change
+        are recorded; if none would, the amendment is refused (unless
+        ``as_recorded``: every field given is recorded, see :meth:`redo`).
+        ``read`` as for :meth:`fields`."""
         kind, _ = parse_ref(ref)
-        self._require_active(ref)
+        versions = self._require_active(ref)
         if not changes:
-            fields = ", ".join(f"--{name}" for name in KINDS[kind].amendable)
+            fields = ", ".join(KINDS[kind].amendable)
             raise InvalidInput(f"nothing to amend: give at least one of {fields}")
+        values = {name: _amended(kind, name, v) for name, v in changes.items()}
+        if not as_recorded:
+            values = _changed(ref, values, self.fields(versions, read))
         self.trigger_event(
             self.EntryAmended,
             ref=ref,
-            changes={name: _amended(kind, name, v) for name, v in changes.items()},
+            changes=values,
             reason=required_text(reason, "reason"),
             recorded_by=recorded_by,
         )
@@ -384,37 +517,121 @@ class Talks(RecordedAggregate):
     def redo(self, event: RecordedAggregate.Event) -> None:
         """Issue again the command that recorded ``event`` (read from another
         store), on the talks as they stand: the same checks decide whether it
-        is accepted, and the event it triggers must be the same."""
+        is accepted, and the event it triggers must be the same. Rules made
+        after an event was recorded (that an amendment or assessment must
+        change something) do not apply to it: it happened."""
         command = _REDO.get(type(event))
         if command is None:
             raise InvalidInput(f"{event.type_name()} of talks that exist")
         command(self, event)
 
+    # -- what is recorded -------------------------------------------------------
+
+    def standing(self, ref: str) -> list[Versions]:
+        """The entries of ``ref`` that stand, oldest first, each as the
+        versions of its events (none: never recorded, or retracted)."""
+        return self.entries.get(ref, [])
+
+    def stand(self, ref: str, event: DomainEvent) -> None:
+        """The entry ``event`` records now stands (a repeated kind's on top of
+        the earlier ones; any other's in place of its retracted one)."""
+        versions = [event.originator_version]
+        if KINDS[ref.partition(":")[0]].repeated:
+            self.entries.setdefault(ref, []).append(versions)
+        else:
+            self.entries[ref] = [versions]
+        self._recorded[event.originator_version] = event
+
+    def fields(self, versions: Versions, read: Reader | None = None) -> dict[str, Any]:
+        """The fields of the entry whose events are ``versions``, as it stands
+        (values as stored: a date as its text): what the first recorded, with
+        each amendment's changes made. Events not applied in memory (the
+        talks were restored from a snapshot) are fetched with ``read``."""
+        events = []
+        for version in versions:
+            event = self._recorded.get(version)
+            if event is None:
+                if read is None:
+                    raise LookupError(f"event {version} of {self.slug!r} not read")
+                event = self._recorded[version] = read(version)
+            events.append(event)
+        recorded, *amendments = events
+        stored = recorded.model_dump(mode="json")
+        found = {name: stored[name] for name in _content(type(recorded))}
+        for amendment in amendments:
+            found.update(amendment.model_dump(mode="json")["changes"])
+        return found
+
     # -- guards ---------------------------------------------------------------
 
-    def count_actor_entry(self, ref: str, change: int) -> None:
-        self.actor_entries[ref] = self.actor_entries.get(ref, 0) + change
-
     def _claim_key(self, kind: str, key: str) -> None:
-        ref = f"{kind}:{as_slug(key)}"
-        if ref in self.entries:
-            raise AlreadyExists(f"{ref} already exists in talks {self.slug!r}")
+        ref = f"{kind}:{as_slug(key, 'linked talks' if kind == 'link' else 'key')}"
+        if ref not in self.entries:
+            return
+        if not self.entries[ref] and KINDS[kind].reclaimable:
+            return  # undone, so it may be made again
+        raise AlreadyExists(f"{ref} already exists in talks {self.slug!r}")
 
-    def _require_active(self, ref: str) -> None:
+    def _require_active(self, ref: str) -> Versions:
+        """The versions of the entry ``ref`` names: the latest that stands."""
         kind, _ = parse_ref(ref)
-        if KINDS[kind].repeated:
-            if ref not in self.actor_entries:
-                raise NotFound(f"no {ref} in talks {self.slug!r}")
-            if self.actor_entries[ref] == 0:
+        found = self.entries.get(ref)
+        if found is None:
+            raise NotFound(f"no {ref} in talks {self.slug!r}")
+        if not found:
+            if KINDS[kind].repeated:
                 raise AlreadyRetracted(
                     f"every {ref} in talks {self.slug!r} is already retracted"
                 )
-            return
-        status = self.entries.get(ref)
-        if status is None:
-            raise NotFound(f"no {ref} in talks {self.slug!r}")
-        if status == RETRACTED:
             raise AlreadyRetracted(f"{ref} in talks {self.slug!r} is already retracted")
+        return found[-1]
+
+    def _require_new_assessment(
+        self, key: str, likelihood: str, confidence: str | None, read: Reader | None
+    ) -> None:
+        standing = self.standing(f"assessment:{key}")
+        found = self.fields(standing[-1], read) if standing else {}
+        if found and (found["likelihood"], found["confidence"]) == (
+            likelihood, confidence
+        ):  # fmt: skip
+            raise InvalidInput(
+                f"nothing would change: scenario {key!r} is assessed"
+                f" {assessed(likelihood, confidence)} already; to change the note"
+                f" or date of that assessment, amend assessment:{key}"
+            )
+
+
+@cache
+def _content(event_class: type[DomainEvent]) -> tuple[str, ...]:
+    return tuple(name for name in event_class.model_fields if name not in IDENTITY)
+
+
+def _changed(
+    ref: str, values: dict[str, FieldValue], found: dict[str, Any]
+) -> dict[str, Any]:
+    """The amended fields whose values differ from the entry's ``found``
+    fields; none is an error."""
+    changed = {name: v for name, v in values.items() if found.get(name) != v}
+    if not changed:
+        given = ", ".join(values)
+        raise InvalidInput(
+            f"nothing would change: {ref} has that {given} already"
+            if len(values) == 1
+            else f"nothing would change: {ref} has those values ({given}) already"
+        )
+    return changed
+
+
+def _actor_codes(values: Iterable[str]) -> list[str]:
+    """Actor codes, each named once; a single empty value means none."""
+    given = [values] if isinstance(values, str) else list(values)
+    if not given or given == [""]:
+        return []
+    checked_items(len(given), "actor")
+    codes = [as_actor_code(value) for value in given]
+    if len(set(codes)) != len(codes):
+        raise InvalidInput("each actor may be named only once")
+    return codes
 
 
 def _amended(kind: str, name: str, value: Any) -> FieldValue:
@@ -425,46 +642,74 @@ def _amended(kind: str, name: str, value: Any) -> FieldValue:
         raise InvalidInput(
             f"{kind} entries have no field {excerpt(name)}; amend: {allowed}"
         )
-    if rule == "text":
-        return required_text(str(value), name)
-    if rule == "texts":
-        return required_texts([value] if isinstance(value, str) else list(value), name)
-    if rule == "required_date" or (rule == "date" and value):
-        return PartialDate.parse(str(value)).text
-    if rule == "date":
-        return None
-    if rule == "actor":
-        return as_actor_code(str(value)) if value else None
-    if rule == "likelihood":
-        return as_likelihood(str(value))
-    return optional_text(value, name)
+    return _CHECKS[rule](name, value)
+
+
+def _texts(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+_CHECKS: dict[str, Callable[[str, Any], FieldValue]] = {
+    "text": lambda name, v: required_text(str(v), name),
+    "optional": lambda name, v: optional_text(v, name),
+    "texts": lambda name, v: required_texts(_texts(v), name),
+    "required_date": lambda _, v: PartialDate.parse(str(v)).text,
+    "date": lambda _, v: PartialDate.parse(str(v)).text if v else None,
+    "actor": lambda _, v: as_actor_code(str(v)) if v else None,
+    "actors": lambda _, v: _actor_codes(_texts(v)),
+    "likelihood": lambda _, v: as_likelihood(str(v)),
+    "confidence": lambda _, v: as_confidence(str(v)) if v else None,
+    "relation": lambda _, v: as_relation(str(v)),
+    "tags": lambda _, v: as_tags(_texts(v)),
+}
 
 
 _REDO: dict[type, Callable[[Talks, Any], object]] = {
     # each event type: the command that records it, from the event's fields
     Talks.AgendaItemAdded: lambda t, e: t.add_agenda_item(
-        e.key, e.title, e.detail, e.recorded_by, on=e.on
+        e.key, e.title, e.detail, e.recorded_by, on=e.on, tags=e.tags
     ),
     Talks.StanceRecorded: lambda t, e: t.record_stance(
-        e.actor, e.position, e.interests, e.on, e.recorded_by
+        e.actor, e.position, e.interests, e.on, e.recorded_by, tags=e.tags
     ),
     Talks.MotivationRecorded: lambda t, e: t.record_motivation(
-        e.actor, e.text, e.recorded_by, on=e.on
+        e.actor, e.text, e.recorded_by, on=e.on, tags=e.tags
     ),
     Talks.ScenarioAdded: lambda t, e: t.add_scenario(
-        e.key, e.outcome, e.impact, e.recorded_by, on=e.on
+        e.key, e.outcome, e.impact, e.recorded_by, on=e.on, tags=e.tags
     ),
     Talks.ScenarioAssessed: lambda t, e: t.assess_scenario(
-        e.key, e.likelihood, e.note, e.on, e.recorded_by
+        e.key,
+        e.likelihood,
+        e.note,
+        e.on,
+        e.recorded_by,
+        confidence=e.confidence,
+        tags=e.tags,
+        as_recorded=True,
     ),
     Talks.RecommendationAdded: lambda t, e: t.add_recommendation(
-        e.key, e.title, e.outcome, e.detail, e.audience, e.recorded_by, on=e.on
+        e.key,
+        e.title,
+        e.outcome,
+        e.detail,
+        e.audience,
+        e.recorded_by,
+        on=e.on,
+        tags=e.tags,
     ),
     Talks.DevelopmentRecorded: lambda t, e: t.record_development(
-        e.on, e.text, e.sources, e.recorded_by
+        e.on, e.text, e.sources, e.recorded_by, actors=e.actors, tags=e.tags
+    ),
+    Talks.TalksLinked: lambda t, e: t.link(
+        e.target, e.relation, e.note, e.recorded_by, on=e.on, tags=e.tags
     ),
     Talks.EntryAmended: lambda t, e: t.amend(
-        e.ref, e.model_dump(mode="json")["changes"], e.reason, e.recorded_by
+        e.ref,
+        e.model_dump(mode="json")["changes"],
+        e.reason,
+        e.recorded_by,
+        as_recorded=True,
     ),
     Talks.EntryRetracted: lambda t, e: t.retract(e.ref, e.reason, e.recorded_by),
 }
