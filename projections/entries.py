@@ -10,6 +10,7 @@ a position is a lookup, not a replay.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any, NamedTuple
 
@@ -84,10 +85,19 @@ def entry_change(record: EventRecord) -> EntryChange | None:
 
 _MAIN = {name: kind.main for name, kind in KINDS.items()}
 _TEXT = {name: kind.text for name, kind in KINDS.items()}
+_LISTED = {
+    name: (kind.listed, tuple(re.findall(r"\{(\w+)\}", kind.listed)))
+    for name, kind in KINDS.items() if kind.listed
+}  # fmt: skip
 # (looked up by name as plain dicts: a replay asks for every version's)
 
 
 def main_text(kind: str, fields: dict[str, Any]) -> str:
+    """What the timeline lists an entry by: its main field, or its kind's
+    wording of several (``likely, moderate confidence``) when all are given."""
+    listed = _LISTED.get(kind)
+    if listed and all(fields.get(name) for name in listed[1]):
+        return listed[0].format_map(fields)
     return str(fields.get(_MAIN[kind]) or "")
 
 

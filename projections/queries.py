@@ -12,7 +12,7 @@ from contextlib import suppress
 from datetime import UTC, datetime
 from functools import cache
 from itertools import islice
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from events.errors import InvalidInput, NotFound, no_talks, not_yet
 from projections.actors import ActorView
@@ -26,7 +26,7 @@ from projections.rows import (
     SearchHit,
     TalksRow,
     ViewStatus,
-    search_words,
+    parse_search,
 )
 from projections.snapshot import SCHEMA_VERSION, Snapshot, timeline_entry
 from projections.talks import TalksView, at_date, rebuild, unfold
@@ -37,6 +37,21 @@ if TYPE_CHECKING:  # protocols: no class of theirs to build on start-up
 Records = Callable[[str, int], Iterator[EventRecord]]
 """The events of talks SLUG from version V back, latest first, as plain data
 (loads the event models)."""
+
+
+class StanceRow(EntryRow):
+    """A stance as ``stance history`` lists it: its version standing, with
+    when the stance was first recorded and, if a later stance of its actor
+    that stands replaced it, when that one was (both record times)."""
+
+    first_recorded_at: str
+    replaced_at: str | None
+
+
+def _empty(change: Change) -> bool:
+    """A version that changed no field: an amendment recorded before such were
+    refused, or a stance recorded again as it stood."""
+    return change["change"] not in ("added", "retracted") and not change["fields"]
 
 
 class Queries:
@@ -99,11 +114,11 @@ class Queries:
         view = self.views.talks(slug)
         if view is None:
             raise no_talks(slug)
-        if (
-            clocks.as_of
-            and self.stored.recorded_at(view["last_position"]) > clocks.as_of
-        ):
-            view = self._as_of(view, clocks.as_of)
+        if clocks.as_of:
+            if self.stored.recorded_at(view["last_position"]) > clocks.as_of:
+                view = self._as_of(view, clocks.as_of)
+            # other talks' links to these may have changed since, even if not these
+            view["linked"] = self.views.linked_talks(slug, Clocks(as_of=clocks.as_of))
         return at_date(view, clocks.at) if clocks.at else view
 
     def talks_document(self, slug: str) -> tuple[int, str]:
@@ -123,14 +138,15 @@ class Queries:
             raise not_yet(slug, as_of)
         if then <= view["version"] - then:
             earlier = list(self._records(slug, then))[::-1]
-            folded = rebuild(earlier, cache(self.views.actor_name))
-            assert folded is not None, "a talks' first event opens it"
-            return folded
-        since = view["version"] - then  # events recorded after as_of
-        *later, last = islice(self._records(slug, view["version"]), since + 1)
-        past = unfold(view, later)
-        assert past is not None, "the talks were opened before as_of"
-        past["last_position"] = last.position  # the event at version ``then``
+            past = rebuild(earlier, cache(self.views.actor_name))
+            assert past is not None, "a talks' first event opens it"
+        else:
+            since = view["version"] - then  # events recorded after as_of
+            *later, last = islice(self._records(slug, view["version"]), since + 1)
+            unfolded = unfold(view, later)
+            assert unfolded is not None, "the talks were opened before as_of"
+            past = unfolded
+            past["last_position"] = last.position  # the event at version ``then``
         return past
 
     def talks_list(self) -> list[TalksRow]:
@@ -143,26 +159,83 @@ class Queries:
 
     def entries(
         self, clocks: Clocks = NOW, *, slug: str | None = None,
-        actor: str | None = None, kind: str | None = None, limit: int | None = None,
+        actor: str | None = None, tag: str | None = None, kind: str | None = None,
+        limit: int | None = None, offset: int = 0, with_linked: bool = False,
     ) -> list[EntryRow]:  # fmt: skip
-        self._require_talks(slug)
+        """The timeline: of talks ``slug`` (and, ``with_linked``, of every
+        talks linked to them), concerning ``actor``, filed under ``tag``; at
+        most ``limit`` of them, after the first ``offset``."""
         return self.views.entries(
-            clocks, slug=slug, actor=actor, kind=kind, limit=limit
-        )
+            clocks, limit=limit, offset=offset,
+            **self._filters(clocks, slug, with_linked), actor=actor, tag=tag,
+            kind=kind,
+        )  # fmt: skip
+
+    def count_entries(
+        self, clocks: Clocks = NOW, *, slug: str | None = None,
+        actor: str | None = None, tag: str | None = None, kind: str | None = None,
+        with_linked: bool = False,
+    ) -> int:  # fmt: skip
+        """How many entries :meth:`entries` gives without a limit."""
+        return self.views.count_entries(
+            clocks, **self._filters(clocks, slug, with_linked), actor=actor,
+            tag=tag, kind=kind,
+        )  # fmt: skip
+
+    def linked(self, slug: str, clocks: Clocks = NOW) -> list[str]:
+        """Talks ``slug`` and every talks linked to them, directly or through
+        others, either way (a whole process), in the order found."""
+        found, todo = [slug], [slug]
+        while todo:
+            for row in self.views.links(todo.pop(), clocks):
+                for other in (row["slug"], row["fields"]["target"]):
+                    if other not in found:
+                        found.append(other)
+                        todo.append(other)
+        return found
+
+    def _filters(
+        self, clocks: Clocks, slug: str | None, with_linked: bool
+    ) -> dict[str, Any]:
+        """Which talks a timeline read keeps: one, linked ones, or all."""
+        self._require_talks(slug)
+        if slug and with_linked:
+            return {"slugs": self.linked(slug, clocks)}
+        if with_linked:
+            raise InvalidInput("--with-linked needs --talks: the talks to start from")
+        return {"slug": slug}
 
     def stances(
         self, slug: str, actor: str | None = None, clocks: Clocks = NOW
-    ) -> list[EntryRow]:
+    ) -> list[StanceRow]:
         """Every stance recorded in talks ``slug`` (of ``actor``), with its
-        valid and record time, retracted ones flagged."""
+        valid and record time, retracted ones flagged; each with when it was
+        first recorded and when a later stance of its actor replaced it."""
         self._require_talks(slug, clocks)
-        return self.views.stances(slug, actor, clocks)
+        rows = self.views.stances(slug, actor, clocks)
+        stances = [
+            StanceRow(**row, first_recorded_at=self._first_recorded(row),
+                      replaced_at=None)
+            for row in rows
+        ]  # fmt: skip
+        standing: dict[str, str] = {}  # ref: when its latest standing stance began
+        for stance in sorted(stances, key=lambda s: s["entry_id"], reverse=True):
+            stance["replaced_at"] = standing.get(stance["ref"])
+            if not stance["retracted"]:
+                standing[stance["ref"]] = stance["first_recorded_at"]
+        return stances
+
+    def _first_recorded(self, row: EntryRow) -> str:
+        """When the entry of version ``row`` was first recorded."""
+        if row["version_from"] == row["entry_id"]:
+            return row["recorded_at"]
+        return self.stored.recorded_at(row["entry_id"])
 
     def changes(self, slug: str, since: str, until: str | None = None) -> list[Change]:
         """What changed in talks ``slug`` after record time ``since`` and by
         ``until`` (default: now), in the order recorded."""
         self._require_talks(slug)
-        after = self.record_time(since, "--from", before_start=True)
+        after = self.record_time(since, "--from")  # as show --as-of would
         upto = (
             stored_time(datetime.now(UTC))
             if until is None
@@ -170,13 +243,19 @@ class Queries:
         )
         if after > upto:
             raise InvalidInput(f"--from {since} is after --to {until}")
-        return [change_of(v, b) for v, b in self.views.changes(slug, after, upto)]
+        changes = [change_of(v, b) for v, b in self.views.changes(slug, after, upto)]
+        return [change for change in changes if not _empty(change)]
 
-    def search(self, query: str, slug: str | None = None) -> list[SearchHit]:
-        if not search_words(query):
+    def search(
+        self, query: str, slug: str | None = None, *, tag: str | None = None,
+        clocks: Clocks = NOW,
+    ) -> list[SearchHit]:  # fmt: skip
+        """Entries matching ``query``, best first; in talks ``slug``, carrying
+        ``tag``, dated within ``clocks.since`` and ``clocks.until``."""
+        if not parse_search(query):
             raise InvalidInput("search needs at least one word")
         self._require_talks(slug)
-        return self.views.search(query, slug)
+        return self.views.search(query, slug, tag=tag, clocks=clocks)
 
     def snapshot(self, slug: str | None = None, clocks: Clocks = NOW) -> Snapshot:
         """Talks ``slug`` (or every talks) as the views hold them now, whole;

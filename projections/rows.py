@@ -60,7 +60,10 @@ class TalksRow(TypedDict):
     slug: str
     title: str
     location: str
+    on: str | None
+    """When the talks were held (valid time, as recorded; None: undated)."""
     opened_at: str
+    """When they were opened (record time)."""
     version: int
 
 
@@ -85,14 +88,57 @@ StoredRow = tuple[int, str, int, str, bytes]
 digits, see :func:`projections.records.dashed`), version, topic, state."""
 
 
-def search_words(query: str) -> list[tuple[str, bool]]:
-    """The words of a user's search, each with whether it asks for a prefix
-    (``trad*``). Every backend matches all of them; none parses user text
-    as query syntax."""
-    words = []
-    for word in re.findall(r"[\w*]+", query):
-        prefix = word.endswith("*")
-        word = word.strip("*")
-        if word:
-            words.append((word, prefix))
-    return words
+class SearchWord(NamedTuple):
+    """A word of a search as typed between blanks (``trade``, ``follow-up``,
+    ``1.5``), without the punctuation around it. A backend quotes it whole:
+    its tokenizer reads it as it read the text, so it matches what was
+    written the same way."""
+
+    text: str
+    prefix: bool
+    """Typed with a ``*`` after it: matches every word it begins (``trad*``)."""
+
+
+SearchTerm = tuple[SearchWord, ...]
+"""One word, or a quoted phrase: its words one after another."""
+SearchQuery = list[list[SearchTerm]]
+"""What a search asks: every group must match; a group is its terms joined
+by ``OR``, any of which may."""
+
+SEARCH_TOKEN = re.compile(r'"([^"]*)"?|[^\s"]+')
+"""A quoted phrase (to the end of the query if its quote is not closed), or
+what stands between blanks and quotes."""
+LETTERS = re.compile(r"[^\W_](?:.*[^\W_])?", re.DOTALL)
+"""A word less the punctuation around it: its first letter or digit to its last."""
+
+
+def parse_search(query: str) -> SearchQuery:
+    """The terms of a user's search: words, ``word*`` prefixes and
+    ``"quoted phrases"``; all must match, except terms joined by the word
+    ``OR`` (upper case), any of which may. Nothing else is syntax, and no
+    input is an error: punctuation alone is no word, an ``OR`` with no term
+    on one side joins nothing, and a query with no word has no group."""
+    groups: SearchQuery = []
+    joined = False
+    for token in SEARCH_TOKEN.finditer(query):
+        if token[0] == "OR":
+            joined = bool(groups)
+            continue
+        pieces = token[0].split() if token[1] is None else token[1].split()
+        term = tuple(word for piece in pieces if (word := search_word(piece)))
+        if not term:
+            continue  # punctuation alone: an OR before it joins the next term
+        if joined:
+            groups[-1].append(term)
+        else:
+            groups.append([term])
+        joined = False
+    return groups
+
+
+def search_word(piece: str) -> SearchWord | None:
+    """A piece of a query between blanks as a word (None: no letter or digit)."""
+    letters = LETTERS.search(piece)
+    if letters is None:
+        return None
+    return SearchWord(letters[0], "*" in piece[letters.end() :])

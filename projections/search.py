@@ -1,8 +1,8 @@
 """The rows of the full-text search view, the same on every backend.
 
-The view holds the current text of each entry that stands: an amendment
-replaces it, a retraction removes it. How a backend indexes and ranks it is
-in its own ``search`` module.
+The view holds the current text of each entry that stands, with its date
+and tags to filter by: an amendment replaces them, a retraction removes
+them. How a backend indexes and ranks them is in its own ``search`` module.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 import orjson
 
 from projections.entries import Applied, NewEntry, opened_talks, searchable_text
+from projections.versions import bounds
 
 
 def hex_id(talks_id: str) -> str:
@@ -25,13 +26,18 @@ def search_row(
     fields_json: str = "",
 ) -> tuple[Any, ...]:  # fmt: skip
     """A row of ``search_entries``: id, talks id, slug, kind, ref, entry id,
-    fields, text. Its id is the position of the event that made this version
-    of the entry, so it is unique and needs no lookup."""
+    fields, text, the first and last day of its date (None: undated) and its
+    tags (a list: each backend stores them its own way). Its id is the
+    position of the event that made this version of the entry, so it is
+    unique and needs no lookup."""
     assert item.change is not None
+    on = fields.get("on")
+    lower, upper = bounds(on) if on else (None, None)
     return (
         item.position, hex_id(item.talks_id), slug, item.change.kind,
         item.change.ref, entry_id, fields_json or orjson.dumps(fields).decode(),
-        searchable_text(item.change.kind, fields),
+        searchable_text(item.change.kind, fields), lower, upper,
+        fields.get("tags") or [],
     )  # fmt: skip
 
 

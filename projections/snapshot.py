@@ -15,8 +15,9 @@ from projections.actors import ActorView
 from projections.rows import EntryRow
 from projections.talks import TalksView
 
-SCHEMA_VERSION = 2
-"""Version of the snapshot's JSON shape; it changes whenever the shape does."""
+SCHEMA_VERSION = 3
+"""Version of the snapshot's JSON shape; it changes whenever the shape does
+(3: tags, links between talks, developments' actors, confidence)."""
 
 
 class TimelineEntry(TypedDict):
@@ -27,7 +28,7 @@ class TimelineEntry(TypedDict):
     """Slug of the talks the entry belongs to."""
     kind: str
     """``talks``, ``agenda``, ``stance``, ``motive``, ``scenario``,
-    ``assessment``, ``recommendation`` or ``development``."""
+    ``assessment``, ``recommendation``, ``development`` or ``link``."""
     ref: str
     """How commands name the entry: ``stance:CHN``, ``development:3``."""
     entry_id: int
@@ -40,8 +41,10 @@ class TimelineEntry(TypedDict):
     """Last day the date can mean (ISO 8601)."""
     text: str
     actors: list[str]
-    """Codes of the actors the entry concerns (the parties, for talks)."""
+    """Codes of the actors the entry concerns (the parties, for talks; those
+    a development names)."""
     sources: list[str]
+    tags: list[str]
     recorded_at: str
     recorded_by: str
 
@@ -77,6 +80,7 @@ def timeline_entry(row: EntryRow) -> TimelineEntry:
         text=row["text"],
         actors=KINDS[row["kind"]].concerned_actors(fields),
         sources=list(fields.get("sources") or []),
+        tags=list(fields.get("tags") or []),
         recorded_at=row["recorded_at"],
         recorded_by=row["recorded_by"],
     )

@@ -14,12 +14,19 @@ Both must always agree.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, Literal, TypeVar, cast
+from typing import (
+    Any,
+    Literal,
+    NotRequired,  # pydantic reads them on 3.11
+    TypeVar,
+    cast,
+)
 
-from typing_extensions import TypedDict  # pydantic reads it on Python 3.11
+from typing_extensions import TypedDict
 
 from events.kinds import BY_EVENT, KINDS
 from projections.records import EventRecord
+from projections.rows import EntryRow
 
 Data = dict[str, Any]
 ActorNames = Callable[[str], str]
@@ -59,6 +66,7 @@ class AgendaItem(Entry):
     title: str
     detail: str | None
     on: str | None
+    tags: list[str]
 
 
 class Stance(Entry):
@@ -67,6 +75,7 @@ class Stance(Entry):
     position: str
     interests: list[str]
     on: str | None
+    tags: list[str]
 
 
 class Motivation(Entry):
@@ -74,14 +83,18 @@ class Motivation(Entry):
     actor_name: str
     text: str
     on: str | None
+    tags: list[str]
 
 
 class Assessment(Entry):
-    """How likely a scenario is, in ICD 203 terms: ``likely`` (55-80%)."""
+    """How likely a scenario is, in ICD 203 terms: ``likely`` (55-80%), and
+    the analyst's confidence in that judgement (low, moderate, high)."""
 
     likelihood: str
+    confidence: str | None
     note: str | None
     on: str | None
+    tags: list[str]
 
 
 class Scenario(Entry):
@@ -89,6 +102,7 @@ class Scenario(Entry):
     outcome: str
     impact: str
     on: str | None
+    tags: list[str]
     assessments: list[Assessment]
     """Every assessment in the order recorded; the latest that stands holds."""
 
@@ -101,6 +115,7 @@ class Recommendation(Entry):
     audience: str | None
     audience_name: str | None
     on: str | None
+    tags: list[str]
 
 
 class Development(Entry):
@@ -108,6 +123,35 @@ class Development(Entry):
     on: str
     text: str
     sources: list[str]
+    actors: list[Party]
+    """The actors it concerns, each with its name."""
+    tags: list[str]
+
+
+class Link(Entry):
+    """These talks stand in ``relation`` to talks ``target``."""
+
+    target: str
+    relation: str
+    note: str | None
+    on: str | None
+    tags: list[str]
+
+
+class LinkedTalks(TypedDict):
+    """A link between these talks and others, recorded on either, read from
+    this end: ``relation`` is what these talks are to the others
+    (``supersedes``, or ``superseded by`` for a link recorded on them)."""
+
+    talks: str
+    """Slug of the other talks."""
+    title: str
+    relation: str
+    recorded_on: str
+    """Slug of the talks the link is an entry of (``link:TARGET`` there)."""
+    note: str | None
+    on: str | None
+    entry_id: int
 
 
 class TalksView(TypedDict):
@@ -120,6 +164,7 @@ class TalksView(TypedDict):
     on: str | None
     summary: str | None
     sources: list[str]
+    tags: list[str]
     opened: Entry
     agenda: list[AgendaItem]
     stances: list[Stance]
@@ -127,6 +172,12 @@ class TalksView(TypedDict):
     scenarios: list[Scenario]
     recommendations: list[Recommendation]
     developments: list[Development]
+    links: list[Link]
+    """The links recorded on these talks, to others."""
+    linked: NotRequired[list[LinkedTalks]]
+    """Every link standing between these talks and others, recorded on
+    either, as the view is read (added then: other talks' events make some),
+    in the order recorded."""
     version: int
     """Version of the talks' event stream this view reflects."""
     last_position: int
@@ -134,7 +185,7 @@ class TalksView(TypedDict):
 
 
 E = TypeVar("E", Stance, Motivation)
-S = TypeVar("S", AgendaItem, Scenario, Assessment, Recommendation, Development)
+S = TypeVar("S", AgendaItem, Scenario, Assessment, Recommendation, Development, Link)
 
 
 def standing(entries: list[S]) -> list[S]:
@@ -180,6 +231,7 @@ def evolve(view: TalksView | None, record: EventRecord, names: ActorNames) -> Ta
             on=d["on"],
             summary=d["summary"],
             sources=list(d["sources"]),
+            tags=list(d["tags"]),
             opened=entry,
             agenda=[],
             stances=[],
@@ -187,6 +239,7 @@ def evolve(view: TalksView | None, record: EventRecord, names: ActorNames) -> Ta
             scenarios=[],
             recommendations=[],
             developments=[],
+            links=[],
             version=record.version,
             last_position=record.position,
         )
@@ -223,7 +276,39 @@ def at_date(view: TalksView, day: str) -> TalksView:
         cast(Scenario, {**s, "assessments": by_day(s["assessments"])})
         for s in result["scenarios"]
     ]
+    if "linked" in result:
+        result["linked"] = in_time(result["linked"])
     return cast(TalksView, result)
+
+
+def linked_talks(
+    slug: str, links: Iterable[EntryRow], title: Callable[[str], str]
+) -> list[LinkedTalks]:
+    """The links among ``links`` (link entries touching talks ``slug``), each
+    read from talks ``slug``; ``title`` of the other talks' slug."""
+    from events.links import INVERSE
+
+    linked = []
+    for row in links:
+        fields, source = row["fields"], row["slug"]
+        outgoing = source == slug
+        other = fields["target"] if outgoing else source
+        relation = fields["relation"]
+        linked.append(LinkedTalks(
+            talks=other, title=title(other),
+            relation=relation if outgoing else INVERSE[relation],
+            recorded_on=source, note=fields.get("note"), on=row["valid_text"],
+            entry_id=row["entry_id"],
+        ))  # fmt: skip
+    return linked
+
+
+def with_linked(document: str, links: list[LinkedTalks]) -> str:
+    """A talks document as stored (JSON text, an object) with its links
+    (``linked``) added, without parsing it."""
+    import orjson
+
+    return document[:-1] + ',"linked":' + orjson.dumps(links).decode() + "}"
 
 
 def _first_day(on: str) -> str:
@@ -304,9 +389,10 @@ def rebuild(records: Iterable[EventRecord], names: ActorNames) -> TalksView | No
 def _agenda_item_added(view: TalksView, d: Data, entry: Entry, _: ActorNames) -> None:
     view["agenda"].append(
         AgendaItem(
-            **entry, key=d["key"], title=d["title"], detail=d["detail"], on=d["on"]
+            **entry, key=d["key"], title=d["title"], detail=d["detail"], on=d["on"],
+            tags=list(d["tags"]),
         )
-    )
+    )  # fmt: skip
 
 
 def _stance_recorded(view: TalksView, d: Data, entry: Entry, names: ActorNames) -> None:
@@ -318,6 +404,7 @@ def _stance_recorded(view: TalksView, d: Data, entry: Entry, names: ActorNames) 
             position=d["position"],
             interests=list(d["interests"]),
             on=d["on"],
+            tags=list(d["tags"]),
         )
     )
 
@@ -332,6 +419,7 @@ def _motivation_recorded(
             actor_name=names(d["actor"]),
             text=d["text"],
             on=d["on"],
+            tags=list(d["tags"]),
         )
     )
 
@@ -344,6 +432,7 @@ def _scenario_added(view: TalksView, d: Data, entry: Entry, _: ActorNames) -> No
             outcome=d["outcome"],
             impact=d["impact"],
             on=d["on"],
+            tags=list(d["tags"]),
             assessments=[],
         )
     )
@@ -352,7 +441,14 @@ def _scenario_added(view: TalksView, d: Data, entry: Entry, _: ActorNames) -> No
 def _scenario_assessed(view: TalksView, d: Data, entry: Entry, _: ActorNames) -> None:
     scenario = next(s for s in view["scenarios"] if s["key"] == d["key"])
     scenario["assessments"].append(
-        Assessment(**entry, likelihood=d["likelihood"], note=d["note"], on=d["on"])
+        Assessment(
+            **entry,
+            likelihood=d["likelihood"],
+            confidence=d["confidence"],
+            note=d["note"],
+            on=d["on"],
+            tags=list(d["tags"]),
+        )
     )
 
 
@@ -369,12 +465,13 @@ def _recommendation_added(
             audience=d["audience"],
             audience_name=names(d["audience"]) if d["audience"] else None,
             on=d["on"],
+            tags=list(d["tags"]),
         )
     )
 
 
 def _development_recorded(
-    view: TalksView, d: Data, entry: Entry, _: ActorNames
+    view: TalksView, d: Data, entry: Entry, names: ActorNames
 ) -> None:
     view["developments"].append(
         Development(
@@ -383,8 +480,19 @@ def _development_recorded(
             on=d["on"],
             text=d["text"],
             sources=list(d["sources"]),
+            actors=[Party(code=code, name=names(code)) for code in d["actors"]],
+            tags=list(d["tags"]),
         )
     )
+
+
+def _talks_linked(view: TalksView, d: Data, entry: Entry, _: ActorNames) -> None:
+    view["links"].append(
+        Link(
+            **entry, target=d["target"], relation=d["relation"], note=d["note"],
+            on=d["on"], tags=list(d["tags"]),
+        )
+    )  # fmt: skip
 
 
 def _entry_amended(view: TalksView, d: Data, entry: Entry, names: ActorNames) -> None:
@@ -393,6 +501,8 @@ def _entry_amended(view: TalksView, d: Data, entry: Entry, names: ActorNames) ->
     if "audience" in changes:
         audience = changes["audience"]
         changes["audience_name"] = names(audience) if audience else None
+    if "actors" in changes:  # a development's: shown with their names
+        changes["actors"] = [Party(code=c, name=names(c)) for c in changes["actors"]]
     previous = _copied({name: target.get(name) for name in changes})
     target.update(changes)
     corrected = view["opened"] if target is view else target  # talks: on "opened"
@@ -438,14 +548,12 @@ def _target(view: TalksView, ref: str) -> dict[str, Any]:
         scenario = next(s for s in view["scenarios"] if s["key"] == key)
         return cast(dict[str, Any], latest(scenario["assessments"]))
     entries: list[dict[str, Any]] = cast(Any, view)[KINDS[kind].collection]
-    if KINDS[kind].ref == "actor":
-        return next(
-            entry
-            for entry in reversed(entries)
-            if entry["actor"] == key and not entry["retracted"]
-        )
-    field = KINDS[kind].ref  # "key" or "number"
-    return next(entry for entry in entries if str(entry[field]) == key)
+    field = KINDS[kind].ref  # "actor", "key", "number" or "target"
+    return next(  # the latest that stands: an actor's, or a link made again
+        entry
+        for entry in reversed(entries)
+        if str(entry[field]) == key and not entry["retracted"]
+    )
 
 
 _REVERT: dict[str, Callable[[TalksView, EventRecord], None]] = {
@@ -462,6 +570,7 @@ _APPLY: dict[str, Callable[[TalksView, Data, Entry, ActorNames], None]] = {
     "ScenarioAssessed": _scenario_assessed,
     "RecommendationAdded": _recommendation_added,
     "DevelopmentRecorded": _development_recorded,
+    "TalksLinked": _talks_linked,
     "EntryAmended": _entry_amended,
     "EntryRetracted": _entry_retracted,
 }

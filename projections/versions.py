@@ -30,6 +30,9 @@ COLUMNS = (
 WRITTEN = COLUMNS.removesuffix(", superseded_at")
 """The columns a new version is written with (``superseded_at`` comes later)."""
 UNDATED = "~"  # sort key of undated entries: after every date, as "~" > "9"
+INDEXED = ("actors", "tags")
+"""The tables beside an entry table that index its versions by a value they
+name (``*_actors``, ``*_tags``): value, slug, sort key, entry id, versions."""
 
 
 class Version(NamedTuple):
@@ -39,6 +42,9 @@ class Version(NamedTuple):
     """Its row of the entry table, in the order of :data:`WRITTEN`."""
     actors: list[tuple[Any, ...]]
     """Its rows of the ``*_actors`` table: actor, slug, sort key, entry id,
+    version_from."""
+    tags: list[tuple[Any, ...]]
+    """Its rows of the ``*_tags`` table: tag, slug, sort key, entry id,
     version_from."""
 
 
@@ -58,7 +64,9 @@ def version(
     )  # fmt: skip
     actors = [(actor, slug, sort_key, entry_id, version_from)
               for actor in KINDS[kind].named_actors(fields)]  # fmt: skip
-    return Version(values, actors)
+    tags = [(tag, slug, sort_key, entry_id, version_from)
+            for tag in fields.get("tags") or ()]  # fmt: skip
+    return Version(values, actors, tags)
 
 
 @lru_cache(maxsize=4096)

@@ -27,7 +27,7 @@ from projections.rows import (
     ViewStatus,
 )
 from projections.snapshot import Snapshot
-from projections.talks import TalksView
+from projections.talks import LinkedTalks, TalksView
 
 
 class Views(Protocol):
@@ -70,7 +70,8 @@ class Views(Protocol):
 
     # -- queries ----------------------------------------------------------------
 
-    def talks(self, slug: str) -> TalksView | None: ...
+    def talks(self, slug: str) -> TalksView | None:
+        """The current view of talks ``slug``, with the links to it."""
 
     def talks_document(self, slug: str) -> tuple[int, str] | None:
         """The version of talks ``slug`` and its current view as stored, JSON
@@ -87,11 +88,29 @@ class Views(Protocol):
 
     def entries(
         self, clocks: Clocks = NOW, *, slug: str | None = None,
-        actor: str | None = None, kind: str | None = None, limit: int | None = None,
+        slugs: Sequence[str] | None = None, actor: str | None = None,
+        tag: str | None = None, kind: str | None = None, limit: int | None = None,
+        offset: int = 0,
     ) -> list[EntryRow]:  # fmt: skip
         """Entries standing by ``clocks``, in timeline order: dated ones by
         their first day, undated ones last, each group in the order recorded;
-        at most ``limit`` of them (None or 0: all)."""
+        of talks ``slug`` (or of any of ``slugs``), concerning ``actor``,
+        filed under ``tag``, of ``kind``; at most ``limit`` of them (None or
+        0: all), after the first ``offset``."""
+
+    def count_entries(
+        self, clocks: Clocks = NOW, *, slug: str | None = None,
+        slugs: Sequence[str] | None = None, actor: str | None = None,
+        tag: str | None = None, kind: str | None = None,
+    ) -> int:  # fmt: skip
+        """How many entries :meth:`entries` gives without a limit."""
+
+    def links(self, slug: str, clocks: Clocks = NOW) -> list[EntryRow]:
+        """The links standing by ``clocks`` from talks ``slug`` or to them."""
+
+    def linked_talks(self, slug: str, clocks: Clocks = NOW) -> list[LinkedTalks]:
+        """Every link standing by ``clocks`` between talks ``slug`` and others,
+        read from talks ``slug``."""
 
     def stances(
         self, slug: str, actor: str | None = None, clocks: Clocks = NOW
@@ -112,9 +131,14 @@ class Views(Protocol):
     def first_recorded(self) -> str | None:
         """When the first talks was opened (None: empty)."""
 
-    def search(self, query: str, slug: str | None = None) -> list[SearchHit]:
-        """Entries holding every word of ``query`` (see
-        :func:`projections.rows.search_words`), best first."""
+    def search(
+        self, query: str, slug: str | None = None, *, tag: str | None = None,
+        clocks: Clocks = NOW,
+    ) -> list[SearchHit]:  # fmt: skip
+        """Entries matching ``query`` (see :func:`projections.rows.parse_search`),
+        best first: in talks ``slug``, carrying ``tag``, dated within
+        ``clocks.since`` and ``clocks.until`` (its other clocks are not read:
+        the view holds entries as they stand now)."""
 
     def snapshot(self, slug: str | None = None) -> Snapshot:
         """Every view of talks ``slug`` (or all), read at one position."""

@@ -20,9 +20,9 @@ from timeline.settings import PostgresSchema, resolve_store
 VIEW_NAMES = ["actors", "talks", "timeline", "stances", "scenarios", "search"]
 VIEW_TABLES = [
     "actors_view", "talks_view",
-    "timeline", "timeline_actors", "timeline_talks",
-    "stances", "stances_actors", "stances_talks",
-    "scenarios", "scenarios_actors", "scenarios_talks",
+    "timeline", "timeline_actors", "timeline_tags", "timeline_talks",
+    "stances", "stances_actors", "stances_tags", "stances_talks",
+    "scenarios", "scenarios_actors", "scenarios_tags", "scenarios_talks",
     "search_entries", "search_talks",
 ]  # fmt: skip
 """The tables of every view (a SQLite store's), in the views' order."""
@@ -70,6 +70,20 @@ def fails(*args: str) -> str:
 
 def as_json(*args: str) -> Any:
     return json.loads(ok(*args, "--json").stdout)
+
+
+def make_store(location: str) -> None:
+    """Make the (empty) store at ``location``, as a first recording would:
+    a query of a store that is not there is an error."""
+    from timeline.bootstrap import open_service
+
+    with open_service(location, "tester") as service:
+        assert service.record.event_count() == 0
+
+
+def listed(*args: str) -> Any:
+    """The entries ``events ARGS --json`` prints (its page of them)."""
+    return as_json("events", *args)["entries"]
 
 
 def rows(path: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:

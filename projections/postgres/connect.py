@@ -123,6 +123,16 @@ def prepare(store: Store) -> bool:
     return False
 
 
+def has_schema(store: Store) -> bool:
+    """Whether the store's schema is there: a query that may not make a
+    store asks this before :func:`prepare` would make it."""
+    with _connect(store) as connection:
+        found = connection.execute(
+            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (store.schema,)
+        ).fetchone()
+    return found is not None
+
+
 def identify(connection: psycopg.Connection[tuple[object, ...]], store: Store) -> Found:
     """What the store's schema holds; raises NotAStore (another
     application's tables) or StoreTooNew, having written nothing."""

@@ -76,7 +76,7 @@ class TalksDocuments(_Documents):
     name = "talks"
     # 2: scenarios hold their assessments, every entry may be dated;
     # 3: amendments keep the values they replaced
-    revision = 3
+    revision = 4  # tags, links, developments' actors, confidence
 
     def __init__(self, schema: str, actors: ActorRegistry) -> None:
         self.table = qualified(schema, "talks_view")
@@ -125,6 +125,11 @@ class TalksDocuments(_Documents):
         row = c.fetchone()
         return load(row["document"]) if row else None
 
+    def title(self, c: PgCursor, slug: str) -> str:
+        c.execute(f"SELECT title FROM {self.table} WHERE slug = %s", (slug,))
+        row = c.fetchone()
+        return str(row["title"]) if row else slug
+
     def stored(self, c: PgCursor, slug: str) -> tuple[int, str] | None:
         """The version of talks ``slug`` and its view as stored: JSON text."""
         c.execute(
@@ -139,8 +144,8 @@ class TalksDocuments(_Documents):
 
     def all(self, c: PgCursor) -> list[TalksRow]:
         c.execute(
-            "SELECT slug, title, location, opened_at, version"
-            f" FROM {self.table} ORDER BY opened_at, slug"
+            "SELECT slug, title, location, document::json ->> 'on' AS \"on\","
+            f" opened_at, version FROM {self.table} ORDER BY opened_at, slug"
         )
         return [cast(TalksRow, dict(row)) for row in c.fetchall()]
 

@@ -2,26 +2,37 @@
 
 ``search_entries`` holds the current text of each entry that stands (an
 amendment replaces its row, a retraction removes it), with its words as a
-``tsvector`` column the server computes, under a GIN index.
+``tsvector`` column the server computes, under a GIN index, the first and
+last day of its date, and its tags (an array, NULL when it has none, under
+a GIN index of the entries that have some).
 
 The words are read by a text-search configuration of the store's own,
 ``timeline_search``: PostgreSQL's parser, every word lowercased and, where
 the database has the ``unaccent`` extension, stripped of its accents
 ("Genève" is found by "geneve"), as SQLite's ``unicode61 remove_diacritics``
-tokenizer does. There is no stemming and no stop word: a word matches only
-itself, or with ``*`` every word it begins. Without ``unaccent`` (which
+tokenizer does, then reduced to its English stem by the Snowball stemmer of
+``english_stem`` ("Agreements" and "agreement" are both ``agreement``,
+"negotiations" and "negotiate" ``negoti``), as SQLite's ``porter`` does.
+Unlike ``english_stem``, the store's dictionary (``timeline_english``) has
+no stop words: "the" is indexed and found, as in SQLite, so a query holding
+one, or made of them, means the same on both backends. The two stemmers
+(Snowball's English here, Porter's original there) agree on most words and
+differ on a few: Porter reads "general" and "generous" as one stem and
+"news" as "new", Snowball "skies" as "sky". Without ``unaccent`` (which
 :func:`projections.postgres.connect.prepare` installs where the user
 may), accents count.
 
-A query is never parsed as query syntax: each word of
-:func:`projections.rows.search_words` becomes one quoted term of a tsquery
-(``'trade' & 'secur':*``), read by ``to_tsquery`` with the same
-configuration, so it is lowercased and unaccented as the text was.
+A query is never parsed as query syntax: :func:`projections.rows.parse_search`
+reads it, and :func:`tsquery` renders each of its words as one quoted term
+of a tsquery (``'trade' & ('ceasefire' | 'truce') & 'prisoner' <-> 'exch':*``),
+read by ``to_tsquery`` with the same configuration, so it is lowercased,
+unaccented and stemmed as the text was.
 
 Ranking: hits are ranked by ``ts_rank`` (normalised by length; negated so
 that, as SQLite's bm25, lower is better) among the RANKED most recently
-recorded matches, so a search stays fast however large the store grows.
-Snippets are ``ts_headline``'s, each hit marked as ``[word]``.
+recorded matches that pass the filters (talks, tag, dates), so a search
+stays fast however large the store grows, and a filter never loses an
+older match. Snippets are ``ts_headline``'s, each hit marked as ``[word]``.
 """
 
 from __future__ import annotations
@@ -33,18 +44,38 @@ import orjson
 
 from projections.entries import Amended, Applied, NewEntry
 from projections.postgres.dialect import PgCursor, copy_rows, qualified, quoted
-from projections.rows import SearchHit, search_words
+from projections.rows import (
+    NOW,
+    Clocks,
+    SearchHit,
+    SearchQuery,
+    SearchWord,
+    parse_search,
+)
 from projections.search import hex_id, new_search_rows, search_row
 
 Batch = Sequence[Applied]
 
 CONFIGURATION = "timeline_search"
-ENTRY_COLUMNS = "id, talks_id, slug, kind, ref, entry_id, fields, text"
+DICTIONARY = "timeline_english"
+ENTRY_COLUMNS = (
+    "id, talks_id, slug, kind, ref, entry_id, fields, text, valid_lower,"
+    " valid_upper, tags"
+)
 SERIAL = "SET LOCAL max_parallel_workers_per_gather = 0"
 """A search reads a few thousand rows at most: starting parallel workers
 would cost more than they save."""
 RANKED = 2_000
 """How many of the most recent matches are ranked by relevance."""
+INDEXED = ("words", "tags")
+"""The columns under the GIN indexes only queries need (away during a replay)."""
+FILTERS = {
+    "talks_id": " AND talks_id = %(talks_id)s",
+    "tag": " AND tags @> ARRAY[%(tag)s::text]",
+    "since": " AND valid_upper >= %(since)s",
+    "until": " AND valid_lower <= %(until)s",
+}
+"""The conditions of the filters given, as the search's parameters name them."""
 START, STOP = "\x01", "\x02"
 """How ``ts_headline`` marks a hit, made ``[word]`` once the snippet is read:
 no text holds these, so a snippet is told from the text it came from."""
@@ -54,21 +85,34 @@ HEADLINE = (
 )
 """``ts_headline``'s options: one passage of about 12 words around the hits,
 as SQLite's ``snippet(..., 12)``."""
-# The configuration is made once per schema (CREATE has no IF NOT EXISTS):
-# PostgreSQL's simple dictionary (lowercase, no stop words), after unaccent
-# for words with letters beyond ASCII, where the extension is installed.
+# The dictionary and configuration are made once per schema (CREATE has no
+# IF NOT EXISTS): english_stem's Snowball stemmer without its stop words, for
+# words of letters, after unaccent for words with letters beyond ASCII, where
+# the extension is installed; numbers, hosts and the rest as PostgreSQL's
+# simple dictionary reads them (lowercased).
 CREATE_CONFIGURATION = """
 DO $do$
 BEGIN
+    IF NOT EXISTS (
+        SELECT FROM pg_ts_dict WHERE dictname = '{dictionary_name}'
+        AND dictnamespace = '{schema}'::regnamespace
+    ) THEN
+        CREATE TEXT SEARCH DICTIONARY {dictionary} (
+            TEMPLATE = pg_catalog.snowball, Language = english);
+    END IF;
     IF NOT EXISTS (
         SELECT FROM pg_ts_config
         WHERE cfgname = '{name}' AND cfgnamespace = '{schema}'::regnamespace
     ) THEN
         CREATE TEXT SEARCH CONFIGURATION {configuration} (COPY = pg_catalog.simple);
+        ALTER TEXT SEARCH CONFIGURATION {configuration}
+            ALTER MAPPING FOR asciiword, asciihword, hword_asciipart WITH {dictionary};
+        ALTER TEXT SEARCH CONFIGURATION {configuration}
+            ALTER MAPPING FOR word, hword, hword_part WITH {dictionary};
         IF EXISTS (SELECT FROM pg_ts_dict WHERE dictname = 'unaccent') THEN
             EXECUTE format(
                 'ALTER TEXT SEARCH CONFIGURATION {configuration}'
-                ' ALTER MAPPING FOR word, hword, hword_part WITH %s, simple',
+                ' ALTER MAPPING FOR word, hword, hword_part WITH %s, {dictionary}',
                 (SELECT oid FROM pg_ts_dict WHERE dictname = 'unaccent'
                  ORDER BY oid LIMIT 1)::regdictionary);
         END IF;
@@ -79,66 +123,69 @@ $do$"""
 
 class SearchIndex:
     name = "search"
-    revision = 1
+    revision = 2
 
     def __init__(self, schema: str) -> None:
         self.schema = schema
         self.entries = qualified(schema, "search_entries")
         self.talks = qualified(schema, "search_talks")
         self.configuration = qualified(schema, CONFIGURATION)
-        self.index = qualified(schema, "search_entries_words")
+        self.dictionary = qualified(schema, DICTIONARY)
+        self.indexes = [qualified(schema, f"search_entries_{n}") for n in INDEXED]
         self.slugs: dict[str, str] = {}  # talks id -> slug; slugs never change
         # The configuration as a constant: to_tsvector(regconfig, text) is
         # immutable, as a stored generated column needs.
-        regconfig = f"'{self.configuration}'::regconfig"
-        self.words = f"to_tsvector({regconfig}, text)"
-        self.select = {
-            within: _select_search(self.entries, regconfig, within)
-            for within in (False, True)
-        }
+        self.regconfig = f"'{self.configuration}'::regconfig"
+        self.words = f"to_tsvector({self.regconfig}, text)"
 
     def create(self) -> list[str]:
         return [
             CREATE_CONFIGURATION.format(
                 name=CONFIGURATION,
+                dictionary_name=DICTIONARY,
                 schema=quoted(self.schema),
                 configuration=self.configuration,
+                dictionary=self.dictionary,
             ),
             f"CREATE TABLE IF NOT EXISTS {self.entries} ("
             " id bigint PRIMARY KEY, talks_id text NOT NULL, slug text NOT NULL,"
             " kind text NOT NULL, ref text NOT NULL, entry_id bigint NOT NULL,"
-            " fields text NOT NULL, text text NOT NULL,"
+            " fields text NOT NULL, text text NOT NULL, valid_lower text,"
+            " valid_upper text, tags text[],"
             f" words tsvector GENERATED ALWAYS AS ({self.words}) STORED)",
             f"CREATE INDEX IF NOT EXISTS {quoted('search_entries_ref')}"
             f" ON {self.entries} (talks_id, ref, entry_id)",
-            self._words_index(),
+            *self._query_indexes(),
             f"CREATE TABLE IF NOT EXISTS {self.talks} ("
             " talks_id text PRIMARY KEY, slug text NOT NULL UNIQUE)",
         ]
 
-    def _words_index(self) -> str:
-        return (
+    def _query_indexes(self) -> list[str]:
+        return [
             f"CREATE INDEX IF NOT EXISTS {quoted('search_entries_words')}"
-            f" ON {self.entries} USING gin (words)"
-        )
+            f" ON {self.entries} USING gin (words)",
+            f"CREATE INDEX IF NOT EXISTS {quoted('search_entries_tags')}"
+            f" ON {self.entries} USING gin (tags) WHERE tags IS NOT NULL",
+        ]
 
     def drop(self) -> list[str]:
         return [
             f"DROP TABLE IF EXISTS {self.entries}",
             f"DROP TABLE IF EXISTS {self.talks}",
             f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {self.configuration}",
+            f"DROP TEXT SEARCH DICTIONARY IF EXISTS {self.dictionary}",
         ]
 
     def replay_started(self) -> list[str]:
-        return [f"DROP INDEX IF EXISTS {self.index}"]
+        return [f"DROP INDEX IF EXISTS {index}" for index in self.indexes]
 
     def replay_finished(self) -> list[str]:
-        """The GIN index built in one pass over every row; then the table's
+        """The GIN indexes built in one pass over every row; then the table's
         statistics, without which the planner cannot tell a common word
         (walk the newest entries backwards, checking each: a few ms) from a
         rare one (read the index: a few matches), and reads every match of a
         common word (0.2 s at a million entries)."""
-        return [self._words_index(), f"ANALYZE {self.entries}"]
+        return [*self._query_indexes(), f"ANALYZE {self.entries}"]
 
     def prepare(
         self, c: PgCursor, batch: Batch, read: Batch
@@ -157,7 +204,8 @@ class SearchIndex:
         talks: list[tuple[str, str]] = []
 
         def flush() -> None:  # before reading rows this batch may have added
-            copy_rows(c, self.entries, ENTRY_COLUMNS, docs)
+            rows = [(*d[:-1], d[-1] or None) for d in docs]  # no tags: NULL
+            copy_rows(c, self.entries, ENTRY_COLUMNS, rows)
             docs.clear()
 
         for item in batch:
@@ -197,11 +245,15 @@ class SearchIndex:
         return self.slugs[talks_id]
 
     def search(
-        self, c: PgCursor, query: str, slug: str | None = None, limit: int = 20
-    ) -> list[SearchHit]:
+        self, c: PgCursor, query: str, slug: str | None = None, *,
+        tag: str | None = None, clocks: Clocks = NOW, limit: int = 20,
+    ) -> list[SearchHit]:  # fmt: skip
+        """The best ``limit`` of the RANKED newest matches in talks ``slug``,
+        carrying ``tag``, dated within ``clocks.since`` and ``clocks.until``."""
         params: dict[str, Any] = {
-            "query": tsquery(query), "headline": HEADLINE, "ranked": RANKED,
-            "limit": limit,
+            "query": tsquery(parse_search(query)), "headline": HEADLINE,
+            "ranked": RANKED, "limit": limit, "tag": tag, "since": clocks.since,
+            "until": clocks.until,
         }  # fmt: skip
         if slug:
             c.execute(f"SELECT talks_id FROM {self.talks} WHERE slug = %s", (slug,))
@@ -209,8 +261,11 @@ class SearchIndex:
             if row is None:
                 return []
             params["talks_id"] = row["talks_id"]
+        filters = "".join(
+            sql for name, sql in FILTERS.items() if params.get(name) is not None
+        )
         c.execute(SERIAL)
-        c.execute(self.select[bool(slug)], params)
+        c.execute(_select_search(self.entries, self.regconfig, filters), params)
         return [
             SearchHit(
                 slug=row["slug"], kind=row["kind"], ref=row["ref"],
@@ -221,17 +276,17 @@ class SearchIndex:
         ]  # fmt: skip
 
 
-def _select_search(entries: str, regconfig: str, within: bool) -> str:
-    """The search, in one talks (``within``) or in all: the RANKED most
-    recent matches, the best ``limit`` of them, and their snippets."""
+def _select_search(entries: str, regconfig: str, filters: str) -> str:
+    """The search with the conditions of its ``filters``: the RANKED most
+    recent matches that pass them, the best ``limit`` of them, and their
+    snippets."""
     query = f"to_tsquery({regconfig}, %(query)s)"
-    talks = " AND talks_id = %(talks_id)s" if within else ""
     return (
         "SELECT slug, kind, ref, entry_id, text, rank,"
         f" ts_headline({regconfig}, text, {query}, %(headline)s) AS headline"
         f" FROM (SELECT r.*, -ts_rank(r.words, {query}, 1) AS rank FROM ("
         " SELECT slug, kind, ref, entry_id, text, words"
-        f" FROM {entries} WHERE words @@ {query}{talks}"
+        f" FROM {entries} WHERE words @@ {query}{filters}"
         " ORDER BY id DESC LIMIT %(ranked)s) r"
         " ORDER BY rank, entry_id LIMIT %(limit)s) hits"
         " ORDER BY rank, entry_id"
@@ -248,18 +303,20 @@ def snippet(headline: str, text: str) -> str:
     return before + marked + after
 
 
-def tsquery(query: str) -> str:
-    """Each word of the user's query as a quoted tsquery term: all must match.
+def tsquery(query: SearchQuery) -> str:
+    """A parsed search as a tsquery: every group must match (``&``), any
+    term of a group may (``|``), a phrase's words follow one another (``<->``)."""
+    groups = []
+    for group in query:
+        terms = [" <-> ".join(_quoted(word) for word in term) for term in group]
+        groups.append(terms[0] if len(terms) == 1 else f"({' | '.join(terms)})")
+    return " & ".join(groups)
 
-    Quoting keeps tsquery operators (``& | ! <-> :*``) and punctuation in user
-    text from being read as query syntax; a trailing ``*`` on a word asks for
-    a prefix. A quoted word that the parser splits in two (``war_time``) must
-    match as a phrase, as in SQLite.
-    """
-    return " & ".join(
-        "'"
-        + word.replace("\\", "\\\\").replace("'", "''")
-        + "'"
-        + (":*" if prefix else "")
-        for word, prefix in search_words(query)
-    )
+
+def _quoted(word: SearchWord) -> str:
+    """A user's word as one quoted tsquery term, so tsquery operators
+    (``& | ! <-> :*``) and punctuation in it are never read as syntax; ``:*``
+    asks for a prefix. A word the parser splits (``follow-up``, ``war_time``)
+    matches as a phrase, as in SQLite."""
+    text = word.text.replace("\\", "\\\\").replace("'", "''")
+    return f"'{text}'" + (":*" if word.prefix else "")

@@ -22,21 +22,26 @@ from projections.rows import NOW, Clocks, EntryRow
 from projections.versions import WRITTEN, Version, entry_row, new_versions, version
 
 Batch = Sequence[Applied]
-ACTOR_COLUMNS = "actor, slug, sort_key, entry_id, version_from"
-QUERY_INDEXES = ("order", "slug", "recorded", "actors_order", "actors_slug")
+QUERY_INDEXES = (
+    "order", "slug", "recorded", "actors_order", "actors_slug", "tags_order",
+    "tags_slug", "links",
+)  # fmt: skip
 REPEATED_KINDS = "(" + ", ".join(f"'{kind}'" for kind in REPEATED) + ")"
+LINK_TARGET = "(fields::jsonb ->> 'target')"
+"""The talks a link points to, as its index and its queries write it."""
 
 
 class VersionedEntries:
     """Every version of the entries of some kinds, with the actors they concern."""
 
-    revision = 1
+    revision = 2  # 2: tags indexed; an assessment listed with its confidence
 
     def __init__(self, schema: str, name: str, kinds: frozenset[str]) -> None:
         self.name = name
         self.schema = schema
         self.table = qualified(schema, name)
         self.actors = qualified(schema, f"{name}_actors")
+        self.tags = qualified(schema, f"{name}_tags")
         self.talks = qualified(schema, f"{name}_talks")
         self.kinds = kinds
         self.slugs: dict[str, str] = {}  # talks id -> slug; slugs never change
@@ -54,11 +59,16 @@ class VersionedEntries:
             f" superseded_at {TEXT})",
             f"CREATE INDEX IF NOT EXISTS {quoted(n + '_ref')}"
             f" ON {t} (talks_id, ref, entry_id)",
-            # The actors each version of an entry concerns, in timeline order.
-            f"CREATE TABLE IF NOT EXISTS {self.actors} ("
-            f" actor {TEXT} NOT NULL, slug {TEXT} NOT NULL, sort_key {TEXT} NOT NULL,"
-            " entry_id bigint NOT NULL, version_from bigint NOT NULL,"
-            " version_to bigint, PRIMARY KEY (version_from, actor))",
+            # The actors each version of an entry concerns, and its tags, in
+            # timeline order.
+            *(
+                f"CREATE TABLE IF NOT EXISTS {table} ("
+                f" {by[:-1]} {TEXT} NOT NULL, slug {TEXT} NOT NULL,"
+                f" sort_key {TEXT} NOT NULL, entry_id bigint NOT NULL,"
+                " version_from bigint NOT NULL, version_to bigint,"
+                f" PRIMARY KEY (version_from, {by[:-1]}))"
+                for by, table in self._indexed()
+            ),
             f"CREATE TABLE IF NOT EXISTS {self.talks} ("
             f" talks_id text PRIMARY KEY, slug {TEXT} NOT NULL UNIQUE)",
             *self._query_indexes(),
@@ -68,7 +78,7 @@ class VersionedEntries:
         """Indexes in timeline order over every version, for queries now and
         as of any record time (superseded versions are few: amendments and
         retractions), and per talks by record time, for diffs and as-of views."""
-        t, a, n = self.table, self.actors, self.name
+        t, n = self.table, self.name
 
         def index(suffix: str) -> str:
             return f"CREATE INDEX IF NOT EXISTS {quoted(f'{n}_{suffix}')}"
@@ -77,13 +87,27 @@ class VersionedEntries:
             f"{index('order')} ON {t} (sort_key, entry_id)",
             f"{index('slug')} ON {t} (slug, sort_key, entry_id)",
             f"{index('recorded')} ON {t} (slug, recorded_at)",
-            f"{index('actors_order')} ON {a} (actor, sort_key, entry_id)",
-            f"{index('actors_slug')} ON {a} (actor, slug, sort_key, entry_id)",
+            *(
+                line
+                for by, table in self._indexed()
+                for line in (
+                    f"{index(by + '_order')} ON {table} ({by[:-1]}, sort_key,"
+                    " entry_id)",
+                    f"{index(by + '_slug')} ON {table} ({by[:-1]}, slug, sort_key,"
+                    " entry_id)",
+                )
+            ),
+            # Links, read from either end: an index of their rows alone (few).
+            f"{index('links')} ON {t} ({LINK_TARGET}) WHERE kind = 'link'",
         ]
 
+    def _indexed(self) -> list[tuple[str, str]]:
+        """Each table that indexes versions by a value they name, by its name."""
+        return [("actors", self.actors), ("tags", self.tags)]
+
     def drop(self) -> list[str]:
-        return [f"DROP TABLE IF EXISTS {table}"
-                for table in (self.table, self.actors, self.talks)]  # fmt: skip
+        tables = (self.table, self.actors, self.tags, self.talks)
+        return [f"DROP TABLE IF EXISTS {table}" for table in tables]
 
     def replay_started(self) -> list[str]:
         return [
@@ -96,6 +120,7 @@ class VersionedEntries:
             *self._query_indexes(),
             f"ANALYZE {self.table}",
             f"ANALYZE {self.actors}",
+            f"ANALYZE {self.tags}",
         ]
 
     def prepare(self, c: PgCursor, batch: Batch, read: Batch) -> dict[int, Version]:
@@ -113,8 +138,9 @@ class VersionedEntries:
 
         def flush() -> None:  # before reading rows this batch may have added
             copy_rows(c, self.table, WRITTEN, [r.values for r in rows])
-            copy_rows(c, self.actors, ACTOR_COLUMNS,
-                      [actor for r in rows for actor in r.actors])  # fmt: skip
+            for by, table in self._indexed():
+                columns = f"{by[:-1]}, slug, sort_key, entry_id, version_from"
+                copy_rows(c, table, columns, [x for r in rows for x in getattr(r, by)])
             rows.clear()
 
         for item in batch:
@@ -136,10 +162,11 @@ class VersionedEntries:
                 " WHERE version_from = %s",
                 (item.position, e.recorded_at, current["version_from"]),
             )
-            c.execute(
-                f"UPDATE {self.actors} SET version_to = %s WHERE version_from = %s",
-                (item.position, current["version_from"]),
-            )
+            for _, table in self._indexed():
+                c.execute(
+                    f"UPDATE {table} SET version_to = %s WHERE version_from = %s",
+                    (item.position, current["version_from"]),
+                )
             fields = dict(current["fields"])
             if isinstance(change, Amended):
                 fields.update(change.changes)
@@ -158,32 +185,77 @@ class VersionedEntries:
         c: PgCursor,
         state: Clocks = NOW,
         *,
-        slug: str | None = None,
-        actor: str | None = None,
-        kind: str | None = None,
         include_retracted: bool = False,
         limit: int | None = None,
+        offset: int = 0,
+        **filters: Any,
     ) -> list[EntryRow]:
         """Versions standing in ``state``, in timeline order: dated ones by
-        their first day, undated ones last, each group in the order recorded.
+        their first day, undated ones last, each group in the order recorded;
+        ``filters`` as :meth:`_selected` takes them; at most ``limit`` (None
+        or 0: all), after the first ``offset``.
 
-        Every combination of filters walks an index in that order, so a
-        ``limit`` stops the scan early however large the store.
+        Every combination of filters but ``slugs`` walks an index in that
+        order, so a ``limit`` stops the scan early however large the store.
         """
+        sql, params, prefix = self._selected(state, include_retracted, **filters)
+        sql = f"SELECT t.* {sql} ORDER BY {prefix}sort_key, {prefix}entry_id"
+        if limit:
+            sql += " LIMIT %(limit)s"
+        if offset:
+            sql += " OFFSET %(offset)s"
+        c.execute(sql, {**params, "limit": limit, "offset": offset})
+        found = [entry_row(row) for row in c.fetchall()]
+        if state.as_of:  # as they stood then: superseded only later, if ever
+            for row in found:
+                row["version_to"] = row["superseded_at"] = None
+        return found
+
+    def count(self, c: PgCursor, state: Clocks = NOW, **filters: Any) -> int:
+        """How many versions :meth:`rows` would give without a limit."""
+        sql, params, _ = self._selected(state, False, **filters)
+        c.execute(f"SELECT COUNT(*) AS found {sql}", params)
+        row = c.fetchone()
+        return int(row["found"]) if row else 0
+
+    def _selected(
+        self, state: Clocks, include_retracted: bool, *, slug: str | None = None,
+        slugs: Sequence[str] | None = None, actor: str | None = None,
+        tag: str | None = None, kind: str | None = None,
+    ) -> tuple[str, dict[str, Any], str]:  # fmt: skip
+        """SQL from ``FROM`` on of the versions standing in ``state`` of talks
+        ``slug`` (or any of ``slugs``), concerning ``actor``, filed under
+        ``tag``, of ``kind``; its parameters; the alias whose index gives
+        timeline order."""
         t = self.table
-        params: dict[str, Any] = {**state._asdict(), "actor": actor, "slug": slug,
-                                  "kind": kind, "limit": limit}  # fmt: skip
+        params: dict[str, Any] = {
+            **state._asdict(), "actor": actor, "slug": slug, "kind": kind,
+            "tag": tag, "slugs": list(slugs or ()),
+        }  # fmt: skip
         if actor:
             sql = (
-                f"SELECT t.* FROM {self.actors} a JOIN {t} t"
+                f"FROM {self.actors} a JOIN {t} t"
                 " ON t.version_from = a.version_from WHERE a.actor = %(actor)s"
             )
             prefix = "a."
+            if tag:
+                sql += (
+                    f" AND EXISTS (SELECT FROM {self.tags} g WHERE"
+                    " g.version_from = t.version_from AND g.tag = %(tag)s)"
+                )
+        elif tag:
+            sql = (
+                f"FROM {self.tags} g JOIN {t} t"
+                " ON t.version_from = g.version_from WHERE g.tag = %(tag)s"
+            )
+            prefix = "g."
         else:
-            sql, prefix = f"SELECT t.* FROM {t} t WHERE TRUE", "t."
+            sql, prefix = f"FROM {t} t WHERE TRUE", "t."
         sql += f" AND {_standing('t', state)}"
         if slug:
             sql += f" AND {prefix}slug = %(slug)s"
+        if slugs is not None:
+            sql += f" AND {prefix}slug = ANY(%(slugs)s)"
         if not include_retracted:
             sql += " AND NOT t.retracted"
         if kind:
@@ -195,15 +267,19 @@ class VersionedEntries:
         if state.at:
             sql += " AND (t.valid_lower IS NULL OR t.valid_lower <= %(at)s)"
             sql += f" AND {self._in_force(state)}"
-        sql += f" ORDER BY {prefix}sort_key, {prefix}entry_id"
-        if limit:
-            sql += " LIMIT %(limit)s"
-        c.execute(sql, params)
-        found = [entry_row(row) for row in c.fetchall()]
-        if state.as_of:  # as they stood then: superseded only later, if ever
-            for row in found:
-                row["version_to"] = row["superseded_at"] = None
-        return found
+        return sql, params, prefix
+
+    def links(self, c: PgCursor, slug: str, state: Clocks = NOW) -> list[EntryRow]:
+        """The links standing in ``state`` that start from talks ``slug`` or
+        point to them, in the order recorded."""
+        c.execute(
+            f"SELECT t.* FROM {self.table} t WHERE t.kind = 'link'"
+            f" AND (t.slug = %(slug)s OR {LINK_TARGET.replace('fields', 't.fields')}"
+            f" = %(slug)s) AND {_standing('t', state)} AND NOT t.retracted"
+            " ORDER BY t.entry_id",
+            {**state._asdict(), "slug": slug},
+        )
+        return [entry_row(row) for row in c.fetchall()]
 
     def _in_force(self, state: Clocks) -> str:
         """Of an actor's stances (a scenario's assessments) not dated after

@@ -16,14 +16,14 @@ from eventsourcing.postgres import PostgresDatastore
 from events.kinds import KINDS
 from projections.actors import ActorView
 from projections.postgres import store
-from projections.postgres.dialect import reconnecting
+from projections.postgres.dialect import PgCursor, reconnecting
 from projections.postgres.documents import ActorRegistry, TalksDocuments
 from projections.postgres.search import SearchIndex
 from projections.postgres.tracking import PostgresTrackedViews
 from projections.postgres.versions import VersionedEntries
 from projections.rows import NOW, Clocks, EntryRow, SearchHit, TalksRow
 from projections.snapshot import SCHEMA_VERSION, Snapshot, timeline_entry
-from projections.talks import TalksView
+from projections.talks import LinkedTalks, TalksView, linked_talks, with_linked
 
 CONSISTENT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 """The first statement of a read that must see one state across statements."""
@@ -55,12 +55,39 @@ class PostgresViews(PostgresTrackedViews):
     @reconnecting
     def talks(self, slug: str) -> TalksView | None:
         with self.datastore.transaction(commit=False) as c:
-            return self.talks_view.one(c, slug)
+            c.execute(CONSISTENT)
+            view = self.talks_view.one(c, slug)
+            return None if view is None else self._with_links(c, view)
 
     @reconnecting
     def talks_document(self, slug: str) -> tuple[int, str] | None:
         with self.datastore.transaction(commit=False) as c:
-            return self.talks_view.stored(c, slug)
+            c.execute(CONSISTENT)
+            stored = self.talks_view.stored(c, slug)
+            if stored is None:
+                return None
+            return stored[0], with_linked(stored[1], self._linked_talks(c, slug))
+
+    @reconnecting
+    def linked_talks(self, slug: str, clocks: Clocks = NOW) -> list[LinkedTalks]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(CONSISTENT)
+            return self._linked_talks(c, slug, clocks)
+
+    @reconnecting
+    def links(self, slug: str, clocks: Clocks = NOW) -> list[EntryRow]:
+        with self.datastore.transaction(commit=False) as c:
+            return self.timeline.links(c, slug, clocks)
+
+    def _with_links(self, c: PgCursor, view: TalksView) -> TalksView:
+        view["linked"] = self._linked_talks(c, view["slug"])
+        return view
+
+    def _linked_talks(
+        self, c: PgCursor, slug: str, clocks: Clocks = NOW
+    ) -> list[LinkedTalks]:
+        links = self.timeline.links(c, slug, clocks)
+        return linked_talks(slug, links, lambda s: self.talks_view.title(c, s))
 
     @reconnecting
     def has_talks(self, slug: str) -> bool:
@@ -79,14 +106,16 @@ class PostgresViews(PostgresTrackedViews):
 
     @reconnecting
     def entries(
-        self, clocks: Clocks = NOW, *, slug: str | None = None,
-        actor: str | None = None, kind: str | None = None, limit: int | None = None,
-    ) -> list[EntryRow]:  # fmt: skip
+        self, clocks: Clocks = NOW, *, limit: int | None = None, **filters: Any
+    ) -> list[EntryRow]:
         """The timeline across talks: entries in valid-time order."""
         with self.datastore.transaction(commit=False) as c:
-            return self.timeline.rows(
-                c, clocks, slug=slug, actor=actor, kind=kind, limit=limit
-            )
+            return self.timeline.rows(c, clocks, limit=limit, **filters)
+
+    @reconnecting
+    def count_entries(self, clocks: Clocks = NOW, **filters: Any) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            return self.timeline.count(c, clocks, **filters)
 
     @reconnecting
     def stances(
@@ -124,9 +153,12 @@ class PostgresViews(PostgresTrackedViews):
             return self.talks_view.first_opened(c)
 
     @reconnecting
-    def search(self, query: str, slug: str | None = None) -> list[SearchHit]:
+    def search(
+        self, query: str, slug: str | None = None, *, tag: str | None = None,
+        clocks: Clocks = NOW,
+    ) -> list[SearchHit]:  # fmt: skip
         with self.datastore.transaction(commit=False) as c:
-            return self.search_view.search(c, query, slug)
+            return self.search_view.search(c, query, slug, tag=tag, clocks=clocks)
 
     @reconnecting
     def snapshot(self, slug: str | None = None) -> Snapshot:
@@ -141,7 +173,10 @@ class PostgresViews(PostgresTrackedViews):
                 recorded_at=store.timestamp(c, self.events, position),
                 as_of=None,
                 actors=self.actors_view.all(c),
-                talks=self.talks_view.documents(c, slug),
+                talks=[
+                    self._with_links(c, view)
+                    for view in self.talks_view.documents(c, slug)
+                ],
                 timeline=[
                     timeline_entry(entry) for entry in self.timeline.rows(c, slug=slug)
                 ],

@@ -76,8 +76,9 @@ class TalksDocuments(_Documents):
 
     name = "talks"
     # 2: scenarios hold their assessments, every entry may be dated;
-    # 3: amendments keep the values they replaced
-    revision = 3
+    # 3: amendments keep the values they replaced; 4: tags, links, the
+    # actors of developments, the confidence of assessments
+    revision = 4
 
     def create(self) -> list[str]:
         return [
@@ -126,6 +127,12 @@ class TalksDocuments(_Documents):
         return load(row[0]) if row else None
 
     @staticmethod
+    def title(c: SQLiteCursor, slug: str) -> str:
+        c.execute("SELECT title FROM talks_view WHERE slug = ?", (slug,))
+        row = c.fetchone()
+        return str(row[0]) if row else slug
+
+    @staticmethod
     def stored(c: SQLiteCursor, slug: str) -> tuple[int, str] | None:
         """The version of talks ``slug`` and its view as stored: JSON text."""
         c.execute("SELECT version, document FROM talks_view WHERE slug = ?", (slug,))
@@ -140,8 +147,8 @@ class TalksDocuments(_Documents):
     @staticmethod
     def all(c: SQLiteCursor) -> list[TalksRow]:
         c.execute(
-            "SELECT slug, title, location, opened_at, version"
-            " FROM talks_view ORDER BY opened_at, slug"
+            "SELECT slug, title, location, json_extract(document, '$.on') AS \"on\","
+            " opened_at, version FROM talks_view ORDER BY opened_at, slug"
         )
         return [cast(TalksRow, dict(row)) for row in c.fetchall()]
 

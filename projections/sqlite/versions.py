@@ -21,7 +21,7 @@ from eventsourcing.sqlite import SQLiteCursor
 from events.kinds import REPEATED
 from projections.entries import Amended, Applied, NewEntry
 from projections.rows import NOW, Clocks, EntryRow
-from projections.versions import WRITTEN, Version, new_versions
+from projections.versions import INDEXED, WRITTEN, Version, new_versions
 from projections.versions import entry_row as _entry_row
 from projections.versions import version as _version
 
@@ -31,7 +31,7 @@ Batch = Sequence[Applied]
 class VersionedEntries:
     """Every version of the entries of some kinds, with the actors they concern."""
 
-    revision = 1
+    revision = 2  # 2: tags indexed; an assessment listed with its confidence
 
     def __init__(self, name: str, kinds: frozenset[str]) -> None:
         self.name = name
@@ -51,11 +51,16 @@ class VersionedEntries:
             " recorded_at TEXT NOT NULL, recorded_by TEXT NOT NULL, reason TEXT,"
             " superseded_at TEXT)",
             f"CREATE INDEX IF NOT EXISTS {t}_ref ON {t} (talks_id, ref, entry_id)",
-            # The actors each version of an entry concerns, in timeline order.
-            f"CREATE TABLE IF NOT EXISTS {t}_actors ("
-            " actor TEXT NOT NULL, slug TEXT NOT NULL, sort_key TEXT NOT NULL,"
-            " entry_id INTEGER NOT NULL, version_from INTEGER NOT NULL,"
-            " version_to INTEGER, PRIMARY KEY (version_from, actor)) WITHOUT ROWID",
+            # The actors each version of an entry concerns, and its tags, in
+            # timeline order.
+            *(
+                f"CREATE TABLE IF NOT EXISTS {t}_{by} ("
+                f" {by[:-1]} TEXT NOT NULL, slug TEXT NOT NULL,"
+                " sort_key TEXT NOT NULL, entry_id INTEGER NOT NULL,"
+                " version_from INTEGER NOT NULL, version_to INTEGER,"
+                f" PRIMARY KEY (version_from, {by[:-1]})) WITHOUT ROWID"
+                for by in INDEXED
+            ),
             f"CREATE TABLE IF NOT EXISTS {t}_talks ("
             " talks_id TEXT PRIMARY KEY, slug TEXT NOT NULL UNIQUE)",
             *self._query_indexes(),
@@ -70,19 +75,29 @@ class VersionedEntries:
             f"CREATE INDEX IF NOT EXISTS {t}_order ON {t} (sort_key, entry_id)",
             f"CREATE INDEX IF NOT EXISTS {t}_slug ON {t} (slug, sort_key, entry_id)",
             f"CREATE INDEX IF NOT EXISTS {t}_recorded ON {t} (slug, recorded_at)",
-            f"CREATE INDEX IF NOT EXISTS {t}_actors_order"
-            f" ON {t}_actors (actor, sort_key, entry_id)",
-            f"CREATE INDEX IF NOT EXISTS {t}_actors_slug"
-            f" ON {t}_actors (actor, slug, sort_key, entry_id)",
+            *(
+                index
+                for by in INDEXED
+                for index in (
+                    f"CREATE INDEX IF NOT EXISTS {t}_{by}_order"
+                    f" ON {t}_{by} ({by[:-1]}, sort_key, entry_id)",
+                    f"CREATE INDEX IF NOT EXISTS {t}_{by}_slug"
+                    f" ON {t}_{by} ({by[:-1]}, slug, sort_key, entry_id)",
+                )
+            ),
+            # Links, read from either end: an index of their rows alone (few).
+            f"CREATE INDEX IF NOT EXISTS {t}_links ON {t}"
+            " (json_extract(fields, '$.target')) WHERE kind = 'link'",
         ]
 
     def drop(self) -> list[str]:
         return [f"DROP TABLE IF EXISTS {self.table}{suffix}"
-                for suffix in ("", "_actors", "_talks")]  # fmt: skip
+                for suffix in ("", "_actors", "_tags", "_talks")]  # fmt: skip
 
     def replay_started(self) -> list[str]:
         return [f"DROP INDEX IF EXISTS {self.table}{suffix}" for suffix in (
             "_order", "_slug", "_recorded", "_actors_order", "_actors_slug",
+            "_tags_order", "_tags_slug", "_links",
         )]  # fmt: skip
 
     def replay_finished(self) -> list[str]:
@@ -102,10 +117,11 @@ class VersionedEntries:
 
         def flush() -> None:  # before reading rows this batch may have added
             c.executemany(INSERT.format(table=self.table), [r.values for r in rows])
-            c.executemany(
-                f"INSERT INTO {self.table}_actors VALUES (?, ?, ?, ?, ?, NULL)",
-                [actor for r in rows for actor in r.actors],
-            )
+            for by in INDEXED:
+                c.executemany(
+                    f"INSERT INTO {self.table}_{by} VALUES (?, ?, ?, ?, ?, NULL)",
+                    [row for r in rows for row in getattr(r, by)],
+                )
             rows.clear()
 
         for item in batch:
@@ -130,10 +146,12 @@ class VersionedEntries:
                 " WHERE version_from = ?",
                 (item.position, e.recorded_at, current["version_from"]),
             )
-            c.execute(
-                f"UPDATE {self.table}_actors SET version_to = ? WHERE version_from = ?",
-                (item.position, current["version_from"]),
-            )
+            for by in INDEXED:
+                c.execute(
+                    f"UPDATE {self.table}_{by} SET version_to = ?"
+                    " WHERE version_from = ?",
+                    (item.position, current["version_from"]),
+                )
             fields = dict(current["fields"])
             if isinstance(change, Amended):
                 fields.update(change.changes)
@@ -151,32 +169,74 @@ class VersionedEntries:
         c: SQLiteCursor,
         state: Clocks = NOW,
         *,
-        slug: str | None = None,
-        actor: str | None = None,
-        kind: str | None = None,
         include_retracted: bool = False,
         limit: int | None = None,
+        offset: int = 0,
+        **filters: Any,
     ) -> list[EntryRow]:
         """Versions standing in ``state``, in timeline order: dated ones by
-        their first day, undated ones last, each group in the order recorded.
+        their first day, undated ones last, each group in the order recorded;
+        ``filters`` as :meth:`_selected` takes them; at most ``limit`` (None
+        or 0: all), after the first ``offset``.
 
-        Every combination of filters walks an index in that order, so a
-        ``limit`` stops the scan early however large the store.
+        Every combination of filters but ``slugs`` walks an index in that
+        order, so a ``limit`` stops the scan early however large the store.
         """
+        sql, params, prefix = self._selected(state, include_retracted, **filters)
+        sql = f"SELECT t.* {sql} ORDER BY {prefix}sort_key, {prefix}entry_id"
+        if limit or offset:  # SQLite's OFFSET needs a LIMIT: -1 is none
+            sql += " LIMIT :limit OFFSET :offset"
+        c.execute(sql, {**params, "limit": limit or -1, "offset": offset})
+        found = [_entry_row(row) for row in c.fetchall()]
+        if state.as_of:  # as they stood then: superseded only later, if ever
+            for row in found:
+                row["version_to"] = row["superseded_at"] = None
+        return found
+
+    def count(self, c: SQLiteCursor, state: Clocks = NOW, **filters: Any) -> int:
+        """How many versions :meth:`rows` would give without a limit."""
+        sql, params, _ = self._selected(state, False, **filters)
+        c.execute(f"SELECT COUNT(*) {sql}", params)
+        return int(c.fetchone()[0])
+
+    def _selected(
+        self, state: Clocks, include_retracted: bool, *, slug: str | None = None,
+        slugs: Sequence[str] | None = None, actor: str | None = None,
+        tag: str | None = None, kind: str | None = None,
+    ) -> tuple[str, dict[str, Any], str]:  # fmt: skip
+        """SQL from ``FROM`` on of the versions standing in ``state`` of talks
+        ``slug`` (or any of ``slugs``), concerning ``actor``, filed under
+        ``tag``, of ``kind``; its parameters; the alias whose index gives
+        timeline order."""
         t = self.table
-        params: dict[str, Any] = {**state._asdict(), "actor": actor, "slug": slug,
-                                  "kind": kind, "limit": limit}  # fmt: skip
+        params: dict[str, Any] = {
+            **state._asdict(), "actor": actor, "slug": slug, "kind": kind,
+            "tag": tag, "slugs": orjson.dumps(list(slugs or ())).decode(),
+        }  # fmt: skip
         if actor:
             sql = (
-                f"SELECT t.* FROM {t}_actors a JOIN {t} t"
+                f"FROM {t}_actors a JOIN {t} t"
                 " ON t.version_from = a.version_from WHERE a.actor = :actor"
             )
             prefix = "a."
+            if tag:
+                sql += (
+                    f" AND EXISTS (SELECT 1 FROM {t}_tags g WHERE"
+                    " g.version_from = t.version_from AND g.tag = :tag)"
+                )
+        elif tag:
+            sql = (
+                f"FROM {t}_tags g JOIN {t} t"
+                " ON t.version_from = g.version_from WHERE g.tag = :tag"
+            )
+            prefix = "g."
         else:
-            sql, prefix = f"SELECT t.* FROM {t} t WHERE 1", "t."
+            sql, prefix = f"FROM {t} t WHERE 1", "t."
         sql += f" AND {_standing('t', state)}"
         if slug:
             sql += f" AND {prefix}slug = :slug"
+        if slugs is not None:
+            sql += f" AND {prefix}slug IN (SELECT value FROM json_each(:slugs))"
         if not include_retracted:
             sql += " AND t.retracted = 0"
         if kind:
@@ -188,15 +248,19 @@ class VersionedEntries:
         if state.at:
             sql += " AND (t.valid_lower IS NULL OR t.valid_lower <= :at)"
             sql += f" AND {self._in_force(state)}"
-        sql += f" ORDER BY {prefix}sort_key, {prefix}entry_id"
-        if limit:
-            sql += " LIMIT :limit"
-        c.execute(sql, params)
-        found = [_entry_row(row) for row in c.fetchall()]
-        if state.as_of:  # as they stood then: superseded only later, if ever
-            for row in found:
-                row["version_to"] = row["superseded_at"] = None
-        return found
+        return sql, params, prefix
+
+    def links(self, c: SQLiteCursor, slug: str, state: Clocks = NOW) -> list[EntryRow]:
+        """The links standing in ``state`` that start from talks ``slug`` or
+        point to them, in the order recorded."""
+        c.execute(
+            f"SELECT t.* FROM {self.table} t WHERE t.kind = 'link'"
+            " AND (t.slug = :slug OR json_extract(t.fields, '$.target') = :slug)"
+            f" AND {_standing('t', state)} AND t.retracted = 0"
+            " ORDER BY t.entry_id",
+            {**state._asdict(), "slug": slug},
+        )
+        return [_entry_row(row) for row in c.fetchall()]
 
     def _in_force(self, state: Clocks) -> str:
         """Of an actor's stances (a scenario's assessments) not dated after

@@ -7,7 +7,9 @@ own module (documents, versions, search).
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
+
+from eventsourcing.sqlite import SQLiteCursor
 
 from events.kinds import KINDS
 from projections.actors import ActorView
@@ -18,7 +20,7 @@ from projections.sqlite.documents import ActorRegistry, TalksDocuments
 from projections.sqlite.search import SearchIndex
 from projections.sqlite.tracking import SQLiteProjection, SQLiteTrackedViews
 from projections.sqlite.versions import VersionedEntries
-from projections.talks import TalksView
+from projections.talks import LinkedTalks, TalksView, linked_talks, with_linked
 
 ACTORS = ActorRegistry()
 TALKS = TalksDocuments()
@@ -40,11 +42,34 @@ class SQLiteViews(SQLiteTrackedViews):
 
     def talks(self, slug: str) -> TalksView | None:
         with self.datastore.transaction(commit=False) as c:
-            return TALKS.one(c, slug)
+            view = TALKS.one(c, slug)
+            return None if view is None else self._with_links(c, view)
 
     def talks_document(self, slug: str) -> tuple[int, str] | None:
         with self.datastore.transaction(commit=False) as c:
-            return TALKS.stored(c, slug)
+            stored = TALKS.stored(c, slug)
+            if stored is None:
+                return None
+            return stored[0], with_linked(stored[1], self._linked_talks(c, slug))
+
+    def linked_talks(self, slug: str, clocks: Clocks = NOW) -> list[LinkedTalks]:
+        with self.datastore.transaction(commit=False) as c:
+            return self._linked_talks(c, slug, clocks)
+
+    def links(self, slug: str, clocks: Clocks = NOW) -> list[EntryRow]:
+        with self.datastore.transaction(commit=False) as c:
+            return TIMELINE.links(c, slug, clocks)
+
+    def _with_links(self, c: SQLiteCursor, view: TalksView) -> TalksView:
+        view["linked"] = self._linked_talks(c, view["slug"])
+        return view
+
+    def _linked_talks(
+        self, c: SQLiteCursor, slug: str, clocks: Clocks = NOW
+    ) -> list[LinkedTalks]:
+        return linked_talks(
+            slug, TIMELINE.links(c, slug, clocks), lambda s: TALKS.title(c, s)
+        )
 
     def has_talks(self, slug: str) -> bool:
         with self.datastore.transaction(commit=False) as c:
@@ -59,14 +84,15 @@ class SQLiteViews(SQLiteTrackedViews):
             return ACTORS.all(c)
 
     def entries(
-        self, clocks: Clocks = NOW, *, slug: str | None = None,
-        actor: str | None = None, kind: str | None = None, limit: int | None = None,
-    ) -> list[EntryRow]:  # fmt: skip
+        self, clocks: Clocks = NOW, *, limit: int | None = None, **filters: Any
+    ) -> list[EntryRow]:
         """The timeline across talks: entries in valid-time order."""
         with self.datastore.transaction(commit=False) as c:
-            return TIMELINE.rows(
-                c, clocks, slug=slug, actor=actor, kind=kind, limit=limit
-            )
+            return TIMELINE.rows(c, clocks, limit=limit, **filters)
+
+    def count_entries(self, clocks: Clocks = NOW, **filters: Any) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            return TIMELINE.count(c, clocks, **filters)
 
     def stances(
         self, slug: str, actor: str | None = None, clocks: Clocks = NOW
@@ -98,9 +124,12 @@ class SQLiteViews(SQLiteTrackedViews):
             c.execute("SELECT MIN(opened_at) FROM talks_view")
             return cast(str | None, c.fetchone()[0])
 
-    def search(self, query: str, slug: str | None = None) -> list[SearchHit]:
+    def search(
+        self, query: str, slug: str | None = None, *, tag: str | None = None,
+        clocks: Clocks = NOW,
+    ) -> list[SearchHit]:  # fmt: skip
         with self.datastore.transaction(commit=False) as c:
-            return SEARCH.search(c, query, slug)
+            return SEARCH.search(c, query, slug, tag=tag, clocks=clocks)
 
     def snapshot(self, slug: str | None = None) -> Snapshot:
         """Every view of talks ``slug`` (or of all talks), read in one
@@ -113,7 +142,7 @@ class SQLiteViews(SQLiteTrackedViews):
                 recorded_at=store.timestamp(c, position),
                 as_of=None,
                 actors=ACTORS.all(c),
-                talks=TALKS.documents(c, slug),
+                talks=[self._with_links(c, view) for view in TALKS.documents(c, slug)],
                 timeline=[
                     timeline_entry(entry) for entry in TIMELINE.rows(c, slug=slug)
                 ],

@@ -689,17 +689,19 @@ def test_changes_between_two_record_times(app: Service) -> None:
     ]
     assert app.queries.changes(SLUG, third, third) == []
     assert app.queries.changes(SLUG, recorded(app)) == []
-    # From before the record: everything, the first of each entry "added".
-    everything = app.queries.changes(SLUG, "2000-01-01")
-    assert [(c["change"], c["ref"]) for c in everything[:5]] == [
-        ("added", "talks"),
+    # From before the record: the error `show --as-of` gives.
+    with pytest.raises(InvalidInput, match=r"^--from 2000-01-01 is before the record"):
+        app.queries.changes(SLUG, "2000-01-01")
+    # From its first record time: every later event, the first of each "added".
+    everything = app.queries.changes(SLUG, app.record.history(SLUG)[0]["recorded_at"])
+    assert [(c["change"], c["ref"]) for c in everything[:4]] == [
         ("added", "stance:CHN"),
         ("added", "motive:CHN"),
         ("added", "scenario:ceasefire"),
         ("added", "assessment:ceasefire"),
     ]
-    assert len(everything) == len(events)  # each event of the talks made one
-    assert everything[5:11] == changes
+    assert len(everything) == len(events) - 1  # each later event made one
+    assert everything[4:10] == changes
 
 
 def test_changes_of_an_amended_assessment_and_an_amended_stance(app: Service) -> None:
@@ -748,8 +750,9 @@ def test_a_future_record_time_is_an_error(app: Service) -> None:
         app.queries.clocks(as_of="9999-01-01")
     with pytest.raises(InvalidInput, match="is in the future"):
         app.queries.clocks(as_of="2999-03-01T12:00:00Z")
+    began = app.record.history(SLUG)[0]["recorded_at"]
     with pytest.raises(InvalidInput, match=r"^--to 2999-01-01 is in the future$"):
-        app.queries.changes(SLUG, "2024-01-01", "2999-01-01")
+        app.queries.changes(SLUG, began, "2999-01-01")
     with pytest.raises(InvalidInput, match=r"^--from 2999-01-01 is in the future$"):
         app.queries.changes(SLUG, "2999-01-01")
 
@@ -766,8 +769,12 @@ def test_a_record_time_before_the_record_is_an_error(app: Service) -> None:
     assert str(error.value) == (
         f"--as-of 2024-03-01T12:00:00Z is before the record: it began at {began}"
     )
-    # Diffs may start (and end) before the record.
-    assert app.queries.changes(SLUG, "2000-01-01", "2001-01-01") == []
+    # A diff may not start before the record either (the same error).
+    with pytest.raises(InvalidInput) as error:
+        app.queries.changes(SLUG, "2000-01-01", "2001-01-01")
+    assert str(error.value) == (
+        f"--from 2000-01-01 is before the record: it began at {began}"
+    )
 
 
 @pytest.mark.parametrize(
@@ -779,8 +786,9 @@ def test_an_unreadable_record_time_is_an_error(app: Service, text: str) -> None:
         app.queries.clocks(as_of=text)
     with pytest.raises(InvalidInput, match=r"^--from '.*' must be an ISO 8601 time"):
         app.queries.changes(SLUG, text)
+    began = app.record.history(SLUG)[0]["recorded_at"]
     with pytest.raises(InvalidInput, match=r"^--to '.*' must be an ISO 8601 time"):
-        app.queries.changes(SLUG, "2024-01-01", text)
+        app.queries.changes(SLUG, began, text)
 
 
 @pytest.mark.parametrize("option", ["at", "since", "until"])

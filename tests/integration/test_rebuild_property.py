@@ -23,6 +23,7 @@ from hypothesis import strategies as st
 from events import KINDS, Talks, TimelineError, talks_id
 from events.base import DomainEvent
 from projections import catchup
+from projections.entries import main_text
 from projections.records import EventRecord
 from projections.rows import Clocks
 from projections.talks import TalksView, rebuild, standing
@@ -60,9 +61,14 @@ VALUES: dict[str, list[Any]] = {
     "on": ["2024", "2024-07-23", "", "2024-13", "2025-01"],
     "audience": ["CHN", "un", "", "western-nations"],
     "likelihood": ["likely", "Very unlikely", "probable", "almost-certain"],
+    "confidence": ["low", "", "High", "sure"],
     "note": ["Note", ""],
+    "relation": ["follows", "part-of", "after"],
+    "actors": [["CHN"], [""], ["un", "UKR"], ["XXX"]],
+    "tags": [["ceasefire"], [""], ["Bad"], ["grain-deal", "ceasefire"]],
     "bogus": ["x"],
 }
+TAGS = [[], ["ceasefire"], ["grain-deal", "ceasefire"], ["Bad tag"]]
 
 Command = tuple[Any, ...]
 
@@ -85,12 +91,14 @@ commands = st.one_of(
         st.sampled_from(KEYS),
         st.sampled_from(TEXTS),
         st.sampled_from(DATES),
+        st.sampled_from(TAGS),
     ),
     st.tuples(
         st.just("assess"),
         st.sampled_from(KEYS),
         st.sampled_from(VALUES["likelihood"]),
         st.sampled_from(DATES),
+        st.sampled_from(["", "moderate", "low"]),
     ),
     st.tuples(st.just("scenario"), st.sampled_from(KEYS), st.sampled_from(TEXTS)),
     st.tuples(
@@ -99,8 +107,17 @@ commands = st.one_of(
     st.tuples(st.just("stance"), st.sampled_from(ACTORS), st.sampled_from(TEXTS)),
     st.tuples(st.just("motive"), st.sampled_from(ACTORS), st.sampled_from(TEXTS)),
     st.tuples(
-        st.just("development"), st.sampled_from(["2024-08", "2024-02-30", "2024-09-01"])
+        st.just("development"),
+        st.sampled_from(["2024-08", "2024-02-30", "2024-09-01"]),
+        st.sampled_from([[], ["CHN"], ["un"], ["XXX"]]),
+        st.sampled_from(TAGS),
     ),
+    st.tuples(
+        st.just("link"),
+        st.sampled_from(["follows", "supersedes", "after"]),
+        st.sampled_from(["", "Note"]),
+    ),
+    st.tuples(st.just("unlink"), st.sampled_from(["Wrong", ""])),
     st.tuples(st.just("register"), st.sampled_from(["un", "western-nations"])),
     st.tuples(st.just("other"), st.sampled_from(KEYS)),
     st.tuples(
@@ -136,7 +153,7 @@ TABLES = {
     "actors": ["actors_view"],
     "talks": ["talks_view"],
     **{
-        name: [name, f"{name}_actors", f"{name}_talks"]
+        name: [name, f"{name}_actors", f"{name}_tags", f"{name}_talks"]
         for name in ("timeline", "stances", "scenarios")
     },
     "search": ["search_talks"],
@@ -174,11 +191,14 @@ def resolve_changes(
 def run(app: Service, command: Command, known: list[str]) -> str | None:
     """Run one command; return the ref of the entry it recorded, if any."""
     match command:
-        case ("agenda", key, title, on):
-            app.add_agenda_item(SLUG, key, title, on=on or None)
+        case ("agenda", key, title, on, tags):
+            app.add_agenda_item(SLUG, key, title, on=on or None, tags=tags)
             return f"agenda:{key}"
-        case ("assess", key, likelihood, on):
-            app.assess_scenario(SLUG, key, likelihood, "Note", on=on or None)
+        case ("assess", key, likelihood, on, confidence):
+            app.assess_scenario(
+                SLUG, key, likelihood, "Note", on=on or None,
+                confidence=confidence or None,
+            )  # fmt: skip
             return f"assessment:{key}"
         case ("scenario", key, outcome):
             app.add_scenario(SLUG, key, outcome, "Impact")
@@ -192,8 +212,14 @@ def run(app: Service, command: Command, known: list[str]) -> str | None:
         case ("motive", actor, text):
             app.record_motivation(SLUG, actor, text)
             return f"motive:{actor}"
-        case ("development", on):
-            return f"development:{app.record_development(SLUG, on, 'Truce', ['AP'])}"
+        case ("development", on, actors, tags):
+            number = app.record_development(SLUG, on, "Truce", ["AP"], actors, tags)
+            return f"development:{number}"
+        case ("link", relation, note):
+            app.link_talks(SLUG, OTHER, relation, note or None)
+            return f"link:{OTHER}"
+        case ("unlink", reason):
+            app.retract(SLUG, f"link:{OTHER}", reason)
         case ("register", key):
             app.register_actor(key, NAMES[key], "organization")
         case ("other", key):
@@ -276,6 +302,7 @@ def check(app: Service, script: list[Command]) -> None:
         incremental = app.queries.talks_view(slug)
         rebuilt = rebuild(history(app, slug), lambda code: NAMES.get(code, code))
         assert rebuilt is not None
+        assert incremental.pop("linked") == linked(app, slug)
         assert incremental == rebuilt
         assert (
             app.record.repository.get(talks_id(slug)).version == incremental["version"]
@@ -299,6 +326,28 @@ def check(app: Service, script: list[Command]) -> None:
     assert searches(app) == found
 
 
+def linked(app: Service, slug: str) -> list[dict[str, Any]]:
+    """The links between the two talks, read from ``slug``, as the events
+    alone say: those of SLUG to OTHER that stand."""
+    view = rebuild(history(app, SLUG), lambda code: NAMES.get(code, code))
+    other = OTHER if slug == SLUG else SLUG
+    linked_view = rebuild(history(app, other), lambda code: NAMES.get(code, code))
+    assert view is not None
+    assert linked_view is not None
+    inverse = {"follows": "followed by", "supersedes": "superseded by"}
+    return [
+        {
+            "talks": other,
+            "title": linked_view["title"],  # as it stands: it may be amended
+            "relation": link["relation"] if slug == SLUG
+            else inverse.get(link["relation"], link["relation"]),
+            "recorded_on": SLUG, "note": link["note"], "on": link["on"],
+            "entry_id": link["store_position"],
+        }
+        for link in standing(view["links"])
+    ]  # fmt: skip
+
+
 def check_as_of(app: Service, slug: str) -> None:
     """The view as of each record time, undone from the current one, equals
     the fold of the events recorded by then."""
@@ -306,9 +355,9 @@ def check_as_of(app: Service, slug: str) -> None:
     for record in records:
         then = [r for r in records if r.recorded_at <= record.recorded_at]
         expected = rebuild(then, lambda code: NAMES.get(code, code))
-        assert (
-            app.queries.talks_view(slug, Clocks(as_of=record.recorded_at)) == expected
-        )
+        past = app.queries.talks_view(slug, Clocks(as_of=record.recorded_at))
+        past.pop("linked")
+        assert past == expected
 
 
 def dump(app: Service) -> dict[str, list[tuple[Any, ...]]]:
@@ -353,23 +402,25 @@ def entries(view: TalksView) -> dict[str, set[tuple[str, int, str]]]:
     found: dict[str, set[tuple[str, int, str]]] = {
         "talks": {("talks", view["opened"]["store_position"], view["title"])}
     }
-    for kind, key, collection, text in [
-        ("agenda", "key", "agenda", "title"),
-        ("stance", "actor", "stances", "position"),
-        ("motive", "actor", "motivations", "text"),
-        ("scenario", "key", "scenarios", "outcome"),
-        ("recommendation", "key", "recommendations", "title"),
-        ("development", "number", "developments", "text"),
+    for kind, key, collection in [
+        ("agenda", "key", "agenda"),
+        ("stance", "actor", "stances"),
+        ("motive", "actor", "motivations"),
+        ("scenario", "key", "scenarios"),
+        ("recommendation", "key", "recommendations"),
+        ("development", "number", "developments"),
+        ("link", "target", "links"),
     ]:
         found[kind] = {
-            (f"{kind}:{entry[key]}", entry["store_position"], entry[text])
+            (f"{kind}:{entry[key]}", entry["store_position"], main_text(kind, entry))
             for entry in standing(view[collection])  # type: ignore[literal-required]
         }
     found["assessment"] = {
-        (f"assessment:{s['key']}", a["store_position"], a["likelihood"])
+        (f"assessment:{s['key']}", a["store_position"],
+         main_text("assessment", cast(dict[str, Any], a)))
         for s in view["scenarios"]
         for a in standing(s["assessments"])
-    }
+    }  # fmt: skip
     return found
 
 

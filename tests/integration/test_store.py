@@ -72,9 +72,9 @@ def test_every_view_has_its_tables_and_one_tracking_row(
     assert app.record.views.names() == NAMES
     assert set(view_tables(db_path)) == {
         "actors_view", "talks_view",
-        "timeline", "timeline_actors", "timeline_talks",
-        "stances", "stances_actors", "stances_talks",
-        "scenarios", "scenarios_actors", "scenarios_talks",
+        "timeline", "timeline_actors", "timeline_tags", "timeline_talks",
+        "stances", "stances_actors", "stances_tags", "stances_talks",
+        "scenarios", "scenarios_actors", "scenarios_tags", "scenarios_talks",
         "search_entries", "search_index", "search_talks",
     }  # fmt: skip
     assert tracked(db_path) == {}  # no view has applied anything yet

@@ -31,7 +31,7 @@ TABLES = {
     "actors": ["actors_view"],
     "talks": ["talks_view"],
     **{
-        name: [name, f"{name}_actors", f"{name}_talks"]
+        name: [name, f"{name}_actors", f"{name}_tags", f"{name}_talks"]
         for name in ("timeline", "stances", "scenarios")
     },
     "search": ["search_entries", "search_talks"],
