@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -40,8 +40,10 @@ from events import (
     not_yet,
     talks_id,
 )
-from events.base import AggregateSnapshot
-from events.values import as_actor_code, optional_date, slugify
+from events.base import AggregateSnapshot, OutdatedSnapshot
+from events.errors import InvalidInput
+from events.talks import Reader
+from events.values import as_actor_code, as_slug, optional_date, slugify
 from timeline.serialization import OrjsonTranscoder, PydanticMapper
 from timeline.writing import WRITE, author_now
 
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
     from projections.records import EventRecord
     from projections.views import StoredEvents, Views
     from timeline.casefile import Case, CaseTalks
+    from timeline.caseupdate import Step
     from timeline.settings import Backend
     from timeline.transfer import Imported, LogImport
 
@@ -73,6 +76,19 @@ class HistoryEntry(TypedDict):
     recorded_at: str
     recorded_by: str
     payload: dict[str, Any]
+
+
+class CaseRecorded(NamedTuple):
+    """What recording a case file did, or in a dry run would do."""
+
+    slug: str
+    opened: bool
+    """Whether the talks were new: opened from the file."""
+    actors: list[str]
+    """The actors the file registers (new ones only)."""
+    steps: list[Step]
+    """Each entry recorded, amended or retracted, and each kept though the
+    file no longer holds it."""
 
 
 class DiplomaticRecord(Application[UUID]):
@@ -191,9 +207,7 @@ class DiplomaticRecord(Application[UUID]):
             if (first[aggregate] - 1) // interval < version // interval
         ]  # fmt: skip
         if crossed and self.snapshots is not None:
-            loaded: list[Aggregate] = [
-                self.repository.get(i, projector_func=_folded) for i in crossed
-            ]
+            loaded: list[Aggregate] = [self.aggregate(i) for i in crossed]
             self._snapshot([talks for talks in loaded if isinstance(talks, Talks)])
 
     def _crossing(self, changed: Iterable[tuple[Aggregate, int]]) -> list[Talks]:
@@ -225,6 +239,7 @@ class DiplomaticRecord(Application[UUID]):
         on: str | None = None,
         summary: str | None = None,
         sources: Iterable[str] = (),
+        tags: Iterable[str] = (),
     ) -> None:
         self._require_actors(parties)
         talks = Talks.open(
@@ -235,117 +250,163 @@ class DiplomaticRecord(Application[UUID]):
             on=optional_date(on),
             summary=summary,
             sources=_texts(sources),
+            tags=_texts(tags),
             recorded_by=self.author,
         )
         self._save_new(talks, what=f"talks {slug!r}")
 
     def add_agenda_item(
         self, slug: str, key: str, title: str, detail: str | None = None,
-        on: str | None = None,
+        on: str | None = None, tags: Iterable[str] = (),
     ) -> None:  # fmt: skip
-        date = optional_date(on)
-        self._update(
-            slug, lambda t: t.add_agenda_item(key, title, detail, self.author, on=date)
-        )
+        date, tagged = optional_date(on), _texts(tags)
+        self._update(slug, lambda t: t.add_agenda_item(
+            key, title, detail, self.author, on=date, tags=tagged))  # fmt: skip
 
     def record_stance(
-        self,
-        slug: str,
-        actor: str,
-        position: str,
-        interests: Iterable[str] = (),
-        on: str | None = None,
-    ) -> None:
+        self, slug: str, actor: str, position: str, interests: Iterable[str] = (),
+        on: str | None = None, tags: Iterable[str] = (),
+    ) -> None:  # fmt: skip
         self._require_actors([actor])
+        date, tagged = optional_date(on), _texts(tags)
         self._update(
             slug,
             lambda t: t.record_stance(
-                actor, position, _texts(interests), optional_date(on), self.author
+                actor, position, _texts(interests), date, self.author, tags=tagged
             ),
         )
 
     def record_motivation(
-        self, slug: str, actor: str, text: str, on: str | None = None
-    ) -> None:
+        self, slug: str, actor: str, text: str, on: str | None = None,
+        tags: Iterable[str] = (),
+    ) -> None:  # fmt: skip
         self._require_actors([actor])
-        date = optional_date(on)
-        self._update(
-            slug, lambda t: t.record_motivation(actor, text, self.author, on=date)
-        )
+        date, tagged = optional_date(on), _texts(tags)
+        self._update(slug, lambda t: t.record_motivation(
+            actor, text, self.author, on=date, tags=tagged))  # fmt: skip
 
     def add_scenario(
-        self, slug: str, key: str, outcome: str, impact: str, on: str | None = None
-    ) -> None:
-        date = optional_date(on)
-        self._update(
-            slug, lambda t: t.add_scenario(key, outcome, impact, self.author, on=date)
-        )
+        self, slug: str, key: str, outcome: str, impact: str, on: str | None = None,
+        tags: Iterable[str] = (),
+    ) -> None:  # fmt: skip
+        date, tagged = optional_date(on), _texts(tags)
+        self._update(slug, lambda t: t.add_scenario(
+            key, outcome, impact, self.author, on=date, tags=tagged))  # fmt: skip
 
     def assess_scenario(
         self, slug: str, key: str, likelihood: str, note: str | None = None,
-        on: str | None = None,
+        on: str | None = None, confidence: str | None = None,
+        tags: Iterable[str] = (),
     ) -> None:  # fmt: skip
-        date = optional_date(on)
-        self._update(
-            slug,
-            lambda t: t.assess_scenario(key, likelihood, note, date, self.author),
-        )
+        date, tagged = optional_date(on), _texts(tags)
+        self._update(slug, lambda t: t.assess_scenario(
+            key, likelihood, note, date, self.author, confidence=confidence,
+            tags=tagged, read=self._reader(t)))  # fmt: skip
 
     def add_recommendation(
-        self,
-        slug: str,
-        key: str,
-        title: str,
-        outcome: str | None = None,
-        detail: str | None = None,
-        audience: str | None = None,
-        on: str | None = None,
-    ) -> None:
+        self, slug: str, key: str, title: str, outcome: str | None = None,
+        detail: str | None = None, audience: str | None = None,
+        on: str | None = None, tags: Iterable[str] = (),
+    ) -> None:  # fmt: skip
         self._require_actors([audience] if audience else [])
-        date = optional_date(on)
-        self._update(
+        date, tagged = optional_date(on), _texts(tags)
+        self._update(slug, lambda t: t.add_recommendation(
+            key, title, outcome, detail, audience, self.author, on=date,
+            tags=tagged))  # fmt: skip
+
+    def record_development(
+        self, slug: str, on: str, text: str, sources: Iterable[str] = (),
+        actors: Iterable[str] = (), tags: Iterable[str] = (),
+    ) -> int:  # fmt: skip
+        date, named, tagged = PartialDate.parse(on), _texts(actors), _texts(tags)
+        self._require_actors(named)
+        return self._update(
             slug,
-            lambda t: t.add_recommendation(
-                key, title, outcome, detail, audience, self.author, on=date
+            lambda t: t.record_development(
+                date, text, _texts(sources), self.author, actors=named, tags=tagged
             ),
         )
 
-    def record_development(
-        self, slug: str, on: str, text: str, sources: Iterable[str] = ()
-    ) -> int:
-        date = PartialDate.parse(on)
-        return self._update(
-            slug,
-            lambda t: t.record_development(date, text, _texts(sources), self.author),
-        )
+    def link_talks(
+        self, slug: str, target: str, relation: str, note: str | None = None,
+        on: str | None = None, tags: Iterable[str] = (),
+    ) -> None:  # fmt: skip
+        self._require_talks(target)
+        date, tagged = optional_date(on), _texts(tags)
+        self._update(slug, lambda t: t.link(
+            target, relation, note, self.author, on=date, tags=tagged))  # fmt: skip
 
     def amend(self, slug: str, ref: str, changes: dict[str, Any], reason: str) -> None:
-        if changes.get("audience"):
-            self._require_actors([changes["audience"]])
-        self._update(slug, lambda t: t.amend(ref, changes, reason, self.author))
+        self._require_actors(_named_actors(changes))
+        self._update(slug, lambda t: t.amend(
+            ref, changes, reason, self.author, read=self._reader(t)))  # fmt: skip
 
     def retract(self, slug: str, ref: str, reason: str) -> None:
         self._update(slug, lambda t: t.retract(ref, reason, self.author))
 
-    def record_case(self, case: Case) -> bool:
-        """Record a case file's talks and actors in one transaction, unless
-        the talks exist already; True if recorded. A bad entry anywhere
-        records nothing."""
+    def record_case(
+        self, case: Case, source: str = "", *, update: bool = False,
+        dry_run: bool = False, retract_missing: bool = False,
+    ) -> CaseRecorded:  # fmt: skip
+        """Record a case file's talks and actors in one transaction. Talks
+        recorded already are left as they are, or with ``update`` brought to
+        what the file says (see :mod:`timeline.caseupdate`), the amendments
+        giving as their reason that the file ``source`` was updated. A bad
+        entry anywhere records nothing; so does a ``dry_run``, which says
+        what would be done."""
+        from timeline.caseupdate import Step, ref_of, update_steps
+
         # Every entry is checked first, even of talks recorded already: bad
         # input is refused, never passed over as "nothing to add".
-        registered = [
+        built = case_talks(case.talks, self.author)
+        wanted = built.collect_events()
+        slug = case.talks.slug
+        actors, registered = self._case_actors(case)
+        if not self.exists(built.id):
+            if not dry_run:  # recorded anew: actors first, in time as in order
+                new = actors()
+                again = case_talks(case.talks, self.author)
+                self._save_new(*new, again, what=f"talks {slug!r}")
+            steps = [Step("record", ref_of(event)) for event in wanted]
+            return CaseRecorded(slug, True, registered, steps)
+        if not update:
+            return CaseRecorded(slug, False, [], [])
+        reason = f"case file {source or slug} updated"
+
+        def bring(talks: Talks) -> list[Step]:
+            return update_steps(talks, wanted, self.author, reason,
+                                retract_missing=retract_missing,
+                                read=self._reader(talks))  # fmt: skip
+
+        if dry_run:
+            return CaseRecorded(slug, False, registered, bring(self.load(slug)))
+        return CaseRecorded(slug, False, registered,
+                            self._update(slug, bring, also=actors))  # fmt: skip
+
+    def _case_actors(self, case: Case) -> tuple[Callable[[], list[Actor]], list[str]]:
+        """The case file's actors that are not registered yet, checked: made
+        anew by each call (a save takes their events), and their keys. Those
+        registered already must be as the file says; every actor the talks
+        name must be known, and every talks they link to recorded."""
+        for actor in case.actors:
             Actor.register(actor.key, actor.name, actor.kind, self.author)
-            for actor in case.actors
-        ]
-        talks = _case_talks(case.talks, self.author)
-        if self.exists(talks.id):
-            return False
-        actors = [actor for actor in registered if not self.exists(actor.id)]
-        pending = {actor.key for actor in actors}
+            if self.exists(actor_id(actor.key)):
+                known: Actor = self.aggregate(actor_id(actor.key))
+                if (known.name, known.kind) != (actor.name.strip(), actor.kind):
+                    raise InvalidInput(
+                        f"actor {actor.key!r} is registered as {known.name!r}"
+                        f" ({known.kind}); a registered actor cannot be changed"
+                    )
+        new = [actor for actor in case.actors if not self.exists(actor_id(actor.key))]
+        pending = {actor.key for actor in new}
         for code in case.actor_codes():
             self.require_actor(code, pending)
-        self._save_new(*actors, talks, what=f"talks {talks.slug!r}")
-        return True
+        for target in case.linked_talks():
+            self._require_talks(target)
+        return lambda: [
+            Actor.register(actor.key, actor.name, actor.kind, self.author)
+            for actor in new
+        ], [actor.key for actor in new]
 
     def import_log(
         self,
@@ -459,6 +520,11 @@ class DiplomaticRecord(Application[UUID]):
         for code in codes:
             self.require_actor(code)
 
+    def _require_talks(self, slug: str) -> None:
+        """Talks ``slug`` must be recorded (a link's target)."""
+        if not self.exists(talks_id(as_slug(slug, "linked talks"))):
+            raise no_talks(slug)
+
     def _save_new(self, *aggregates: Actor | Talks, what: str) -> None:
         try:
             self.save(*aggregates)
@@ -466,18 +532,50 @@ class DiplomaticRecord(Application[UUID]):
             raise AlreadyExists(f"{what} already exists") from None
         _wrote(aggregates[-1].version)
 
-    def _update(self, slug: str, command: Callable[[Talks], R]) -> R:
+    def load(self, slug: str) -> Talks:
+        """Talks ``slug`` as stored."""
+        try:
+            talks: Talks = self.aggregate(talks_id(slug))
+        except AggregateNotFoundError:
+            raise no_talks(slug) from None
+        return talks
+
+    def aggregate(self, aggregate_id: UUID) -> Any:
+        """An aggregate as stored, from its latest snapshot and the events
+        since (from every event, if that snapshot is of an earlier shape)."""
+        try:
+            return self.repository.get(aggregate_id, projector_func=_folded)
+        except OutdatedSnapshot:
+            found = _folded(None, self.repository.event_store.get(aggregate_id))
+            if found is None:
+                raise AggregateNotFoundError(aggregate_id) from None
+            return found
+
+    def _reader(self, talks: Talks) -> Reader:
+        """Reads the stored event of ``talks`` of a version (see
+        :meth:`events.talks.Talks.fields`)."""
+
+        def read(version: int) -> Any:
+            store = self.repository.event_store
+            return next(iter(store.get(talks.id, gt=version - 1, lte=version)))
+
+        return read
+
+    def _update(
+        self, slug: str, command: Callable[[Talks], R],
+        also: Callable[[], Sequence[Aggregate]] = list,
+    ) -> R:  # fmt: skip
+        """Run ``command`` on talks ``slug`` and save it (with the aggregates
+        ``also`` makes, in the same transaction); a concurrent writer's
+        conflict is retried on a fresh copy."""
         deadline = time.monotonic() + SAVE_PATIENCE
         attempt = 0
         while True:
-            try:
-                talks: Talks = self.repository.get(talks_id(slug))
-            except AggregateNotFoundError:
-                raise no_talks(slug) from None
+            talks = self.load(slug)
             _expect(slug, talks.version)
             result = command(talks)
             try:
-                self.save(talks)
+                self.save(talks, *also())
             except IntegrityError:
                 # Another writer got there first: redo on a fresh copy, after a
                 # random pause (growing, up to a cap) so that writers that
@@ -519,6 +617,16 @@ def _folded(aggregate: Any, events: Iterable[Any]) -> Any:
     return aggregate
 
 
+def _named_actors(changes: dict[str, Any]) -> list[str]:
+    """The actors an amendment names (a recommendation's audience, a
+    development's actors), which must be states or registered."""
+    named: list[str] = []
+    for name in ("audience", "actors"):
+        value = changes.get(name)
+        named += [] if not value else _texts(value)
+    return [code for code in named if code]
+
+
 def _texts(values: Iterable[str]) -> list[str]:
     """A list of texts; one text given alone is one item, not its letters."""
     return [values] if isinstance(values, str) else list(values)
@@ -535,40 +643,50 @@ def _history_entry(record: EventRecord) -> HistoryEntry:
     )
 
 
-def _case_talks(spec: CaseTalks, by: str) -> Talks:
+def case_talks(spec: CaseTalks, by: str) -> Talks:
     """A new talks with every entry of a case file, through the domain's
     commands: the same checks as the CLI's single entries."""
     talks = Talks.open(
         slug=spec.slug, title=spec.title, location=spec.location,
         parties=spec.parties, on=optional_date(spec.on), summary=spec.summary,
-        sources=spec.sources, recorded_by=by,
+        sources=spec.sources, recorded_by=by, tags=spec.tags,
     )  # fmt: skip
     for item in spec.agenda:
         talks.add_agenda_item(
             item.key or slugify(item.title), item.title, item.detail, by,
-            on=optional_date(item.on),
+            on=optional_date(item.on), tags=item.tags,
         )  # fmt: skip
     for stance in spec.stances:
         talks.record_stance(stance.actor, stance.position, stance.interests,
-                            optional_date(stance.on), by)  # fmt: skip
+                            optional_date(stance.on), by, tags=stance.tags)  # fmt: skip
     for motive in spec.motivations:
-        talks.record_motivation(motive.actor, motive.text, by,
-                                on=optional_date(motive.on))  # fmt: skip
+        talks.record_motivation(
+            motive.actor, motive.text, by, on=optional_date(motive.on), tags=motive.tags
+        )
     for scenario in spec.scenarios:
         key = scenario.key or slugify(scenario.outcome)
-        talks.add_scenario(key, scenario.outcome, scenario.impact, by,
-                           on=optional_date(scenario.on))  # fmt: skip
+        talks.add_scenario(
+            key, scenario.outcome, scenario.impact, by,
+            on=optional_date(scenario.on), tags=scenario.tags,
+        )  # fmt: skip
         for assessment in scenario.assessments:
             talks.assess_scenario(
                 key, assessment.likelihood, assessment.note,
-                optional_date(assessment.on), by,
+                optional_date(assessment.on), by, confidence=assessment.confidence,
+                tags=assessment.tags,
             )  # fmt: skip
     for rec in spec.recommendations:
         talks.add_recommendation(
             rec.key or slugify(rec.title), rec.title, rec.outcome, rec.detail,
-            rec.audience, by, on=optional_date(rec.on),
+            rec.audience, by, on=optional_date(rec.on), tags=rec.tags,
         )  # fmt: skip
     for development in spec.developments:
-        talks.record_development(PartialDate.parse(development.on),
-                                 development.text, development.sources, by)  # fmt: skip
+        talks.record_development(
+            PartialDate.parse(development.on), development.text,
+            development.sources, by, actors=development.actors,
+            tags=development.tags,
+        )  # fmt: skip
+    for link in spec.links:
+        talks.link(link.target, link.relation, link.note, by,
+                   on=optional_date(link.on), tags=link.tags)  # fmt: skip
     return talks

@@ -32,41 +32,44 @@ class CaseActor(_Strict):
     kind: str = "group"
 
 
-class CaseAgendaItem(_Strict):
+class _Entry(_Strict):
+    """What every entry may carry: its date and its tags."""
+
+    on: str | None = None
+    tags: list[str] = Field(default_factory=list)
+
+
+class CaseAgendaItem(_Entry):
     key: str | None = None
     title: str
     detail: str | None = None
-    on: str | None = None
 
 
-class CaseStance(_Strict):
+class CaseStance(_Entry):
     actor: str
     position: str
     interests: list[str] = Field(default_factory=list)
-    on: str | None = None
 
 
-class CaseMotivation(_Strict):
+class CaseMotivation(_Entry):
     actor: str
     text: str
-    on: str | None = None
 
 
-class CaseAssessment(_Strict):
+class CaseAssessment(_Entry):
     likelihood: str
+    confidence: str | None = None
     note: str | None = None
-    on: str | None = None
 
 
-class CaseScenario(_Strict):
+class CaseScenario(_Entry):
     key: str | None = None
     outcome: str
     impact: str
-    on: str | None = None
     assessments: list[CaseAssessment] = Field(default_factory=list)
 
 
-class CaseRecommendation(_Strict):
+class CaseRecommendation(_Entry):
     model_config = ConfigDict(populate_by_name=True)
 
     key: str | None = None
@@ -74,21 +77,30 @@ class CaseRecommendation(_Strict):
     outcome: str | None = None
     detail: str | None = None
     audience: str | None = Field(default=None, alias="for")
-    on: str | None = None
 
 
-class CaseDevelopment(_Strict):
+class CaseDevelopment(_Entry):
     on: str
     text: str
     sources: list[str] = Field(default_factory=list)
+    actors: list[str] = Field(default_factory=list)
 
 
-class CaseTalks(_Strict):
+class CaseLink(_Entry):
+    """A link to other talks, recorded before this file is read."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    target: str = Field(alias="to")
+    relation: str = Field(alias="as")
+    note: str | None = None
+
+
+class CaseTalks(_Entry):
     slug: str
     title: str
     location: str
     parties: list[str]
-    on: str | None = None
     summary: str | None = None
     sources: list[str] = Field(default_factory=list)
     agenda: list[CaseAgendaItem] = Field(default_factory=list)
@@ -97,6 +109,7 @@ class CaseTalks(_Strict):
     scenarios: list[CaseScenario] = Field(default_factory=list)
     recommendations: list[CaseRecommendation] = Field(default_factory=list)
     developments: list[CaseDevelopment] = Field(default_factory=list)
+    links: list[CaseLink] = Field(default_factory=list)
 
 
 class Case(_Strict):
@@ -112,6 +125,10 @@ class Case(_Strict):
             for item in getattr(spec, kind.collection or "", None) or []:
                 codes.extend(kind.named_actors(item.model_dump()))
         return codes
+
+    def linked_talks(self) -> list[str]:
+        """The slugs of the talks the file's talks link to."""
+        return [link.target for link in self.talks.links]
 
 
 def demo_case() -> Case:

@@ -31,13 +31,13 @@ from events.policy import TextForm, checked
 if TYPE_CHECKING:
     from projections.actors import ActorView
     from projections.changes import Change
-    from projections.queries import Queries, Records
+    from projections.queries import Queries, Records, StanceRow
     from projections.records import EventRecord
     from projections.rows import Clocks, EntryRow, SearchHit, TalksRow, ViewStatus
     from projections.snapshot import Snapshot
     from projections.talks import Scenario, TalksView
     from timeline.access import Access, Holder, TokenLogRow, TokenRow
-    from timeline.application import DiplomaticRecord, HistoryEntry
+    from timeline.application import CaseRecorded, DiplomaticRecord, HistoryEntry
     from timeline.casefile import Case
     from timeline.copying import Copied
     from timeline.follow import Followed
@@ -162,52 +162,68 @@ class Service:
     def open_talks(
         self, slug: str, title: str, location: str, parties: Sequence[str],
         on: str | None = None, summary: str | None = None,
-        sources: Iterable[str] = (),
+        sources: Iterable[str] = (), tags: Iterable[str] = (),
     ) -> None:  # fmt: skip
         self.record.open_talks(slug, title, location, list(parties), on, summary,
-                               sources)  # fmt: skip
+                               sources, tags)  # fmt: skip
 
     def add_agenda_item(
         self, slug: str, key: str, title: str, detail: str | None = None,
-        on: str | None = None,
+        on: str | None = None, tags: Iterable[str] = (),
     ) -> None:  # fmt: skip
-        self.record.add_agenda_item(slug, key, title, detail, on)
+        self.record.add_agenda_item(slug, key, title, detail, on, tags)
 
     def record_stance(
         self, slug: str, actor: str, position: str, interests: Iterable[str] = (),
-        on: str | None = None,
+        on: str | None = None, tags: Iterable[str] = (),
     ) -> None:  # fmt: skip
-        self.record.record_stance(slug, actor, position, interests, on)
+        self.record.record_stance(slug, actor, position, interests, on, tags)
 
     def record_motivation(
-        self, slug: str, actor: str, text: str, on: str | None = None
-    ) -> None:
-        self.record.record_motivation(slug, actor, text, on)
+        self, slug: str, actor: str, text: str, on: str | None = None,
+        tags: Iterable[str] = (),
+    ) -> None:  # fmt: skip
+        self.record.record_motivation(slug, actor, text, on, tags)
 
     def add_scenario(
-        self, slug: str, key: str, outcome: str, impact: str, on: str | None = None
-    ) -> None:
-        self.record.add_scenario(slug, key, outcome, impact, on)
+        self, slug: str, key: str, outcome: str, impact: str, on: str | None = None,
+        tags: Iterable[str] = (),
+    ) -> None:  # fmt: skip
+        self.record.add_scenario(slug, key, outcome, impact, on, tags)
 
     def assess_scenario(
         self, slug: str, key: str, likelihood: str, note: str | None = None,
-        on: str | None = None,
+        on: str | None = None, confidence: str | None = None,
+        tags: Iterable[str] = (),
     ) -> None:  # fmt: skip
-        self.record.assess_scenario(slug, key, likelihood, note, on)
+        """Assess how likely scenario ``key`` is (an ICD 203 term), with the
+        analyst's ``confidence`` (low, moderate, high) beside it."""
+        self.record.assess_scenario(slug, key, likelihood, note, on, confidence, tags)
 
     def add_recommendation(
         self, slug: str, key: str, title: str, outcome: str | None = None,
         detail: str | None = None, audience: str | None = None,
-        on: str | None = None,
+        on: str | None = None, tags: Iterable[str] = (),
     ) -> None:  # fmt: skip
         self.record.add_recommendation(slug, key, title, outcome, detail, audience,
-                                       on)  # fmt: skip
+                                       on, tags)  # fmt: skip
 
     def record_development(
-        self, slug: str, on: str, text: str, sources: Iterable[str] = ()
-    ) -> int:
-        """Record a later development; its number."""
-        return self.record.record_development(slug, on, text, sources)
+        self, slug: str, on: str, text: str, sources: Iterable[str] = (),
+        actors: Iterable[str] = (), tags: Iterable[str] = (),
+    ) -> int:  # fmt: skip
+        """Record a later development, naming the ``actors`` it concerns;
+        its number."""
+        return self.record.record_development(slug, on, text, sources, actors, tags)
+
+    def link_talks(
+        self, slug: str, target: str, relation: str, note: str | None = None,
+        on: str | None = None, tags: Iterable[str] = (),
+    ) -> None:  # fmt: skip
+        """Record that talks ``slug`` stand in ``relation`` (follows,
+        supersedes, part-of, related) to talks ``target``; ``unlink`` is the
+        retraction of ``link:TARGET``."""
+        self.record.link_talks(slug, target, relation, note, on, tags)
 
     def amend(self, slug: str, ref: str, changes: dict[str, Any], reason: str) -> None:
         self.record.amend(slug, ref, changes, reason)
@@ -215,10 +231,18 @@ class Service:
     def retract(self, slug: str, ref: str, reason: str) -> None:
         self.record.retract(slug, ref, reason)
 
-    def record_case(self, case: Case) -> bool:
-        """Record a case file's talks, unless recorded; True if recorded."""
-        recorded = self.record.record_case(case)
-        self.queries.refresh()
+    def record_case(
+        self, case: Case, source: str = "case file", *, update: bool = False,
+        dry_run: bool = False, retract_missing: bool = False,
+    ) -> CaseRecorded:  # fmt: skip
+        """Record a case file's talks; with ``update``, bring talks recorded
+        already to what it says (see :meth:`import_case`)."""
+        recorded = self.record.record_case(
+            case, source, update=update, dry_run=dry_run,
+            retract_missing=retract_missing,
+        )  # fmt: skip
+        if not dry_run:
+            self.queries.refresh()
         return recorded
 
     def record_demo(self) -> tuple[str, bool]:
@@ -226,27 +250,36 @@ class Service:
         was recorded now (False: it was already)."""
         from timeline.casefile import demo_case
 
-        case = demo_case()
-        return case.talks.slug, self.record_case(case)
+        recorded = self.record_case(demo_case(), "beijing-talks.yaml")
+        return recorded.slug, recorded.opened
 
-    def import_case(self, path: str | Path) -> tuple[str, bool]:
-        """Record the case file at ``path``; its talks' slug, and whether it
-        was recorded now (False: the talks were already)."""
+    def import_case(
+        self, path: str | Path, *, dry_run: bool = False,
+        retract_missing: bool = False,
+    ) -> CaseRecorded:  # fmt: skip
+        """Record the case file at ``path``: its talks opened, or, recorded
+        already, brought to what the file says: entries added, fields that
+        differ amended (reason: "case file PATH updated"), entries no longer
+        in the file retracted only with ``retract_missing``. With
+        ``dry_run``, nothing is written: the steps say what would be done."""
         from timeline.casefile import load_case
 
-        case = load_case(Path(path))
-        return case.talks.slug, self.record_case(case)
+        return self.record_case(
+            load_case(Path(path)), str(path), update=True, dry_run=dry_run,
+            retract_missing=retract_missing,
+        )  # fmt: skip
 
-    def import_log(self, path: str | Path) -> Imported:
+    def import_log(self, path: str | Path, *, name: str | None = None) -> Imported:
         """Import the event log at ``path``: every line is checked first (a
         bad one writes nothing), then the new events are stored a batch per
         transaction, reading the file a line at a time (see
-        :mod:`timeline.transfer`)."""
+        :mod:`timeline.transfer`). Errors name the log ``name`` (default:
+        its path)."""
         from timeline.transfer import LogFile
 
         lines = LogFile(Path(path))
         with self._report("Checking events", lines.count()) as progress:
-            log = self.record.check_log(lines, str(path), progress)
+            log = self.record.check_log(lines, name or str(path), progress)
         with self._report("Importing events", log.imported.added) as progress:
             self.record.write_log(log, lines, progress)
         self.queries.refresh()
@@ -326,23 +359,46 @@ class Service:
 
     def stance_history(
         self, slug: str, actor: str | None = None, clocks: Clocks | None = None
-    ) -> list[EntryRow]:
+    ) -> list[StanceRow]:
         return self.queries.stances(
             _looked_up(slug), _looked_up(actor, "actor"), _or_now(clocks)
         )
 
     def entries(
         self, clocks: Clocks | None = None, *, slug: str | None = None,
-        actor: str | None = None, kind: str | None = None, limit: int | None = None,
+        actor: str | None = None, tag: str | None = None, kind: str | None = None,
+        limit: int | None = None, offset: int = 0, with_linked: bool = False,
     ) -> list[EntryRow]:  # fmt: skip
-        """The timeline across talks, in valid-time order."""
+        """The timeline across talks, in valid-time order: of talks ``slug``
+        (``with_linked``: and of every talks linked to them), concerning
+        ``actor``, filed under ``tag``, of ``kind``; at most ``limit``, after
+        the first ``offset`` (see :meth:`count_entries` for how many there are)."""
         return self.queries.entries(
-            _or_now(clocks), slug=_looked_up(slug), actor=_looked_up(actor, "actor"),
-            kind=_looked_up(kind, "kind"), limit=limit,
+            _or_now(clocks), limit=limit, offset=offset,
+            **_lookups(slug, actor, tag, kind), with_linked=with_linked,
         )  # fmt: skip
 
-    def search(self, query: str, slug: str | None = None) -> list[SearchHit]:
-        return self.queries.search(_looked_up(query, "search"), _looked_up(slug))
+    def count_entries(
+        self, clocks: Clocks | None = None, *, slug: str | None = None,
+        actor: str | None = None, tag: str | None = None, kind: str | None = None,
+        with_linked: bool = False,
+    ) -> int:  # fmt: skip
+        """How many entries :meth:`entries` gives without a limit."""
+        return self.queries.count_entries(
+            _or_now(clocks), **_lookups(slug, actor, tag, kind),
+            with_linked=with_linked,
+        )  # fmt: skip
+
+    def search(
+        self, query: str, slug: str | None = None, *, tag: str | None = None,
+        clocks: Clocks | None = None,
+    ) -> list[SearchHit]:  # fmt: skip
+        """Entries matching ``query``, best first; in talks ``slug``, carrying
+        ``tag``, dated within ``clocks.since`` and ``clocks.until``."""
+        return self.queries.search(
+            _looked_up(query, "search"), _looked_up(slug),
+            tag=_tag_looked_up(tag), clocks=_or_now(clocks),
+        )  # fmt: skip
 
     def changes(self, slug: str, since: str, until: str | None = None) -> list[Change]:
         """What changed in talks ``slug`` between two record times (text)."""
@@ -469,6 +525,21 @@ def _looked_up(value: T, what: str = "talks") -> T:
     if isinstance(value, str):
         checked(value, what, LOOKUP)
     return value
+
+
+def _lookups(
+    slug: str | None, actor: str | None, tag: str | None, kind: str | None
+) -> dict[str, str | None]:
+    return {
+        "slug": _looked_up(slug), "actor": _looked_up(actor, "actor"),
+        "tag": _tag_looked_up(tag), "kind": _looked_up(kind, "kind"),
+    }  # fmt: skip
+
+
+def _tag_looked_up(tag: str | None) -> str | None:
+    """A tag to look up, in the one case tags are recorded in (lowercase), so
+    that ``--tag Ceasefire`` finds what was filed under ``ceasefire``."""
+    return _looked_up(None if tag is None else tag.lower(), "tag")
 
 
 def _or_now(clocks: Clocks | None) -> Clocks:

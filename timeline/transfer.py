@@ -60,7 +60,6 @@ from projections.records import dashed, fixed_time
 from timeline.exporters.inert import escape_json_controls
 
 if TYPE_CHECKING:
-    from eventsourcing.application import Repository
     from eventsourcing.persistence import ApplicationRecorder, Mapper
 
     from projections.rows import StoredRow
@@ -185,12 +184,13 @@ class Store(Protocol):
     def recorder(self) -> ApplicationRecorder: ...
 
     @property
-    def repository(self) -> Repository[UUID]: ...
-
-    @property
     def mapper(self) -> Mapper[UUID]: ...
 
+    def aggregate(self, aggregate_id: UUID) -> Any: ...
+
     def require_actor(self, code: str, pending: Iterable[str] = ()) -> None: ...
+
+    def exists(self, aggregate_id: UUID) -> bool: ...
 
 
 class LogImport:
@@ -286,7 +286,7 @@ class LogImport:
         last = recorder.select_events(line.aggregate_id, desc=True, limit=1)
         if not last:
             return _Stream(aggregate=None, in_store=0, version=0)
-        aggregate: RecordedAggregate = self.record.repository.get(line.aggregate_id)
+        aggregate: RecordedAggregate = self.record.aggregate(line.aggregate_id)
         version = last[0].originator_version
         stream = _Stream(aggregate=aggregate, in_store=version, version=version)
         self._keep(line.aggregate_id, stream)
@@ -320,10 +320,12 @@ class LogImport:
         if kind is not None:
             for code in kind.named_actors(vars(event)):  # the fields, as given
                 self._require_actor(code)
-        elif isinstance(event, Talks.EntryAmended) and (
-            audience := event.model_dump(mode="json")["changes"].get("audience")
-        ):
-            self._require_actor(audience)
+        elif isinstance(event, Talks.EntryAmended):
+            changes = event.model_dump(mode="json")["changes"]
+            for code in _amended_actors(changes):
+                self._require_actor(code)
+        if isinstance(event, Talks.TalksLinked):
+            self._require_talks(event.target)
         stream.aggregate = _reissued(self._unpacked(stream), event)
         self._keep(line.aggregate_id, stream)
         if isinstance(stream.aggregate, Actor):
@@ -352,6 +354,14 @@ class LogImport:
             )
             oldest.aggregate = None
 
+    def _require_talks(self, slug: str) -> None:
+        """Talks ``slug`` are stored, or opened earlier in the file."""
+        stream = self.streams.get(talks_id(slug))
+        if (stream is None or not stream.version) and not self.record.exists(
+            talks_id(slug)
+        ):
+            raise InvalidInput(f"a link to talks {slug!r}, which are not recorded")
+
     def _require_actor(self, code: str) -> None:
         if code not in self.actors:
             self.record.require_actor(code)
@@ -372,6 +382,7 @@ def _reissued(aggregate: RecordedAggregate | None, event: Any) -> RecordedAggreg
                 slug=event.slug, title=event.title, location=event.location,
                 parties=event.parties, on=event.on, summary=event.summary,
                 sources=event.sources, recorded_by=event.recorded_by,
+                tags=event.tags,
             )
         )  # fmt: skip
         _require_equal(again.collect_events()[-1], event)
@@ -382,6 +393,12 @@ def _reissued(aggregate: RecordedAggregate | None, event: Any) -> RecordedAggreg
     _require_equal(aggregate.collect_events()[-1], event)
     aggregate.modified_on = event.timestamp  # the original record time, not now
     return aggregate
+
+
+def _amended_actors(changes: dict[str, Any]) -> list[str]:
+    """The actors an amendment names: an audience, a development's actors."""
+    audience, actors = changes.get("audience"), changes.get("actors") or []
+    return ([audience] if audience else []) + list(actors)
 
 
 def _require_equal(reissued: Any, event: Any) -> None:

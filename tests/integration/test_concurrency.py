@@ -20,6 +20,7 @@ from tests.support import (
     as_json,
     head,
     installed,
+    listed,
     ok,
     stored_events,
     stored_events_if_any,
@@ -149,7 +150,7 @@ def test_four_processes_recording_into_the_same_talks_lose_nothing(
         (e["payload"]["number"], e["payload"]["text"], e["recorded_by"]) for e in stored
     ]
     assert view["last_position"] == stored[-1]["position"] == head(store)
-    timeline = as_json("events", "--kind", "development", "--limit", "0")
+    timeline = listed("--kind", "development", "--limit", "0")
     assert sorted(r["ref"] for r in timeline) == sorted(
         f"development:{number}" for number in everyone
     )
@@ -179,7 +180,7 @@ def test_four_processes_recording_into_talks_of_their_own_lose_nothing(
         view = as_json("show", slug)
         assert [d["number"] for d in view["developments"]] == list(range(1, N + 1))
         assert view["last_position"] == stored[-1]["position"]
-    timeline = as_json("events", "--kind", "development", "--limit", "0")
+    timeline = listed("--kind", "development", "--limit", "0")
     assert sorted((r["slug"], r["ref"]) for r in timeline) == sorted(
         (slug, f"development:{n}") for slug in slugs.values() for n in range(1, N + 1)
     )
