@@ -19,7 +19,7 @@ from eventsourcing.persistence import PersistenceError
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 from eventsourcing.utils import resolve_topic
 
-from events.errors import StoreError
+from events.errors import NotFound, StoreError
 from projections.sqlite import storefile
 from timeline.settings import (
     Backend,
@@ -61,35 +61,44 @@ def open_service(
     *,
     progress: ProgressBar | None = None,
     opened: Callable[[], object] | None = None,
+    create: bool = True,
 ) -> Service:
     """The service over the store ``db`` names (a SQLite file, or a
     ``postgresql://`` URL; default: as the CLI finds it, from ``TIMELINE_DB``
     or the user data directory), recording as ``author`` (default:
     ``TIMELINE_AUTHOR``, else the OS user). Nothing is opened until first
     used; ``progress`` reports long tasks, and ``opened`` is called once the
-    application (with the event models) is open."""
+    application (with the event models) is open.
+
+    A store that is not there yet (a SQLite file that does not exist, a
+    PostgreSQL schema that does not exist) is made on first use; with
+    ``create=False``, as the CLI's queries open it, first use raises
+    NotFound (``no timeline store at ...``) and nothing is made: so a
+    mistyped location is an error, never a new empty store."""
     from timeline.service import Service
 
     settings = Settings.resolve(None if db is None else str(db), author)
     return Service(
-        open_record=lambda: open_record(settings),
+        open_record=lambda: open_record(settings, create=create),
         open_queries=lambda catch_up, records: open_queries(
-            settings, catch_up, records
+            settings, catch_up, records, create=create
         ),
         where=settings.store.shown(),
         progress=progress,
         opened=opened,
         backend=settings.store.backend,
-        open_access=lambda: open_access(settings),
+        open_access=lambda: open_access(settings, create=create),
     )
 
 
-def open_record(settings: Settings) -> DiplomaticRecord:
-    """Open (creating if needed) the store the settings name, for recording."""
+def open_record(settings: Settings, *, create: bool = True) -> DiplomaticRecord:
+    """Open the store the settings name, for recording; made if it is not
+    there, unless not to ``create`` it (see :func:`open_service`)."""
     from timeline.application import DiplomaticRecord
 
     store = settings.store
     with _store_errors(store):
+        _require(store, create)
         if isinstance(store, SQLiteFile):
             file = _sqlite_file(store)
             env = {
@@ -124,18 +133,21 @@ def postgres_env(store: PostgresSchema) -> dict[str, str]:
 
 
 def open_queries(
-    settings: Settings, catch_up: Callable[[int], object], records: Records
-) -> Queries:
+    settings: Settings, catch_up: Callable[[int], object], records: Records,
+    *, create: bool = True,
+) -> Queries:  # fmt: skip
     """Open the views alone: a query that finds them current loads nothing more.
 
     ``catch_up(lag)`` is called (and may open the full application) only when
     the store holds ``lag`` events the views have not applied yet; ``records``
     only when a talks must be folded again from its events (``show --as-of``).
+    ``create`` as for :func:`open_service`.
     """
     from projections.queries import Queries
 
     store = settings.store
     with _store_errors(store):
+        _require(store, create)
         if isinstance(store, SQLiteFile):
             datastore = _sqlite_datastore(store)
             if not datastore.read_only:
@@ -152,13 +164,15 @@ def open_queries(
         return Queries(views, stored, catch_up, records)
 
 
-def open_access(settings: Settings) -> Access:
+def open_access(settings: Settings, *, create: bool = True) -> Access:
     """Open the store's access tokens, sessions and idempotency keys (their
-    tables made if missing), managed by the settings' author."""
+    tables made if missing), managed by the settings' author; ``create`` as
+    for :func:`open_service`."""
     from timeline.access import Access
 
     store = settings.store
     with _store_errors(store):
+        _require(store, create)
         if isinstance(store, SQLiteFile):
             from projections.sqlite.access import SQLiteAccess
 
@@ -173,6 +187,21 @@ def open_access(settings: Settings) -> Access:
         from projections.postgres.access import open_access as open_postgres
 
         return Access(open_postgres(store), settings.author)
+
+
+def _require(store: StoreLocation, create: bool) -> None:
+    """Unless the caller may ``create`` it, a store that is not there is an
+    error, raised before anything is made."""
+    if create:
+        return
+    if isinstance(store, SQLiteFile):
+        missing = not store.path.exists()
+    else:
+        missing = not _postgres().has_schema(store)
+    if missing:
+        raise NotFound(
+            f"no timeline store at {store.shown()}; record something or check --db"
+        )
 
 
 def _sqlite_file(store: SQLiteFile) -> storefile.StoreFile:

@@ -3,7 +3,8 @@ input gets one clean error and writes nothing.
 
 A table-driven walk: every recording command (``actor add``, ``talks open``,
 ``agenda add``, ``stance record``, ``motive record``, ``scenario add``,
-``scenario assess``, ``recommend add``, ``develop``, ``amend``, ``retract``)
+``scenario assess``, ``recommend add``, ``develop``, ``talks link``,
+``amend``, ``retract``)
 and every importer (a case file in YAML and in JSON, an event log made by
 ``export --format jsonl``) is given each class of bad input in each of its
 fields (:mod:`tests.badinput`): invalid UTF-8, NUL, terminal escapes, other
@@ -72,7 +73,8 @@ class _Slot:
 
 X = _Slot()
 Kind = TextForm | str
-"""A field's form, or ``"slug"``, ``"actor"`` or ``"date"``."""
+"""A field's form, or ``"slug"``, ``"actor"``, ``"date"``, ``"term"``,
+``"ref"`` or ``"tag"``."""
 
 
 class Field(NamedTuple):
@@ -275,6 +277,26 @@ FIELDS = [
     Field("develop", "--source", SOURCE, _develop("--source", X), listed=True),
     Field("develop", "--author", AUTHOR, ("--author", X, *_develop())),
     Field(
+        "develop",
+        "--actor",
+        "actor",
+        _develop("--actor", X),
+        listed=True,
+        required=False,
+    ),
+    Field("develop", "--tag", "tag", _develop("--tag", X), listed=True, required=False),
+    Field(
+        "talks link", "TARGET", "slug", ("talks", "link", SLUG, X, "--as", "related")
+    ),
+    Field(
+        "talks link",
+        "--note",
+        TEXT,
+        ("talks", "link", SLUG, "geneva-{n}", "--as", "related", "--note", X),
+        required=False,
+        setup=("talks", "open", "geneva-{n}", *TALKS),
+    ),
+    Field(
         "amend", "SLUG", "slug", ("amend", X, "talks", "--title", "T", "--reason", "R")
     ),
     Field("amend", "REF", "ref", ("amend", SLUG, X, "--title", "T", "--reason", "R")),
@@ -388,6 +410,10 @@ def _kind_values(field: Field) -> list[Bad]:
             Bad("date 2024-13-45", "2024-13-45"),
         ],
         "term": [Bad("term of 10,000 characters", "likely" * 1700)],
+        "tag": [
+            Bad("tag with capitals", "Ceasefire"),
+            Bad("tag of 101 characters", "a" * 101),
+        ],
         "ref": [
             Bad("ref of 10,000 characters", "agenda:" + "a" * 10_000),
             Bad("ref of a huge number", "development:" + "9" * 30),
@@ -437,7 +463,10 @@ def _cli_cases() -> list[CliCase]:
             )
         if field.listed:
             items = [
-                f"item {n}" if field.kind != "actor" else "UKR" for n in range(TOO_MANY)
+                {"actor": f"actor-{n}", "tag": f"tag-{n}"}.get(
+                    str(field.kind), f"item {n}"
+                )
+                for n in range(TOO_MANY)
             ]
             cases.append(
                 CliCase(f"{where}: {TOO_MANY:,} items", _repeated(field, items), {})
@@ -597,6 +626,7 @@ def test_every_recording_command_refuses_each_bad_input_cleanly(walked: str) -> 
         "scenario assess",
         "recommend add",
         "develop",
+        "talks link",
         "amend",
         "retract",
     }
@@ -712,13 +742,13 @@ TEXT_FIELDS: list[tuple[str, Callable[[int, str], tuple[str, ...]]]] = [
     ),
     (
         "note",
-        lambda n, v: (
+        lambda n, v: (  # each assessment changes the likelihood, or it is refused
             "scenario",
             "assess",
             SLUG,
             "neutral-stance",
             "--likelihood",
-            "likely",
+            ("unlikely", "very likely")[n % 2],
             "--note",
             v,
         ),

@@ -14,7 +14,15 @@ import click
 import pytest
 from click.testing import Result
 
-from tests.support import as_json, fails, ok, run, shown, stored_events_if_any
+from tests.support import (
+    as_json,
+    fails,
+    make_store,
+    ok,
+    run,
+    shown,
+    stored_events_if_any,
+)
 from timeline.cli import cli
 
 ARTICLE = Path(__file__).parent.parent / "fixtures" / "beijing-talks.txt"
@@ -198,7 +206,8 @@ def test_json_outputs_are_single_documents_with_the_expected_keys(
     assert actors[0]["recorded_by"] == "tester"
 
 
-def test_empty_store_lists_nothing() -> None:
+def test_empty_store_lists_nothing(store: str) -> None:
+    make_store(store)
     assert as_json("talks", "list") == []
     assert as_json("actor", "list") == []
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import TIMELINE, installed, stored_events
+from tests.support import TIMELINE, installed, make_store, stored_events
 
 ARTICLE = Path(__file__).parent.parent / "fixtures" / "beijing-talks.txt"
 
@@ -47,7 +47,10 @@ def test_demo_then_export(env: dict[str, str], store: str, tmp_path: Path) -> No
     assert lines[at : at + len(table)] == table
 
 
-def test_a_mistake_is_one_error_line_without_traceback(env: dict[str, str]) -> None:
+def test_a_mistake_is_one_error_line_without_traceback(
+    env: dict[str, str], store: str
+) -> None:
+    make_store(store)
     result = timeline("show", "nope", env=env)
     assert result.returncode == 1
     assert result.stdout == ""

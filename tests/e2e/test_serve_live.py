@@ -30,7 +30,7 @@ import httpx
 import pytest
 
 from tests.serving import Server, free_port, serving
-from tests.support import TIMELINE, VIEW_NAMES, head, installed, ok
+from tests.support import TIMELINE, VIEW_NAMES, head, installed, make_store, ok
 
 SLUG = "beijing-talks"
 """The demo talks."""
@@ -568,6 +568,7 @@ def test_serving_beyond_loopback_needs_a_token(store: str, tmp_path: Path) -> No
     """``--host 0.0.0.0`` is refused (one Error: line, nothing listening)
     until an active token exists; then the server starts."""
     port = free_port()
+    make_store(store)
     assert_refused(port)
 
     made = installed("token", "create", "gone", "--role", "admin", env=env())

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import as_json, fails, installed, ok, run
+from tests.support import as_json, fails, installed, make_store, ok, run
 from timeline.access import digest
 
 
@@ -88,6 +88,7 @@ def test_revoke_then_list_shows_when_and_by_whom(store: str) -> None:
 
 
 def test_revoking_an_unknown_or_revoked_token_fails(store: str) -> None:
+    make_store(store)
     assert "nobody" in fails("token", "revoke", "nobody")
     ok("token", "create", "newsroom", "--role", "reader")
     ok("token", "revoke", "newsroom")
@@ -107,6 +108,7 @@ def test_the_author_comes_from_the_environment_too(
 
 
 def test_list_says_when_there_are_none(store: str) -> None:
+    make_store(store)
     listed = ok("token", "list")
     assert listed.stdout == ""
     assert "No tokens yet" in listed.stderr

@@ -20,7 +20,7 @@ from jsonschema.validators import validator_for
 
 from bench.store import bulk_append
 from events.errors import InvalidInput
-from tests.support import as_json, fails, ok, rows, run, stored_events_if_any
+from tests.support import as_json, fails, listed, ok, rows, run, stored_events_if_any
 from timeline.application import DiplomaticRecord
 from timeline.bootstrap import open_service
 from timeline.casefile import demo_case
@@ -117,12 +117,12 @@ def test_json_export_is_the_snapshot_of_the_views(dated: Path) -> None:
         "schema_version", "position", "recorded_at", "as_of", "actors", "talks",
         "timeline",
     ]  # fmt: skip
-    assert snapshot["schema_version"] == 2
+    assert snapshot["schema_version"] == 3
     assert snapshot["position"] == stored_events_if_any(dated) == log[-1]["position"]
     assert snapshot["recorded_at"] == log[-1]["recorded_at"]
     assert snapshot["talks"] == [as_json("show", DEMO)]
     assert [actor["key"] for actor in snapshot["actors"]] == ["western-nations"]
-    events = as_json("events", "--limit", "0")
+    events = listed("--limit", "0")
     assert [e["entry_id"] for e in snapshot["timeline"]] == [
         e["entry_id"] for e in events
     ]
@@ -749,9 +749,12 @@ def test_import_of_a_yaml_case_records_the_talks(db_path: Path, tmp_path: Path) 
     case = yaml.safe_load(file.read_text(encoding="utf-8"))["talks"]
 
     result = ok("import", str(file), "--json")
-    assert json.loads(result.stdout) == {
-        "format": "case", "talks": DEMO, "recorded": True,
+    summary = json.loads(result.stdout)
+    assert {k: summary[k] for k in ("format", "talks", "recorded", "opened")} == {
+        "format": "case", "talks": DEMO, "recorded": True, "opened": True,
     }  # fmt: skip
+    assert summary["actors"] == ["western-nations"]
+    assert summary["steps"][0] == {"action": "record", "ref": "talks", "fields": []}
     assert f"Recorded talks {DEMO} from {file}" in result.stderr
     view = as_json("show", DEMO)
     assert view["title"] == case["title"]
@@ -768,7 +771,8 @@ def test_import_of_a_yaml_case_records_the_talks(db_path: Path, tmp_path: Path) 
 
     again = ok("import", str(file), "--json")
     assert json.loads(again.stdout)["recorded"] is False
-    assert "already recorded; nothing added" in again.stderr
+    assert "already recorded as" in again.stderr
+    assert "has them; nothing added." in again.stderr
     assert stored_events_if_any(db_path) == events
     assert as_json("show", DEMO) == view
 
@@ -783,7 +787,7 @@ def test_import_of_a_json_case_records_the_talks(db_path: Path, tmp_path: Path) 
     file.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
     summary = as_json("import", str(file), "--format", "case")
-    assert summary == {"format": "case", "talks": "beijing-copy", "recorded": True}
+    assert (summary["talks"], summary["recorded"]) == ("beijing-copy", True)
     view = as_json("show", "beijing-copy")
     assert view["title"] == data["talks"]["title"]
     assert [(d["on"], d["text"]) for d in view["developments"]] == [
@@ -840,7 +844,7 @@ def test_a_case_file_dates_every_entry_and_assesses_scenarios(
     # YAML 1.2 scalars: "on" is a key, dates and bare years stay as written
     assert view["stances"][0]["on"] == "2024-07-24"
     assert view["developments"][0]["on"] == "2024"
-    rows = as_json("events", "--talks", "geneva")
+    rows = listed("--talks", "geneva")
     dated = [(r["ref"], r["valid_text"]) for r in rows]
     assert dated == [
         ("motive:CHN", "2024?"), ("development:1", "2024"),

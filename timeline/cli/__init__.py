@@ -8,11 +8,12 @@ line and exit status 1 (2 for usage errors); ``--debug`` shows the traceback.
 from __future__ import annotations
 
 import gc
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from functools import cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
+from functools import cached_property, wraps
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
@@ -28,10 +29,16 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
 class Session:
     """What every command shares: the service over the store, once opened."""
 
-    def __init__(self, db: str | None, author: str | None, debug: bool) -> None:
+    def __init__(
+        self, db: str | None, author: str | None, debug: bool, paging: bool = True
+    ) -> None:
         self.db = db
         self.author = author
         self.debug = debug
+        self.paging = paging
+        """Whether long output on a terminal may go through a pager."""
+        self.records = False
+        """Whether the command records: only then may a new store be made."""
 
     @cached_property
     def service(self) -> Service:
@@ -40,8 +47,9 @@ class Session:
         # What opening the application built (event models, the mapper) lives
         # until exit: frozen, full collections do not trace it again (see main).
         return open_service(
-            self.db, self.author, progress=progress_bar, opened=gc.freeze
-        )
+            self.db, self.author, progress=progress_bar, opened=gc.freeze,
+            create=self.records,
+        )  # fmt: skip
 
     def close(self) -> None:
         if "service" in vars(self):
@@ -61,8 +69,9 @@ class TimelineGroup(click.Group):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # Python hands over bytes that are not UTF-8 as lone surrogates: no
-        # command could store, look up or print them.
-        for number, arg in enumerate(args, start=1):
+        # command could store, look up or print them. (Completing a line
+        # parses it too, and must never fail: completion offers nothing.)
+        for number, arg in enumerate([] if ctx.resilient_parsing else args, start=1):
             if any("\ud800" <= char <= "\udfff" for char in arg):
                 raise click.ClickException(
                     f"argument {number} ({ascii_safe(repr(arg)[:EXCERPT])}) is"
@@ -78,6 +87,9 @@ class TimelineGroup(click.Group):
             return super().invoke(ctx)
         except (click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:  # what reads stdout stopped (`| head`), as is
+            _quiet_stdout()  # its right: stop, with no message, as cat would
+            raise click.exceptions.Exit(141) from None  # 128 + SIGPIPE
         except click.ClickException as error:  # a usage error quotes the input
             raise _shown(error) from None
         except Exception as error:
@@ -87,12 +99,21 @@ class TimelineGroup(click.Group):
             raise click.ClickException(one_line(_message(error, session))) from None
 
 
+def _quiet_stdout() -> None:
+    """Send what is left of stdout nowhere: flushing it at exit would fail
+    again on the closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def _shown(error: click.ClickException) -> click.ClickException:
     """Click's own error, as every error is shown: one short line, no control
     character raw (it may quote what was typed)."""
     # Final in click's annotations, a plain attribute in fact: kept so that
     # the error keeps its kind (a usage error still shows its usage line).
     # What click puts before it ("Invalid value for '--format': ") is short.
+    if isinstance(error, click.MissingParameter):  # it words its message itself
+        return click.UsageError(one_line(error.format_message(), 400), error.ctx)
     error.message = one_line(error.message, 400)  # type: ignore[misc]
     return error
 
@@ -126,7 +147,9 @@ def _where(session: Session | None) -> str:
         return "(cannot be named)"
 
 
-@click.group(cls=TimelineGroup, context_settings=CONTEXT_SETTINGS)
+@click.group(
+    cls=TimelineGroup, context_settings=CONTEXT_SETTINGS, invoke_without_command=True
+)
 @click.option(
     "--db",
     metavar="PATH|URL",
@@ -138,10 +161,18 @@ def _where(session: Session | None) -> str:
     metavar="NAME",
     help="Who records the entries [env TIMELINE_AUTHOR; default: OS user].",
 )
+@click.option(
+    "--no-pager", is_flag=True,
+    help="Never page long output (on a terminal it goes through $TIMELINE_PAGER,"
+    " else $PAGER, else less -FRX; TIMELINE_PAGER=cat turns it off too).",
+)  # fmt: skip
 @click.option("--debug", is_flag=True, help="Show tracebacks of errors.")
 @click.version_option(None, "--version", "-V", package_name="diplomatic-timeline")
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, author: str | None, debug: bool) -> None:
+def cli(
+    ctx: click.Context, db: str | None, author: str | None, no_pager: bool,
+    debug: bool,
+) -> None:  # fmt: skip
     """Keep an evidence-grade, event-sourced record of diplomatic talks.
 
     Every entry is an immutable event; views and exports are rebuilt from
@@ -153,8 +184,27 @@ def cli(ctx: click.Context, db: str | None, author: str | None, debug: bool) -> 
       timeline show beijing-talks
       timeline develop beijing-talks --on 2024-07 "Follow-up meeting announced"
     """
-    session = ctx.obj = Session(db, author, debug)
+    if ctx.invoked_subcommand is None:  # `timeline` alone: what it can do
+        click.echo(ctx.get_help())
+        ctx.exit()
+    session = ctx.obj = Session(db, author, debug, paging=not no_pager)
     ctx.call_on_close(session.close)
+
+
+pass_session = click.make_pass_decorator(Session)
+
+
+def pass_recording(func: F) -> F:
+    """Pass the session to a command that records: the only kind of command
+    that may make a new store (a query of a store that is not there is an
+    error naming it, so a mistyped --db never makes an empty store)."""
+
+    @wraps(func)
+    def recording(session: Session, /, *args: Any, **kwargs: Any) -> Any:
+        session.records = True
+        return func(session, *args, **kwargs)
+
+    return cast(F, pass_session(recording))
 
 
 def json_option(func: F) -> F:
@@ -183,7 +233,47 @@ def echo_json(data: Any) -> None:
     """``data`` as JSON on stdout, with no character a terminal acts on raw."""
     from timeline.exporters.inert import json_text
 
-    click.echo(json_text(data))
+    page(json_text(data) + "\n")
+
+
+def pager() -> str | None:
+    """The command long output goes through, as git chooses one: only on a
+    terminal and without --no-pager; $TIMELINE_PAGER, else $PAGER, else
+    ``less -FRX`` (None for ``cat`` or empty: no pager)."""
+    session = click.get_current_context().find_object(Session)
+    if (session is not None and not session.paging) or not sys.stdout.isatty():
+        return None
+    command = os.environ.get("TIMELINE_PAGER", os.environ.get("PAGER", "less -FRX"))
+    return None if command.strip() in ("", "cat") else command
+
+
+def page(text: str) -> None:
+    """Print ``text`` on stdout; on a terminal, through the pager if it is
+    longer than the screen."""
+    import shutil
+
+    command = pager()
+    if command is None or text.count("\n") < shutil.get_terminal_size().lines:
+        click.echo(text, nl=False)
+        return
+    import signal
+    import subprocess
+
+    # As git does: less quits when the text fits (F), keeps colours (R) and
+    # leaves the screen as it was (X), unless LESS says otherwise.
+    env = {**os.environ, "LESS": os.environ.get("LESS", "FRX")}
+    sys.stdout.flush()
+    # Ctrl-C is the pager's to handle while it runs, not a reason to quit.
+    interrupt = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with subprocess.Popen(
+            command, shell=True, stdin=subprocess.PIPE, env=env
+        ) as run:
+            run.communicate(text.encode())
+    finally:
+        signal.signal(signal.SIGINT, interrupt)
+    if run.returncode == 127:  # the shell found no such pager: print it here
+        click.echo(text, nl=False)
 
 
 def info(message: str) -> None:
@@ -206,6 +296,9 @@ def main() -> None:
 
 
 from timeline.cli import read, record, serve, tokens, transfer, views  # noqa: E402
+from timeline.cli.complete import complete_names  # noqa: E402
+
+complete_names(cli)
 
 __all__ = ["cli", "main", "read", "record", "serve", "tokens", "transfer", "views"]
 

@@ -12,10 +12,10 @@ from timeline.cli import (
     echo_json,
     info,
     json_option,
+    pass_recording,
+    pass_session,
 )
 from timeline.cli.record import actor, scenario, stance, talks
-
-pass_session = click.make_pass_decorator(Session)
 
 
 @talks.command("list")
@@ -128,7 +128,7 @@ def history(session: Session, /, slug: str, as_of: str | None, as_json: bool) ->
 
 @cli.command()
 @json_option
-@pass_session
+@pass_recording
 def demo(session: Session, /, as_json: bool) -> None:
     """Record the seed case, talks in Beijing, and show it.
 

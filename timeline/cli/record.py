@@ -7,13 +7,16 @@ from typing import Any
 import click
 
 from events.kinds import KINDS
-from timeline.cli import Session, cli, info
+from timeline.cli import Session, cli, info, pass_recording
 
 pass_session = click.make_pass_decorator(Session)
 
 DATES = (
-    "YYYY, YYYY-MM or YYYY-MM-DD; ~ approximate (2024-07~), ? uncertain "
-    "(2024-07?), % both, or an interval (2024-07-23/2024-07-26)"
+    "EDTF levels 0 and 1: YYYY, YYYY-MM or YYYY-MM-DD; unspecified digits "
+    "(201X, 2024-07-XX); a season (2024-21 spring ... -24 winter); ~ approximate "
+    "(2024-07~), ? uncertain, % both; a time (2015-02-15T00:00+02:00); or an "
+    "interval (2024-07-23/2024-07-26), open (2014-04-07/..) or unknown "
+    "(2014-04-07/) at an end"
 )
 ON = click.option("--on", metavar="DATE", help=f"When, in the world: {DATES}.")
 SOURCES = click.option(
@@ -23,16 +26,25 @@ SOURCES = click.option(
     metavar="REF",
     help="A source URL or citation (repeatable).",
 )
+TAGS = click.option(
+    "--tag",
+    "tags",
+    multiple=True,
+    metavar="TAG",
+    help="File the entry under TAG, one lowercase word such as ceasefire or"
+    " grain-deal (repeatable).",
+)
 
 
 @cli.group()
 def talks() -> None:
-    """Open talks and list them.
+    """Open talks, list them, and link them to one another.
 
     \b
     Example:
       timeline talks open geneva-round --title "Geneva round" --location Geneva \\
         --party UKR --party RUS
+      timeline talks link geneva-round geneva-process --as part-of
       timeline talks list
     """
 
@@ -52,7 +64,8 @@ def talks() -> None:
 @ON
 @click.option("--summary", help="A short summary.")
 @SOURCES
-@pass_session
+@TAGS
+@pass_recording  # talks are where a record begins: they may make the store
 def talks_open(
     session: Session, /, slug: str, parties: tuple[str, ...], **fields: Any
 ) -> None:
@@ -65,6 +78,55 @@ def talks_open(
     """
     session.service.open_talks(slug, parties=list(parties), **fields)
     info(f"Opened talks {slug}.")
+
+
+@talks.command("link")
+@click.argument("slug")
+@click.argument("target")
+@click.option(
+    "--as", "relation", required=True,
+    type=click.Choice(["follows", "supersedes", "part-of", "related"]),
+    help="How talks SLUG relate to talks TARGET.",
+)  # fmt: skip
+@click.option("--note", help="Why, or what the relation rests on.")
+@ON
+@TAGS
+@pass_session
+def talks_link(
+    session: Session, /, slug: str, target: str, relation: str, **fields: Any
+) -> None:
+    """Record that talks SLUG follow, supersede, are part of, or are related
+    to talks TARGET.
+
+    The link is an entry of SLUG (`link:TARGET`), read from both ends: `show`
+    lists it on both talks, `events --talks SLUG --with-linked` reads every
+    talks linked to SLUG, and the html page draws linked talks side by side.
+    Amend it to change the relation; `talks unlink` withdraws it.
+
+    \b
+    Examples:
+      timeline talks link minsk-ii minsk-protocol --as supersedes
+      timeline talks link geneva-round-2 geneva-process --as part-of
+    """
+    session.service.link_talks(slug, target, relation, **fields)
+    info(f"Linked {slug} to {target} ({relation}): link:{target}.")
+
+
+@talks.command("unlink")
+@click.argument("slug")
+@click.argument("target")
+@click.option("--reason", required=True, help="Why the link is withdrawn.")
+@pass_session
+def talks_unlink(session: Session, /, slug: str, target: str, reason: str) -> None:
+    """Withdraw the link from talks SLUG to talks TARGET: the retraction of
+    `link:TARGET`, which stays in the history. The talks may be linked again.
+
+    \b
+    Example:
+      timeline talks unlink minsk-ii minsk-protocol --reason "Recorded in error"
+    """
+    session.service.retract(slug, f"link:{target}", reason)
+    info(f"Unlinked {slug} from {target}.")
 
 
 @cli.group()
@@ -83,6 +145,7 @@ def agenda() -> None:
 @click.option("--title", required=True, help="Title of the agenda item.")
 @click.option("--detail", help="One-line description.")
 @ON
+@TAGS
 @pass_session
 def agenda_add(session: Session, /, slug: str, key: str, **fields: Any) -> None:
     """Add agenda item KEY to talks SLUG.
@@ -113,6 +176,7 @@ def stance() -> None:
     "--interest", "interests", multiple=True, help="A key interest (repeatable)."
 )
 @ON
+@TAGS
 @pass_session
 def stance_record(session: Session, /, slug: str, actor: str, **fields: Any) -> None:
     """Record ACTOR's stance in talks SLUG; a later one supersedes it in the view.
@@ -142,17 +206,19 @@ def motive() -> None:
 @click.argument("actor")
 @click.argument("text")
 @ON
+@TAGS
 @pass_session
 def motive_record(
-    session: Session, /, slug: str, actor: str, text: str, on: str | None
-) -> None:
+    session: Session, /, slug: str, actor: str, text: str, on: str | None,
+    tags: tuple[str, ...],
+) -> None:  # fmt: skip
     """Record ACTOR's motivation in talks SLUG.
 
     \b
     Example:
       timeline motive record beijing-talks western-nations "Pressuring China ..."
     """
-    session.service.record_motivation(slug, actor, text, on)
+    session.service.record_motivation(slug, actor, text, on, tags)
     info(f"Recorded motive:{actor} in {slug}.")
 
 
@@ -173,6 +239,7 @@ def scenario() -> None:
 @click.option("--outcome", required=True, help="The outcome.")
 @click.option("--impact", required=True, help="Its potential impact.")
 @ON
+@TAGS
 @pass_session
 def scenario_add(session: Session, /, slug: str, key: str, **fields: Any) -> None:
     """Add outcome scenario KEY to talks SLUG.
@@ -194,8 +261,14 @@ def scenario_add(session: Session, /, slug: str, key: str, **fields: Any) -> Non
     help="An ICD 203 term: almost no chance, very unlikely, unlikely, roughly "
     "even chance, likely, very likely, almost certain.",
 )  # fmt: skip
+@click.option(
+    "--confidence", type=click.Choice(["low", "moderate", "high"]),
+    help="How well founded the judgement is, apart from how likely the"
+    " outcome is.",
+)  # fmt: skip
 @click.option("--note", help="The grounds for the assessment.")
 @ON
+@TAGS
 @pass_session
 def scenario_assess(session: Session, /, slug: str, key: str, **fields: Any) -> None:
     """Assess how likely scenario KEY of talks SLUG is; a later one supersedes it.
@@ -203,12 +276,15 @@ def scenario_assess(session: Session, /, slug: str, key: str, **fields: Any) -> 
     The terms are those of ICD 203, each standing for a range: almost no
     chance (1-5%), very unlikely (5-20%), unlikely (20-45%), roughly even
     chance (45-55%), likely (55-80%), very likely (80-95%), almost certain
-    (95-99%).
+    (95-99%). ICD 203 asks for the analyst's confidence beside it: low,
+    moderate or high. An assessment that repeats the likelihood and
+    confidence standing changes nothing and is refused: amend
+    assessment:KEY to change its note or date.
 
     \b
     Example:
       timeline scenario assess beijing-talks neutral-stance --likelihood likely \\
-        --note "Both sides avoid commitments" --on 2024-07
+        --confidence moderate --note "Both sides avoid commitments" --on 2024-07
     """
     session.service.assess_scenario(slug, key, **fields)
     info(f"Recorded assessment:{key} in {slug}.")
@@ -233,6 +309,7 @@ def recommend() -> None:
 @click.option("--detail", help="A longer description.")
 @click.option("--for", "audience", metavar="ACTOR", help="Whom it is for.")
 @ON
+@TAGS
 @pass_session
 def recommend_add(session: Session, /, slug: str, key: str, **fields: Any) -> None:
     """Add recommendation KEY to talks SLUG.
@@ -260,18 +337,29 @@ def recommend_add(session: Session, /, slug: str, key: str, **fields: Any) -> No
     help=f"When it happened: {DATES}.",
 )
 @SOURCES
+@click.option(
+    "--actor", "actors", multiple=True, metavar="ACTOR",
+    help="An actor it concerns: ISO 3166-1 alpha-3 code or registered actor"
+    " (repeatable).",
+)  # fmt: skip
+@TAGS
 @pass_session
 def develop(
-    session: Session, slug: str, text: str, on: str, sources: tuple[str, ...]
-) -> None:
+    session: Session, slug: str, text: str, on: str, sources: tuple[str, ...],
+    actors: tuple[str, ...], tags: tuple[str, ...],
+) -> None:  # fmt: skip
     """Record a later development of talks SLUG.
+
+    Name the actors it concerns with --actor, so that `events --actor`
+    finds it.
 
     \b
     Example:
-      timeline develop beijing-talks --on 2024-07-24 "Second round announced" \\
-        --source https://example.org/news
+      timeline develop minsk-ii --on 2022-02-21 \\
+        "Russia recognises the Donetsk and Luhansk People's Republics" \\
+        --actor RUS --tag recognition --source https://example.org/news
     """
-    number = session.service.record_development(slug, on, text, sources)
+    number = session.service.record_development(slug, on, text, sources, actors, tags)
     info(f"Recorded development:{number} in {slug}.")
 
 
@@ -291,12 +379,24 @@ AMEND_OPTIONS: dict[str, tuple[str, str, str]] = {
     "impact": ("--impact", "TEXT", "New potential impact (scenario)."),
     "likelihood": ("--likelihood", "TERM",
                    "New likelihood, an ICD 203 term (assessment)."),
-    "note": ("--note", "TEXT", "New note (assessment); empty clears it."),
+    "confidence": ("--confidence", "LEVEL",
+                   "New confidence: low, moderate or high (assessment); empty"
+                   " clears it."),
+    "note": ("--note", "TEXT", "New note (assessment, link); empty clears it."),
+    "relation": ("--as", "RELATION",
+                 "New relation: follows, supersedes, part-of or related (link)."),
+    "actors": ("--actor", "ACTOR",
+               "Replace the actors it concerns (development; repeatable);"
+               " --actor '' clears them."),
     "on": ("--on", "DATE",
            "New date (any entry); empty clears it (not a development's)."),
     "audience": ("--for", "ACTOR",
                  "New audience actor (recommendation); empty clears it."),
+    "tags": ("--tag", "TAG",
+             "Replace the tags (any entry): repeatable; --tag '' clears them."),
 }  # fmt: skip
+LISTS = ("texts", "actors", "tags")
+"""Rules of fields that hold a list: their option is repeated."""
 
 
 def _amend_options(func: Any) -> Any:
@@ -307,7 +407,7 @@ def _amend_options(func: Any) -> Any:
         option, metavar, help_text = AMEND_OPTIONS[field]
         func = click.option(
             option, field, metavar=metavar, help=help_text,
-            multiple=rules[field] == "texts",
+            multiple=rules[field] in LISTS,
         )(func)  # fmt: skip
     return func
 
@@ -324,9 +424,10 @@ def amend(
     """Correct entry REF of talks SLUG; the original stays in the history.
 
     REF is `talks`, `agenda:KEY`, `stance:ACTOR`, `motive:ACTOR`,
-    `scenario:KEY`, `assessment:KEY`, `recommendation:KEY` or
-    `development:N`. A stance, motive or assessment REF names the latest one
-    that stands.
+    `scenario:KEY`, `assessment:KEY`, `recommendation:KEY`, `development:N`
+    or `link:SLUG`. A stance, motive or assessment REF names the latest one
+    that stands. Only the fields that would change are recorded; an
+    amendment that changes nothing is refused.
 
     \b
     Example:
@@ -336,8 +437,25 @@ def amend(
     changes = {
         name: value for name, value in options.items() if value not in (None, ())
     }
+    _check_amendable(ref, changes)
     session.service.amend(slug, ref, changes, reason)
     info(f"Amended {ref} in {slug}.")
+
+
+def _check_amendable(ref: str, changes: dict[str, Any]) -> None:
+    """Refuse, naming options as they are typed, what the domain would
+    refuse naming fields: no change, or a field the entry has not got."""
+    from events.kinds import parse_ref
+
+    kind = parse_ref(ref)[0]
+    amendable = KINDS[kind].amendable
+    spelled = ", ".join(AMEND_OPTIONS[name][0] for name in amendable)
+    if not changes:
+        raise click.ClickException(f"nothing to amend: give at least one of {spelled}")
+    if foreign := [AMEND_OPTIONS[name][0] for name in changes if name not in amendable]:
+        raise click.ClickException(
+            f"{kind} entries have no {', '.join(foreign)} to amend; they take {spelled}"
+        )
 
 
 @cli.command()
@@ -377,7 +495,7 @@ def actor() -> None:
     show_default=True,
     help="What kind of actor.",
 )
-@pass_session
+@pass_recording  # as talks may: an actor may be registered first
 def actor_add(session: Session, /, key: str, name: str, kind: str) -> None:
     """Register actor KEY (states need no registration: use ISO codes like CHN).
 

@@ -8,14 +8,25 @@ terminal's title, clear its screen or reorder what it shows. Text is printed
 as rich ``Text`` (never markup, highlighting or emoji codes), so ``[...]``
 and ``:name:`` stay as typed, and a line at a time (:class:`Lines`), so a
 long text takes time linear in its length.
+
+A value is never split mid-word: each column is at least as wide as its
+longest word (a slug, a ref, a date; up to :data:`WORD`), and a table wider
+than the screen is printed wider; text wraps at spaces only. Piped, tables
+fit COLUMNS, else 120 characters. On a terminal, output longer than the
+screen goes through the pager (:func:`timeline.cli.page`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+import os
+import shutil
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import wraps
+from typing import TYPE_CHECKING, Any, ParamSpec
 
-from rich.console import Console, ConsoleOptions
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
 from rich.table import Table
 from rich.text import DEFAULT_JUSTIFY, DEFAULT_OVERFLOW, Text
@@ -24,13 +35,34 @@ from events.kinds import KINDS
 from projections.actors import ActorView
 from projections.changes import Change
 from projections.rows import EntryRow, SearchHit, TalksRow, ViewStatus
-from projections.talks import Assessment, Scenario, TalksView, current, latest, standing
+from projections.talks import (
+    Assessment,
+    Party,
+    Scenario,
+    TalksView,
+    current,
+    standing,
+)
+from timeline.cli import page, pager
+from timeline.exporters.brief import likelihood
 from timeline.exporters.inert import terminal_text
 
 if TYPE_CHECKING:
+    from projections.queries import StanceRow
     from timeline.application import HistoryEntry
 
 console = Console(soft_wrap=False)
+P = ParamSpec("P")
+WORLD = "Date (in the world)"
+"""The header of a column of valid time: when it happened, as recorded."""
+RECORDED = "Recorded at (UTC)"
+"""The header of a column of record time: when the store recorded it."""
+PIPED_WIDTH = 120
+"""The width output fits when it is not for a terminal and COLUMNS is unset."""
+WORD = 240
+"""The longest word kept whole: longer than any slug, key, ref or date can
+be; a longer one (a pasted blob) is folded rather than widen a table without
+end."""
 
 
 class Lines(Text):
@@ -65,40 +97,115 @@ class Lines(Text):
             yield Segment(self.end)
 
 
+def _paged(render: Callable[P, None]) -> Callable[P, None]:
+    """``render``, whose output goes through the pager when there is one."""
+
+    @wraps(render)
+    def paged(*args: P.args, **kwargs: P.kwargs) -> None:
+        if pager() is None:
+            render(*args, **kwargs)
+            return
+        with console.capture() as captured:
+            render(*args, **kwargs)
+        page(captured.get())
+
+    return paged
+
+
 def _safe(value: object) -> str:
     """A value as the terminal may be sent it (None: nothing)."""
     return "" if value is None else terminal_text(str(value))
 
 
+def _screen() -> int:
+    """The width output fits: COLUMNS, else the terminal's, else (piped) 120."""
+    columns = os.environ.get("COLUMNS", "")
+    if columns.isdigit() and int(columns) > 0:
+        return int(columns)
+    return shutil.get_terminal_size().columns if sys.stdout.isatty() else PIPED_WIDTH
+
+
+def _longest_word(text: str) -> int:
+    """The width the longest word of ``text`` needs (at most :data:`WORD`)."""
+    return min(max((cell_len(word) for word in text.split()), default=0), WORD)
+
+
+def _print(renderable: RenderableType, width: int = 0) -> None:
+    """Print at the screen's width, or wider when ``width`` needs it."""
+    console.width = max(_screen(), width)  # print(width=...) cannot widen
+    console.print(renderable, crop=False)
+
+
 def _line(value: object, style: str = "") -> None:
     """Print one text as it is: controls shown, no markup, no highlighting."""
-    console.print(Lines(_safe(value), style=style))
+    text = _safe(value)
+    _print(Lines(text, style=style), _longest_word(text))
 
 
 def _table(title: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> Table:
     table = Table(
         title=_safe(title), title_justify="left", show_lines=False, expand=False
     )
-    for name in header:
-        table.add_column(name, overflow="fold")
-    for row in rows:  # Text, not markup: "[...]" in user text stays as typed
-        table.add_row(*(Lines(_safe(cell)) for cell in row))
+    cells = [[_safe(cell) for cell in row] for row in rows]
+    room = _screen() - 3 * len(header) - 1  # borders, and a blank each side
+    for name, width in zip(header, _widths(header, cells, room), strict=True):
+        table.add_column(name, width=width, overflow="fold")
+    for row in cells:  # Text, not markup: "[...]" in user text stays as typed
+        table.add_row(*(Lines(cell) for cell in row))
     return table
 
 
+def _widths(header: Sequence[str], cells: list[list[str]], room: int) -> list[int]:
+    """Each column's width: its longest word, so that no value is split
+    mid-word; then, of the ``room`` left, a fair share of what its values'
+    longest line would take more, and last what its header would."""
+    columns = [[name, *(row[i] for row in cells)] for i, name in enumerate(header)]
+    widths = [max(map(_longest_word, column)) or 1 for column in columns]
+    spare = room - sum(widths)
+    for texts in ([column[1:] for column in columns], [[name] for name in header]):
+        wants = [max(map(_longest_line, column), default=0) for column in texts]
+        spare = _share(widths, wants, spare)
+    return widths
+
+
+def _longest_line(text: str) -> int:
+    return max(map(cell_len, text.splitlines()), default=0)
+
+
+def _share(widths: list[int], wants: list[int], spare: int) -> int:
+    """Widen each column towards the width it ``wants``, out of ``spare``:
+    those that want least more are served first, the rest share what is
+    left evenly; what is then left."""
+    more = [max(want - width, 0) for want, width in zip(wants, widths, strict=True)]
+    order = sorted(range(len(more)), key=more.__getitem__)
+    for done, column in enumerate(order):
+        given = max(min(more[column], spare // (len(order) - done)), 0)
+        widths[column] += given
+        spare -= given
+    return spare
+
+
+def _show(table: Table) -> None:
+    """Print a table of :func:`_table`, wider than the screen if its words
+    need it."""
+    _print(table, sum(c.width or 0 for c in table.columns) + 3 * len(table.columns) + 1)
+
+
+@_paged
 def talks_table(rows: list[TalksRow]) -> None:
     if not rows:
         console.print("No talks recorded yet. Try: timeline demo")
         return
-    console.print(
+    _show(
         _table(
             "Talks",
-            ("Slug", "Title", "Location", "Opened", "Version"),
+            ("Slug", "Title", "Location", WORLD, RECORDED, "Version"),
             (
                 (
                     r["slug"],
                     r["title"],
                     r["location"],
+                    r["on"] or "undated",
                     r["opened_at"][:19],
                     r["version"],
                 )
@@ -108,8 +215,9 @@ def talks_table(rows: list[TalksRow]) -> None:
     )
 
 
+@_paged
 def actors_table(actors: list[ActorView]) -> None:
-    console.print(
+    _show(
         _table(
             "Registered actors",
             ("Key", "Name", "Kind"),
@@ -118,6 +226,7 @@ def actors_table(actors: list[ActorView]) -> None:
     )
 
 
+@_paged
 def talks_view(view: TalksView, rows: int | None = None) -> None:
     """The view as tables, each of its latest ``rows`` entries (None: all)."""
     parties = ", ".join(f"{p['name']} ({p['code']})" for p in view["parties"])
@@ -128,37 +237,42 @@ def talks_view(view: TalksView, rows: int | None = None) -> None:
     )
     for source in view["sources"]:
         _line(f"Source: {source}")
+    if view["tags"]:
+        _line(f"Tags: {_tags(view)}")
     if view["summary"]:
         _line(view["summary"])
     scenarios = standing(view["scenarios"])
     tables: list[tuple[str, tuple[str, ...], list[tuple[Any, ...]]]] = [
-        ("Agenda", ("Key", "Title", "Detail", "Date"),
-         [(i["key"], i["title"], i["detail"], i["on"])
+        ("Agenda", ("Key", "Title", "Detail", "Date", "Tags"),
+         [(i["key"], i["title"], i["detail"], i["on"], _tags(i))
           for i in standing(view["agenda"])]),
-        ("Stances", ("Actor", "Position", "Key interests", "Date"),
-         [(s["actor_name"], s["position"], ", ".join(s["interests"]), s["on"])
-          for s in current(view["stances"])]),
-        ("Motivations", ("Actor", "Motivation", "Date"),
-         [(m["actor_name"], m["text"], m["on"]) for m in current(view["motivations"])]),
+        ("Stances", ("Actor", "Position", "Key interests", "Date", "Tags"),
+         [(s["actor_name"], s["position"], ", ".join(s["interests"]), s["on"],
+           _tags(s)) for s in current(view["stances"])]),
+        ("Motivations", ("Actor", "Motivation", "Date", "Tags"),
+         [(m["actor_name"], m["text"], m["on"], _tags(m))
+          for m in current(view["motivations"])]),
         ("Outcome scenarios", ("Key", "Outcome", "Potential impact", "Likelihood",
-                               "Date"),
-         [(s["key"], s["outcome"], s["impact"], _likelihood(s), s["on"])
+                               "Date", "Tags"),
+         [(s["key"], s["outcome"], s["impact"], likelihood(s), s["on"], _tags(s))
           for s in scenarios]),
         ("Recommendations",
-         ("Key", "Recommendation", "Outcome", "Detail", "For", "Date"),
-         [(r["key"], r["title"], r["outcome"], r["detail"], r["audience_name"], r["on"])
-          for r in standing(view["recommendations"])]),
-        ("Developments", ("#", "Date", "Development", "Sources"),
-         [(d["number"], d["on"], d["text"], "; ".join(d["sources"]))
+         ("Key", "Recommendation", "Outcome", "Detail", "For", "Date", "Tags"),
+         [(r["key"], r["title"], r["outcome"], r["detail"], r["audience_name"],
+           r["on"], _tags(r)) for r in standing(view["recommendations"])]),
+        ("Developments", ("#", "Date", "Development", "Actors", "Sources", "Tags"),
+         [(d["number"], d["on"], d["text"], _names(d["actors"]),
+           "; ".join(d["sources"]), _tags(d))
           for d in standing(view["developments"])]),
+        ("Links", ("These talks", "Talks", "Title", "Note", "Date"), _links(view)),
     ]  # fmt: skip
-    tables = [_without_empty(*table, optional={"Date", "Likelihood"})
-              for table in tables]  # fmt: skip
+    optional = {"Date", "Likelihood", "Tags", "Actors", "Sources", "Note"}
+    tables = [_without_empty(*table, optional=optional) for table in tables]
     for title, header, entries in tables:
         if not entries:
             continue
         shown = entries[-rows:] if rows else entries
-        console.print(_table(title, header, shown))
+        _show(_table(title, header, shown))
         if left_out := len(entries) - len(shown):
             _line(f"{left_out:,} earlier {title.lower()} not shown (--all shows them).",
                   style="dim")  # fmt: skip
@@ -166,11 +280,20 @@ def talks_view(view: TalksView, rows: int | None = None) -> None:
           style="dim")  # fmt: skip
 
 
-def _likelihood(scenario: Scenario) -> str | None:
-    from events.likelihood import describe
+def _links(view: TalksView) -> list[tuple[Any, ...]]:
+    """Every link of these talks, as they stand to the other (``superseded by``)."""
+    return [
+        (link["relation"], link["talks"], link["title"], link["note"], link["on"])
+        for link in view.get("linked", [])
+    ]
 
-    assessment = latest(scenario["assessments"])
-    return describe(assessment["likelihood"]) if assessment else None
+
+def _tags(entry: Any) -> str:
+    return ", ".join(entry.get("tags") or ())
+
+
+def _names(actors: list[Party]) -> str:
+    return ", ".join(f"{a['name']} ({a['code']})" for a in actors)
 
 
 def _without_empty(
@@ -183,20 +306,22 @@ def _without_empty(
             [tuple(row[i] for i in keep) for row in rows])  # fmt: skip
 
 
-def stances_table(rows: list[EntryRow]) -> None:
+@_paged
+def stances_table(rows: list[StanceRow]) -> None:
     if not rows:
         console.print("No stance recorded.")
         return
-    console.print(
+    _show(
         _table(
             "Stances",
-            ("Actor", "Position", "Key interests", "Date", "Recorded at", "By",
-             "Status"),
+            ("Actor", "Position", "Key interests", WORLD,
+             "First recorded at (UTC)", "Replaced at (UTC)", "By", "Status"),
             (
                 (
                     r["fields"]["actor"], r["text"],
                     ", ".join(r["fields"]["interests"]), r["valid_text"],
-                    r["recorded_at"][:19], r["recorded_by"],
+                    r["first_recorded_at"][:19], (r["replaced_at"] or "")[:19],
+                    r["recorded_by"],
                     f"retracted: {r['reason']}" if r["retracted"] else (
                         f"amended: {r['reason']}" if r["reason"] else ""
                     ),
@@ -207,20 +332,23 @@ def stances_table(rows: list[EntryRow]) -> None:
     )  # fmt: skip
 
 
+@_paged
 def scenarios_table(scenarios: list[Scenario]) -> None:
     from events.likelihood import describe
 
     if not scenarios:
         console.print("No outcome scenario recorded.")
         return
-    console.print(
+    _show(
         _table(
             "Outcome scenarios",
-            ("Key", "Outcome", "Likelihood", "Assessed", "Note", "Recorded at"),
+            ("Key", "Outcome", "Likelihood", "Confidence", WORLD, "Note",
+             RECORDED),
             (
                 (
                     s["key"] if i == 0 else "", s["outcome"] if i == 0 else "",
                     describe(a["likelihood"]) if a else "not assessed",
+                    (a["confidence"] or "not stated") if a else "",
                     a["on"] if a else "", a["note"] if a else "",
                     (a["recorded_at"][:19] + (" (earlier)" if i else "")) if a else "",
                 )
@@ -237,14 +365,15 @@ def _assessments(scenario: Scenario) -> list[Assessment | None]:
     return found or [None]
 
 
+@_paged
 def changes_table(changes: list[Change]) -> None:
     if not changes:
         console.print("Nothing changed between those times.")
         return
-    console.print(
+    _show(
         _table(
             "Changes",
-            ("Recorded at", "Change", "Entry", "Now", "Before", "Reason", "By"),
+            (RECORDED, "Change", "Entry", "Now", "Before", "Reason", "By"),
             (
                 (
                     c["recorded_at"][:19], c["change"], c["ref"],
@@ -263,16 +392,24 @@ def _changed(change: Change, side: str) -> str:
     if change["change"] == "added":
         return change["text"] if side == "after" else ""
     return "; ".join(
-        f"{name}: {value[side]}"  # type: ignore[literal-required]
+        f"{name}: {_joined(value[side])}"  # type: ignore[literal-required]
         for name, value in change["fields"].items()
     )
 
 
+def _joined(value: Any) -> str:
+    """A field's value as text: a list's items joined, nothing for None."""
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return "" if value is None else str(value)
+
+
+@_paged
 def history_table(entries: list[HistoryEntry]) -> None:
-    console.print(
+    _show(
         _table(
             "History",
-            ("Position", "Type", "Recorded at", "By", "Payload"),
+            ("Position", "Type", RECORDED, "By", "Payload"),
             (
                 (
                     e["position"],
@@ -287,22 +424,29 @@ def history_table(entries: list[HistoryEntry]) -> None:
     )
 
 
-def _payload(payload: dict[str, Any]) -> str:
-    return "; ".join(
-        f"{key}={', '.join(map(str, value)) if isinstance(value, list) else value}"
-        for key, value in payload.items()
-        if value not in (None, [], {})
-    )
+def _payload(payload: dict[str, Any], indent: str = "") -> str:
+    """A stored event's fields, a ``field: value`` line each (lists joined;
+    the fields of a nested one, such as an amendment's changes, indented)."""
+    lines = []
+    for key, value in payload.items():
+        if value in (None, [], {}):
+            continue
+        if isinstance(value, dict):
+            lines += [f"{indent}{key}:", _payload(value, indent + "  ")]
+        else:
+            lines.append(f"{indent}{key}: {_joined(value)}")
+    return "\n".join(lines)
 
 
+@_paged
 def timeline_table(rows: list[EntryRow]) -> None:
     if not rows:
         console.print("Nothing recorded matches.")
         return
-    console.print(
+    _show(
         _table(
             "Timeline",
-            ("Date", "Talks", "Entry", "Text", "Actors", "Recorded"),
+            (WORLD, "Talks", "Entry", "Text", "Actors", RECORDED),
             (
                 (
                     r["valid_text"] or "undated", r["slug"], r["ref"], r["text"],
@@ -318,11 +462,12 @@ def _actors(row: EntryRow) -> list[str]:
     return KINDS[row["kind"]].named_actors(row["fields"])
 
 
+@_paged
 def search_table(hits: list[SearchHit]) -> None:
     if not hits:
         console.print("No entry matches.")
         return
-    console.print(
+    _show(
         _table(
             "Search",
             ("Talks", "Entry", "Match"),
@@ -331,8 +476,9 @@ def search_table(hits: list[SearchHit]) -> None:
     )
 
 
+@_paged
 def status_table(rows: list[ViewStatus]) -> None:
-    console.print(
+    _show(
         _table(
             "Views",
             ("View", "Position", "Head", "Lag"),

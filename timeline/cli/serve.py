@@ -6,9 +6,8 @@ import os
 
 import click
 
-from timeline.cli import Session, cli, info
+from timeline.cli import Session, cli, info, pass_session
 
-pass_session = click.make_pass_decorator(Session)
 EXTRA = "pip install 'diplomatic-timeline[server]'"
 
 
@@ -69,6 +68,7 @@ def serve(
             f"serving needs the server extra ({missing.name} is missing): {EXTRA}"
         ) from None
     service = session.service
+    service.status()  # the store must be there: serving it never makes one
     if not is_loopback(host) and all(t["revoked_at"] for t in service.tokens()):
         raise click.ClickException(
             f"refusing to listen on {host}, beyond this machine, while no token exists;"

@@ -5,9 +5,15 @@ from __future__ import annotations
 
 import click
 
-from timeline.cli import Session, cli, echo_json, info, json_option
-
-pass_session = click.make_pass_decorator(Session)
+from timeline.cli import (
+    Session,
+    cli,
+    echo_json,
+    info,
+    json_option,
+    pass_recording,
+    pass_session,
+)
 
 
 @cli.group()
@@ -40,7 +46,7 @@ def token() -> None:
     help="What the token allows: reader, analyst or admin.",
 )
 @json_option
-@pass_session
+@pass_recording
 def token_create(session: Session, /, name: str, role: str, as_json: bool) -> None:
     """Issue a new random token NAME with a role, and print it once.
 

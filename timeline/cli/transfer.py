@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,32 +19,42 @@ from timeline.cli import (
     echo_json,
     info,
     json_option,
+    pass_recording,
+    pass_session,
     progress_bar,
 )
 from timeline.cli.read import db
 from timeline.service import EXPORT_FORMATS
 
 if TYPE_CHECKING:
+    from timeline.application import CaseRecorded
     from timeline.service import Service
 
-pass_session = click.make_pass_decorator(Session)
+SUFFIXES = {
+    ".timeline.json": "timelinejs", ".md": "markdown", ".json": "json",
+    ".jsonl": "jsonl", ".csv": "csv", ".html": "html", ".ics": "ical",
+}  # fmt: skip
+"""The format of an export to a file of each suffix (the longest first)."""
+STDIN = "<stdin>"
+"""How messages name standard input, read by ``import -``."""
 
 
 @cli.command()
 @click.argument("slug", required=False)
 @click.option(
-    "--format", "format_", type=click.Choice(EXPORT_FORMATS), default="markdown",
-    show_default=True, help="Output format.",
+    "--format", "format_", type=click.Choice(EXPORT_FORMATS),
+    help="Output format.  [default: from the suffix of -o FILE, else markdown]",
 )  # fmt: skip
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
-    help="Write to FILE instead of stdout.",
+    "-o", "--output", metavar="FILE",
+    type=click.Path(dir_okay=False, allow_dash=True, path_type=Path),
+    help="Write to FILE instead of stdout (- is stdout).",
 )  # fmt: skip
 @as_of_option
 @pass_session
 def export(
-    session: Session, /, slug: str | None, format_: str, output: Path | None,
-    as_of: str | None,
+    session: Session, /, slug: str | None, format_: str | None,
+    output: Path | None, as_of: str | None,
 ) -> None:  # fmt: skip
     """Export talks SLUG, or every talks, as a snapshot.
 
@@ -57,31 +68,73 @@ def export(
     --as-of, the snapshot is the record as it stood then (jsonl: the events
     recorded by then).
 
+    Without --format, the suffix of -o FILE names the format: .md, .json,
+    .jsonl, .csv, .html, .ics (ical), .timeline.json (timelinejs); any
+    other is an error. To stdout, the default is markdown.
+
     \b
     Examples:
-      timeline export beijing-talks --format markdown -o brief.md
-      timeline export --format html -o timeline.html
-      timeline export --format jsonl -o backup.jsonl
+      timeline export beijing-talks -o brief.md
+      timeline export -o timeline.html
+      timeline export -o backup.jsonl
+      timeline export -o timeline.timeline.json
       timeline export beijing-talks --format json --as-of 2024-03-01
     """
+    if output is not None and str(output) == "-":
+        output = None
+    chosen = format_ or _format_of(output)
     service = session.service
-    _write(service.export(format_, slug, service.clocks(as_of=as_of)), output)
+    _write(service.export(chosen, slug, service.clocks(as_of=as_of)), output)
     if output is not None:
         info(f"Wrote {output}.")
 
 
+def _format_of(output: Path | None) -> str:
+    """The format an export to ``output`` is written in, by its suffix
+    (stdout: markdown); a suffix of no format is a usage error."""
+    if output is None:
+        return "markdown"
+    for suffix, format_name in SUFFIXES.items():
+        if output.name.lower().endswith(suffix):
+            return format_name
+    by_format = sorted(SUFFIXES.items(), key=lambda item: EXPORT_FORMATS.index(item[1]))
+    known = ", ".join(f"{suffix} ({name})" for suffix, name in by_format)
+    why = (
+        f"no format has the suffix {output.suffix!r}"
+        if output.suffix
+        else "it has no suffix to tell the format by"
+    )
+    raise click.BadParameter(
+        f"{str(output)!r}: {why}; give --format, or one of {known}",
+        param_hint="'-o'",
+    )
+
+
 @cli.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "file",
+    type=click.Path(exists=True, dir_okay=False, allow_dash=True, path_type=Path),
+)
 @click.option(
     "--format", "format_", type=click.Choice(["jsonl", "case"]),
     help="jsonl: an event log from `export --format jsonl`; case: a YAML or "
-    "JSON case file. [default: from the file's suffix]",
+    "JSON case file. [default: from the file's suffix; needed for -]",
+)  # fmt: skip
+@click.option(
+    "--dry-run", is_flag=True,
+    help="Case file: say what would be recorded, amended and retracted; write"
+    " nothing.",
+)  # fmt: skip
+@click.option(
+    "--retract-missing", is_flag=True,
+    help="Case file: retract the recorded entries the file no longer holds.",
 )  # fmt: skip
 @json_option
-@pass_session
+@pass_recording
 def import_(
-    session: Session, /, file: Path, format_: str | None, as_json: bool
-) -> None:
+    session: Session, /, file: Path, format_: str | None, dry_run: bool,
+    retract_missing: bool, as_json: bool,
+) -> None:  # fmt: skip
     """Import FILE into the store; a bad line anywhere writes nothing.
 
     An event log (jsonl) keeps every event's record time and author; events
@@ -89,32 +142,134 @@ def import_(
     an event that conflicts with the store is an error naming its line. The
     log is read a line at a time, twice: every line is checked, then the new
     events are written in order, a batch per transaction; if that is
-    interrupted, importing the file again writes the rest. A case file (see
-    `timeline schema case`) records a whole talks, as `timeline demo` does,
-    all or nothing.
+    interrupted, importing the file again writes the rest.
+
+    A case file (see `timeline schema case`) records a whole talks, as
+    `timeline demo` does, all or nothing. If its talks are recorded already,
+    the file updates them: entries it adds are recorded, fields it changes
+    are amended (with the reason "case file FILE updated"), and entries it
+    no longer holds are kept, or retracted with --retract-missing. Entries
+    are matched by key (agenda items, scenarios, recommendations, links), by
+    actor and order (stances, motivations, a scenario's assessments) and by
+    order (developments). --dry-run prints the plan and writes nothing.
+
+    FILE - reads standard input, in the --format given.
 
     \b
     Examples:
       timeline import backup.jsonl
       timeline import geneva.yaml --format case
+      timeline import geneva.yaml --dry-run
+      timeline import geneva.yaml --retract-missing --json
+      timeline --db old.sqlite export --format jsonl | timeline import - --format jsonl
     """
+    stdin = str(file) == "-"
+    if stdin and format_ is None:
+        raise click.UsageError(
+            "import - reads standard input, which has no suffix to tell its"
+            " format by: give --format jsonl or --format case"
+        )
+    name = STDIN if stdin else str(file)
     kind = format_ or ("jsonl" if file.suffix == ".jsonl" else "case")
-    summary: dict[str, object]
     if kind == "case":
-        slug, added = session.service.import_case(file)
-        summary = {"format": "case", "talks": slug, "recorded": added}
-        message = f"Recorded talks {slug} from {file}." if added else (
-            f"Talks {slug} are already recorded; nothing added."
-        )  # fmt: skip
-    else:
-        imported = session.service.import_log(file)
-        summary = {"format": "jsonl", "read": imported.read,
-                   "added": imported.added, "present": imported.present}  # fmt: skip
-        message = (f"Imported {imported.added:,} events from {file} "
-                   f"({imported.present:,} were already stored).")  # fmt: skip
-    info(message)
+        case = _import_case(session.service, file, dry_run, retract_missing)
+        _report_case(case, name, dry_run, as_json)
+        return
+    if dry_run or retract_missing:
+        raise click.UsageError("--dry-run and --retract-missing are for case files")
+    with _log_file(file) as log:
+        imported = session.service.import_log(log, name=name)
+    info(f"Imported {imported.added:,} events from {name} "
+         f"({imported.present:,} were already stored).")  # fmt: skip
     if as_json:
-        echo_json(summary)
+        echo_json({"format": "jsonl", "read": imported.read,
+                   "added": imported.added, "present": imported.present})  # fmt: skip
+
+
+def _import_case(
+    service: Service, file: Path, dry_run: bool, retract_missing: bool
+) -> CaseRecorded:
+    """Record the case file at ``file``, or read whole from standard input (-)."""
+    if str(file) != "-":
+        return service.import_case(
+            file, dry_run=dry_run, retract_missing=retract_missing
+        )
+    from timeline.casefile import parse_case
+
+    try:
+        text = sys.stdin.buffer.read().decode("utf-8")
+    except UnicodeDecodeError as error:
+        message = f"{STDIN}: cannot read it as UTF-8 text: {error}"
+        raise click.ClickException(message) from None
+    return service.record_case(
+        parse_case(text, STDIN), STDIN, update=True, dry_run=dry_run,
+        retract_missing=retract_missing,
+    )  # fmt: skip
+
+
+@contextmanager
+def _log_file(file: Path) -> Iterator[Path]:
+    """The event log at ``file``; standard input (-) first copied, a line
+    at a time, to a private temporary file, which the import reads twice."""
+    if str(file) != "-":
+        yield file
+        return
+    import tempfile
+
+    with tempfile.NamedTemporaryFile(prefix="timeline-import-") as copy:
+        for number, line in enumerate(sys.stdin.buffer, start=1):
+            try:  # here, where its line can be named as the user knows it
+                line.decode("utf-8")
+            except UnicodeDecodeError as error:
+                message = f"cannot read {STDIN!r}: line {number}: {error}"
+                raise click.ClickException(message) from None
+            copy.write(line)
+        copy.flush()
+        yield Path(copy.name)
+
+
+def _report_case(case: CaseRecorded, file: str, dry_run: bool, as_json: bool) -> None:
+    """Say what recording a case file did (or would do): a line per change."""
+    from collections import Counter
+
+    done = Counter(step.action for step in case.steps)
+    written = not dry_run and (case.opened or done.keys() - {"keep"})
+    if as_json:
+        echo_json({
+            "format": "case", "talks": case.slug, "recorded": bool(written),
+            "opened": case.opened, "dry_run": dry_run, "actors": case.actors,
+            "steps": [step._asdict() for step in case.steps],
+        })  # fmt: skip
+    if case.opened:
+        entries = f"{len(case.steps) - 1:,} entries"
+        info(f"Would record talks {case.slug} from {file}, with {entries}; nothing"
+             " was written (--dry-run)." if dry_run else
+             f"Recorded talks {case.slug} from {file}, with {entries}.")  # fmt: skip
+        return
+    for step in case.steps:
+        fields = f" ({', '.join(step.fields)})" if step.fields else ""
+        info(f"  {_WORDS[step.action]} {step.ref}{fields}")
+    changed = done["record"] + done["amend"] + done["retract"]
+    if not changed:
+        info(f"Talks {case.slug} are already recorded as {file} has them;"
+             " nothing added.")  # fmt: skip
+        return
+    info(
+        f"Talks {case.slug} {'would be ' if dry_run else ''}updated from {file}:"
+        f" {done['record']:,} recorded, {done['amend']:,} amended,"
+        f" {done['retract']:,} retracted"
+        + (f"; {done['keep']:,} kept (--retract-missing retracts them)"
+           if done["keep"] else "")
+        + ("; nothing was written (--dry-run)." if dry_run else ".")
+    )  # fmt: skip
+
+
+_WORDS = {
+    "record": "record ",
+    "amend": "amend  ",
+    "retract": "retract",
+    "keep": "keep   ",
+}
 
 
 @db.command("copy")
@@ -141,10 +296,12 @@ def db_copy(session: Session, /, source: str, dest: str, as_json: bool) -> None:
     """
     from timeline.bootstrap import open_service
 
-    def opened(location: str) -> Service:
-        return open_service(location, session.author, progress=progress_bar)
+    def opened(location: str, create: bool) -> Service:
+        return open_service(
+            location, session.author, progress=progress_bar, create=create
+        )
 
-    with opened(source) as origin, opened(dest) as target:
+    with opened(source, False) as origin, opened(dest, True) as target:
         copied = origin.copy_to(target)
         summary = {"copied": copied.copied, "skipped": copied.skipped,
                    "source": origin.where, "dest": target.where}  # fmt: skip

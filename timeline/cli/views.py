@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -25,7 +25,13 @@ pass_session = click.make_pass_decorator(Session)
 
 @cli.command()
 @click.option("--talks", "slug", metavar="SLUG", help="Only these talks.")
+@click.option(
+    "--with-linked", is_flag=True,
+    help="With --talks: also every talks linked to them, directly or through"
+    " others (a whole process).",
+)  # fmt: skip
 @click.option("--actor", metavar="ACTOR", help="Only entries concerning this actor.")
+@click.option("--tag", metavar="TAG", help="Only entries filed under this tag.")
 @click.option("--kind", type=click.Choice(list(KINDS)), help="Only this kind of entry.")
 @click.option(
     "--since", metavar="DATE", help="Only entries dated on or after DATE (valid time)."
@@ -42,59 +48,125 @@ pass_session = click.make_pass_decorator(Session)
     show_default=True,
     help="At most this many entries; 0 for all.",
 )
+@click.option(
+    "--offset", type=click.IntRange(0, 1_000_000_000), default=0, metavar="N",
+    help="Skip the first N entries: --offset 100 reads the second page of 100.",
+)  # fmt: skip
 @json_option
 @pass_session
 def events(
-    session: Session, /, slug: str | None, actor: str | None, kind: str | None,
-    since: str | None, until: str | None, as_of: str | None, at: str | None,
-    limit: int, as_json: bool,
+    session: Session, /, slug: str | None, with_linked: bool, actor: str | None,
+    tag: str | None, kind: str | None, since: str | None, until: str | None,
+    as_of: str | None, at: str | None, limit: int, offset: int, as_json: bool,
 ) -> None:  # fmt: skip
     """List what happened across all talks, in the order it happened.
 
     Every entry (talks, agenda items, stances, motivations, scenarios and
-    their assessments, recommendations, developments), dated ones in
+    their assessments, recommendations, developments, links), dated ones in
     valid-time order (by the earliest day their date can mean), undated ones
     last in the order recorded; each with its talks, actors, sources and
     record time. Retracted entries are left out; amended ones show as they
-    stand now. --since and --until keep dated entries only.
+    stand now. --since and --until keep dated entries only. A development
+    concerns the actors it names (`develop --actor`).
+
+    It stops at --limit, saying so on stderr. With --json it prints
+    {"entries": [...], "total": N, "next": OFFSET}: the page, how many
+    entries there are in all, and the --offset of the next page (null on
+    the last).
 
     \b
     Examples:
       timeline events --actor CHN
+      timeline events --talks minsk-ii --with-linked --tag ceasefire
       timeline events --talks beijing-talks --kind development --limit 0 --json
+      timeline events --json --offset 100
       timeline events --since 2024-07 --until 2024-09
       timeline events --as-of 2024-03-01 --at 2024-02
     """
     service = session.service
     clocks = service.clocks(as_of=as_of, at=at, since=since, until=until)
-    rows = service.entries(clocks, slug=slug, actor=actor, kind=kind, limit=limit)
+    filters: dict[str, Any] = {"slug": slug, "actor": actor, "tag": tag,
+                               "kind": kind, "with_linked": with_linked}  # fmt: skip
+    rows = service.entries(clocks, limit=limit, offset=offset, **filters)
+    if (limit and len(rows) == limit) or (offset and not rows):
+        total = service.count_entries(clocks, **filters)  # there may be more
+    else:  # the page reached the end
+        total = offset + len(rows)
+    following = offset + len(rows) if offset + len(rows) < total else None
     if as_json:
-        echo_json(rows)
-    else:
-        from timeline.cli import render
+        echo_json({"entries": rows, "total": total, "next": following})
+        return
+    from timeline.cli import render
 
-        render.timeline_table(rows)
+    render.timeline_table(rows)
+    if following is not None:
+        info(_stopped(offset, len(rows), total))
+
+
+def _stopped(offset: int, shown: int, total: int) -> str:
+    """What ``events`` says when it stops before the last entry."""
+    if not offset:
+        return f"showing {shown:,} of {total:,}; --limit 0 for all"
+    return (
+        f"showing {offset + 1:,} to {offset + shown:,} of {total:,};"
+        f" --offset {offset + shown} for the next"
+    )
 
 
 @cli.command()
 @click.argument("query")
 @click.option("--talks", "slug", metavar="SLUG", help="Only these talks.")
+@click.option("--tag", metavar="TAG", help="Only entries filed under this tag.")
+@click.option(
+    "--since", metavar="DATE", help="Only entries dated on or after DATE (valid time)."
+)
+@click.option(
+    "--until", metavar="DATE", help="Only entries dated on or before DATE (valid time)."
+)
 @json_option
 @pass_session
-def search(session: Session, /, query: str, slug: str | None, as_json: bool) -> None:
-    """Find entries whose text contains every word of QUERY, best first.
+def search(
+    session: Session, /, query: str, slug: str | None, tag: str | None,
+    since: str | None, until: str | None, as_json: bool,
+) -> None:  # fmt: skip
+    """Find entries whose text matches QUERY, best first.
 
     Searches titles, locations, summaries, positions, interests,
     motivations, outcomes, impacts, recommendations, developments and
     sources. Retracted text is not found; amended text is found as it stands
-    now. End a word with * to match its prefix.
+    now. Shows the 20 best of the 2,000 most recently recorded matches that
+    pass --talks, --tag, --since and --until.
 
     \b
-    Example:
+    QUERY is terms, all of which must match:
+      ceasefire monitoring   both words, anywhere in the entry
+      "prisoner exchange"    these words one after the other (a phrase)
+      ceasefire OR truce     either word
+      negot*                 any word beginning so
+
+    OR, in capitals, joins the terms beside it: ceasefire OR truce talks
+    finds either of the two, and talks. Words match in any English form
+    ("agreement" finds "Agreements", "negotiate" finds "negotiations"),
+    whatever their case and accents; common words ("the", "of") count as
+    any other. Keep a prefix short: words are indexed by their stem
+    (negotiations as "negoti"), so negot* finds them and negotiat* does not.
+    Nothing else is an operator: AND, NOT, a minus sign, brackets and other
+    punctuation are read as text, and a quote left open runs to the end of
+    QUERY.
+
+    --since and --until keep entries whose date reaches into the range, as
+    events does; undated ones are left out.
+
+    \b
+    Examples:
       timeline search "regional security"
-      timeline search trad* --talks beijing-talks --json
+      timeline search '"prisoner exchange" ceasefire OR truce'
+      timeline search 'negot*' --talks beijing-talks --json
+      timeline search sanctions --tag ceasefire --since 2024-07 --until 2024-09
     """
-    hits = session.service.search(query, slug)
+    service = session.service
+    clocks = service.clocks(since=since, until=until)
+    hits = service.search(query, slug, tag=tag, clocks=clocks)
     if as_json:
         echo_json(hits)
     else:
