@@ -70,6 +70,7 @@ def expected_cells(entry: TimelineEntry) -> list[str]:
         "; ".join(entry["actors"]),
         entry["text"],
         "; ".join(entry["sources"]),
+        "; ".join(entry["tags"]),
         entry["recorded_at"],
         entry["recorded_by"],
     ]
@@ -82,7 +83,8 @@ def test_a_header_then_one_row_per_dated_entry_in_timeline_order(
 
     assert rows[0] == list(COLUMNS)
     assert rows[0] == ["date", "lower", "upper", "talks", "kind", "ref", "actors",
-                       "text", "sources", "recorded_at", "recorded_by"]  # fmt: skip
+                       "text", "sources", "tags", "recorded_at",
+                       "recorded_by"]  # fmt: skip
     assert [row[5] for row in rows[1:]] == [e["ref"] for e in dated(snapshot)]
     assert len(rows) - 1 == 9  # the talks, four developments, four stances
     assert all(len(row) == len(COLUMNS) for row in rows)

@@ -18,5 +18,6 @@ def test_the_page_listens_for_every_event_type_in_a_fresh_process() -> None:
     assert result.stdout.split() == [
         "ActorRegistered", "AgendaItemAdded", "DevelopmentRecorded", "EntryAmended",
         "EntryRetracted", "MotivationRecorded", "RecommendationAdded",
-        "ScenarioAdded", "ScenarioAssessed", "StanceRecorded", "TalksOpened",
+        "ScenarioAdded", "ScenarioAssessed", "StanceRecorded", "TalksLinked",
+        "TalksOpened",
     ]  # fmt: skip

@@ -11,10 +11,19 @@ table looks. Cells are the recorded text, verbatim and unescaped.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from events import is_country_code
-from projections.talks import Recommendation, TalksView, current, standing
+from events.likelihood import assessed
+from projections.talks import (
+    Recommendation,
+    Scenario,
+    TalksView,
+    current,
+    latest,
+    standing,
+)
 
 
 @dataclass(frozen=True)
@@ -46,7 +55,9 @@ class Brief:
 
 
 def brief(view: TalksView) -> Brief:
-    """One talks: its facts, then a table per kind of entry that has any."""
+    """One talks: its facts, then a table per kind of entry that has any.
+    A column that only some entries fill (likelihood, actors, tags) is left
+    out when none does, so the demo's tables are the article's own."""
     tables = [
         _agenda(view),
         _stances(view),
@@ -54,12 +65,34 @@ def brief(view: TalksView) -> Brief:
         _scenarios(view),
         *_recommendations(view),
         _developments(view),
+        _links(view),
     ]
     return Brief(
         view=view,
         parties=", ".join(f"{p['name']} ({p['code']})" for p in view["parties"]),
-        tables=[table for table in tables if table.rows],
+        tables=[_filled(table) for table in tables if table.rows],
     )
+
+
+OPTIONAL = ("Likelihood", "Actors", "Tags", "Note")
+"""Columns left out of a table when no row fills them."""
+
+
+def _filled(table: Table) -> Table:
+    keep = [
+        i for i, name in enumerate(table.header)
+        if name not in OPTIONAL or any(row[i] for row in table.rows)
+    ]  # fmt: skip
+    return replace(
+        table,
+        header=tuple(table.header[i] for i in keep),
+        rows=[tuple(row[i] for i in keep) for row in table.rows],
+    )
+
+
+def tags(entry: Any) -> str:
+    """An entry's tags as a cell: ``ceasefire, prisoners``."""
+    return ", ".join(entry.get("tags") or ())
 
 
 def _agenda(view: TalksView) -> Table:
@@ -70,10 +103,14 @@ def _agenda(view: TalksView) -> Table:
 
 def _stances(view: TalksView) -> Table:
     stances = current(view["stances"])
-    header = (_who(s["actor"] for s in stances), "Diplomatic Stance", "Key Interests")
+    header = (
+        _who(s["actor"] for s in stances), "Diplomatic Stance", "Key Interests",
+        "Tags",
+    )  # fmt: skip
     rows: list[tuple[Cell, ...]]
     rows = [
-        (s["actor_name"], s["position"], ", ".join(s["interests"])) for s in stances
+        (s["actor_name"], s["position"], ", ".join(s["interests"]), tags(s))
+        for s in stances
     ]
     return Table("Diplomatic stances", header, rows)
 
@@ -87,8 +124,21 @@ def _motivations(view: TalksView) -> Table:
 
 def _scenarios(view: TalksView) -> Table:
     rows: list[tuple[Cell, ...]]
-    rows = [(s["outcome"], s["impact"]) for s in standing(view["scenarios"])]
-    return Table("Outcome scenarios", ("Outcome", "Potential Impact"), rows)
+    rows = [
+        (s["outcome"], s["impact"], likelihood(s) or "", tags(s))
+        for s in standing(view["scenarios"])
+    ]
+    header = ("Outcome", "Potential Impact", "Likelihood", "Tags")
+    return Table("Outcome scenarios", header, rows)
+
+
+def likelihood(scenario: Scenario) -> str | None:
+    """The assessment that holds, as it reads: ``likely (55-80%), moderate
+    confidence``; None if the scenario is not assessed."""
+    assessment = latest(scenario["assessments"])
+    if assessment is None:
+        return None
+    return assessed(assessment["likelihood"], assessment["confidence"])
 
 
 def _recommendations(view: TalksView) -> list[Table]:
@@ -113,10 +163,21 @@ def _recommendations(view: TalksView) -> list[Table]:
 
 def _developments(view: TalksView) -> Table:
     rows: list[tuple[Cell, ...]] = [
-        (d["on"], d["text"], Sources(tuple(d["sources"])))
+        (d["on"], d["text"], ", ".join(a["name"] for a in d["actors"]),
+         Sources(tuple(d["sources"])), tags(d))
         for d in standing(view["developments"])
+    ]  # fmt: skip
+    header = ("Date", "Development", "Actors", "Sources", "Tags")
+    return Table("Developments", header, rows)
+
+
+def _links(view: TalksView) -> Table:
+    """Every link of these talks, read from them: ``superseded by`` ..."""
+    rows: list[tuple[Cell, ...]] = [
+        (link["relation"], f"{link['title']} ({link['talks']})", link["note"] or "")
+        for link in view.get("linked", [])
     ]
-    return Table("Developments", ("Date", "Development", "Sources"), rows)
+    return Table("Linked talks", ("These talks", "Talks", "Note"), rows)
 
 
 def _who(actors: Iterable[str]) -> str:

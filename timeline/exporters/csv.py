@@ -2,9 +2,10 @@
 
 Rows follow the snapshot's timeline order (by first possible day); undated
 entries have no place on a timeline and are left out. Columns are those of
-:data:`COLUMNS`; an entry's actor codes and its sources are each joined with
-``"; "``. The text is RFC 4180: a header row, CRLF after every row, a field
-quoted when it holds a comma, a double quote, CR or LF, and quotes doubled.
+:data:`COLUMNS`; an entry's actor codes, its sources and its tags are each
+joined with ``"; "``. The text is RFC 4180: a header row, CRLF after every
+row, a field quoted when it holds a comma, a double quote, CR or LF, and
+quotes doubled.
 It is UTF-8 text without a byte-order mark; the same snapshot always gives
 the same text.
 
@@ -42,6 +43,7 @@ COLUMNS = (
     "actors",
     "text",
     "sources",
+    "tags",
     "recorded_at",
     "recorded_by",
 )
@@ -81,6 +83,7 @@ def row(entry: TimelineEntry) -> tuple[str, ...]:
         JOIN.join(entry["actors"]),
         entry["text"],
         JOIN.join(entry["sources"]),
+        JOIN.join(entry["tags"]),
         entry["recorded_at"],
         entry["recorded_by"],
     )

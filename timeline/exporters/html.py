@@ -1,12 +1,14 @@
 """The snapshot as one self-contained HTML page: a drawn timeline and the brief.
 
 The page needs nothing beyond itself: its style is inline, its timeline is an
-inline SVG, and it has no scripts. The chart's geometry comes from
-:mod:`timeline.exporters.chart`, with a table of the dated entries under it
-that gives each date as recorded; below it, each talks gets the tables of its
-brief (:mod:`timeline.exporters.brief`), the recorded text verbatim. The
-markup is in the package's ``templates/``, where each line of markup is one
-line of the page.
+inline SVG (its labels real text, so that they print), and it has no scripts.
+The chart's geometry comes from :mod:`timeline.exporters.chart`, with a
+legend of the kinds drawn (each kind's colour and shape), a key to what else
+it draws, and a table of the dated entries that gives each date as recorded;
+below it, each talks gets the tables of its brief
+(:mod:`timeline.exporters.brief`), the recorded text verbatim. The markup is
+in the package's ``templates/``, where each line of markup is one line of
+the page.
 
 Every recorded text goes through Jinja2's autoescaping (in elements and in
 quoted attributes alike, the SVG's included), after its control characters
@@ -29,34 +31,44 @@ from markupsafe import Markup, escape
 
 from projections.snapshot import Snapshot, TimelineEntry
 from timeline.exporters.brief import Cell, Sources, brief
-from timeline.exporters.chart import COLOURED, chart, dated, key, legend
+from timeline.exporters.chart import (
+    OTHER,
+    PALETTE,
+    Wording,
+    chart,
+    dated,
+    key,
+    legend,
+    style,
+)
 from timeline.exporters.inert import link_target, visible_controls
 
 
 def render_html(snapshot: Snapshot) -> str:
     """The page: a header naming the snapshot, the timeline, a brief per talks."""
-    titles = {view["slug"]: view["title"] for view in snapshot["talks"]}
-    drawn = chart(snapshot["timeline"], titles)
+    drawn = chart(snapshot)
+    wording = Wording.of(snapshot)
     return _PAGE.render(
         style=_STYLE,
+        palette=_PALETTE,
         position=snapshot["position"],
         recorded_at=snapshot["recorded_at"],
         chart=drawn,
         legend=legend(drawn),
         key=key(drawn),
-        dated=[_listed(entry, titles) for entry in dated(snapshot["timeline"])],
+        dated=[_listed(entry, wording) for entry in dated(snapshot["timeline"])],
         undated=sum(1 for entry in snapshot["timeline"] if not entry["lower"]),
         briefs=[brief(view) for view in snapshot["talks"]],
     )
 
 
-def _listed(entry: TimelineEntry, titles: dict[str, str]) -> tuple[str, ...]:
+def _listed(entry: TimelineEntry, wording: Wording) -> tuple[str, ...]:
     """A dated entry as the table under the drawing lists it."""
     return (
         entry["date"] or "",
-        titles.get(entry["talks"], entry["talks"]),
-        COLOURED.get(entry["kind"], entry["kind"]),
-        entry["text"],
+        wording.title(entry["talks"]),
+        style(entry["kind"]).name,
+        wording.describe(entry),
     )
 
 
@@ -121,4 +133,6 @@ def _environment() -> jinja2.Environment:
 
 
 _STYLE = Markup(_template("style.css"))
+_PALETTE = [(kind, s.colour) for kind, s in [*PALETTE.items(), ("other", OTHER)]]
+"""Each kind's colour, for the style sheet."""
 _PAGE = _environment().get_template("page.html.j2")

@@ -35,7 +35,7 @@ from collections.abc import Iterable, Sequence
 
 from projections.snapshot import Snapshot
 from projections.talks import TalksView
-from timeline.exporters.brief import Cell, Sources, Table, brief
+from timeline.exporters.brief import Cell, Sources, Table, brief, tags
 from timeline.exporters.inert import visible_controls
 
 _ENTITY = re.compile(
@@ -64,9 +64,16 @@ not escaped already: a heading, a list item (``-``, ``+``, ``1.``, ``1)``),
 a setext underline or thematic break (``===``, ``---``)."""
 
 
-_DATE = re.compile(r"\d{4}(?:-\d{2}){0,2}[~?%]?(?:/\d{4}(?:-\d{2}){0,2}[~?%]?)?")
-"""A date as recorded (``2024-07~``, ``2024-07-23/2024-07-26``): written as
-it is, its one ``~`` (approximate) unescaped; nothing in it can act."""
+_DATE = re.compile(
+    "{0}(?:/{0})?".format(
+        r"(?:[0-9]{2}[0-9X]{2}(?:-[0-9X]{2}){0,2}"  # a year, a month, a day
+        r"(?:T[0-9:]+(?:Z|[+-][0-9:]+)?)?[~?%]?|\.\.)?"  # a time, a qualifier; ..
+    )
+)
+"""A date as recorded (``2024-07~``, ``201X``, ``2015-02-15T00:00+02:00``,
+``1984~/2004-06~``, ``2014-04-07/..``): written as it is, its ``~``
+(approximate) unescaped; nothing in it can act (a ``~`` there follows a digit
+or ``X`` and comes before ``/`` or the end, so it opens no strikethrough)."""
 
 
 def inline(text: str) -> str:
@@ -119,6 +126,7 @@ def _brief(view: TalksView) -> str:
         f"- **Date:** {inline(view['on'] or 'not recorded')}",
         f"- **Parties:** {inline(facts.parties)}",
         *(f"- **Source:** {inline(source)}" for source in view["sources"]),
+        *([f"- **Tags:** {inline(tags(view))}"] if view["tags"] else []),
     ]
     if view["summary"]:
         lines += ["", line_start(view["summary"])]
