@@ -20,6 +20,10 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+Tags = list[str]
+"""Tags to file an entry under: lowercase words, ``ceasefire``, ``grain-deal``."""
+
+
 class TalksIn(Body):
     slug: str = Field(examples=["geneva-round"])
     title: Text
@@ -28,6 +32,7 @@ class TalksIn(Body):
     on: Date | None = None
     summary: Text | None = None
     sources: list[str] = []
+    tags: Tags = []
 
 
 class AgendaIn(Body):
@@ -35,6 +40,7 @@ class AgendaIn(Body):
     title: Text
     detail: Text | None = None
     on: Date | None = None
+    tags: Tags = []
 
 
 class StanceIn(Body):
@@ -42,12 +48,14 @@ class StanceIn(Body):
     position: Text
     interests: list[Text] = []
     on: Date | None = None
+    tags: Tags = []
 
 
 class MotiveIn(Body):
     actor: str
     text: Text
     on: Date | None = None
+    tags: Tags = []
 
 
 class ScenarioIn(Body):
@@ -55,12 +63,17 @@ class ScenarioIn(Body):
     outcome: Text
     impact: Text
     on: Date | None = None
+    tags: Tags = []
 
 
 class AssessmentIn(Body):
     likelihood: str = Field(examples=["likely"])
+    confidence: Literal["low", "moderate", "high"] | None = Field(
+        None, description="The analyst's confidence in the judgement (ICD 203)."
+    )
     note: Text | None = None
     on: Date | None = None
+    tags: Tags = []
 
 
 class RecommendationIn(Body):
@@ -70,12 +83,27 @@ class RecommendationIn(Body):
     detail: Text | None = None
     audience: str | None = Field(None, description="Whom it is for (an actor).")
     on: Date | None = None
+    tags: Tags = []
 
 
 class DevelopmentIn(Body):
     text: Text
     on: Date
     sources: list[str] = []
+    actors: list[str] = Field(
+        [], description="The actors it concerns.", examples=[["RUS"]]
+    )
+    tags: Tags = []
+
+
+class LinkIn(Body):
+    target: str = Field(
+        description="The other talks' slug.", examples=["minsk-protocol"]
+    )
+    relation: Literal["follows", "supersedes", "part-of", "related"]
+    note: Text | None = None
+    on: Date | None = None
+    tags: Tags = []
 
 
 class AmendmentIn(Body):
@@ -93,9 +121,13 @@ class AmendmentIn(Body):
     outcome: Text | None = None
     impact: Text | None = None
     likelihood: str | None = None
+    confidence: str | None = None
     note: Text | None = None
+    relation: str | None = None
+    actors: list[str] | None = None
     on: Date | None = None
     audience: str | None = None
+    tags: Tags | None = None
 
     def changes(self) -> dict[str, Any]:
         return {

@@ -116,7 +116,11 @@ def events(
     request: Request,
     caller: Reader,
     talks: str | None = None,
+    with_linked: Annotated[
+        bool, Query(description="With talks: also every talks linked to them.")
+    ] = False,
     actor: str | None = None,
+    tag: str | None = None,
     kind: str | None = None,
     since: str | None = None,
     until: str | None = None,
@@ -135,8 +139,9 @@ def events(
             as_of=as_of if not cursor else pinned, at=at, since=since, until=until
         )
         rows = service.entries(
-            clocks, slug=talks, actor=actor, kind=kind, limit=offset + limit + 1
-        )
+            clocks, slug=talks, actor=actor, tag=tag, kind=kind,
+            limit=offset + limit + 1, with_linked=with_linked,
+        )  # fmt: skip
     more = len(rows) > offset + limit
     following = _encode_cursor(offset + limit, pinned) if more else None
     return json_answer({"entries": rows[offset : offset + limit], "cursor": following})
@@ -162,10 +167,18 @@ def _cursor(text: str) -> tuple[int, str]:
 
 @router.get("/search", responses={200: {"model": list[SearchHit]}})
 def search(
-    request: Request, caller: Reader, q: str, talks: str | None = None
+    request: Request,
+    caller: Reader,
+    q: Annotated[str, Query(description='Words, "phrases", word*, OR.')],
+    talks: str | None = None,
+    tag: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
 ) -> Response:
+    """The best matches of ``q``, as ``timeline search`` finds them."""
     with store_of(request).use() as service:
-        return json_answer(service.search(q, talks))
+        clocks = service.clocks(since=since, until=until)
+        return json_answer(service.search(q, talks, tag=tag, clocks=clocks))
 
 
 @router.get("/actors", responses={200: {"model": list[ActorView]}})

@@ -26,6 +26,7 @@ from timeline.server.models import (
     AmendmentIn,
     AssessmentIn,
     DevelopmentIn,
+    LinkIn,
     MotiveIn,
     RecommendationIn,
     Recorded,
@@ -122,6 +123,7 @@ def open_talks(request: Request, caller: Analyst, body: TalksIn) -> Response:
             body.on,
             body.summary,
             body.sources,
+            body.tags,
         )
         return "talks"
 
@@ -133,7 +135,7 @@ def add_agenda_item(
     request: Request, caller: Analyst, slug: str, body: AgendaIn
 ) -> Response:
     def write(s: Service) -> str:
-        s.add_agenda_item(slug, body.key, body.title, body.detail, body.on)
+        s.add_agenda_item(slug, body.key, body.title, body.detail, body.on, body.tags)
         return f"agenda:{body.key}"
 
     return _record(request, caller, body, slug, write)
@@ -144,7 +146,9 @@ def record_stance(
     request: Request, caller: Analyst, slug: str, body: StanceIn
 ) -> Response:
     def write(s: Service) -> str:
-        s.record_stance(slug, body.actor, body.position, body.interests, body.on)
+        s.record_stance(
+            slug, body.actor, body.position, body.interests, body.on, body.tags
+        )
         return f"stance:{body.actor}"
 
     return _record(request, caller, body, slug, write)
@@ -155,7 +159,7 @@ def record_motive(
     request: Request, caller: Analyst, slug: str, body: MotiveIn
 ) -> Response:
     def write(s: Service) -> str:
-        s.record_motivation(slug, body.actor, body.text, body.on)
+        s.record_motivation(slug, body.actor, body.text, body.on, body.tags)
         return f"motive:{body.actor}"
 
     return _record(request, caller, body, slug, write)
@@ -166,7 +170,7 @@ def add_scenario(
     request: Request, caller: Analyst, slug: str, body: ScenarioIn
 ) -> Response:
     def write(s: Service) -> str:
-        s.add_scenario(slug, body.key, body.outcome, body.impact, body.on)
+        s.add_scenario(slug, body.key, body.outcome, body.impact, body.on, body.tags)
         return f"scenario:{body.key}"
 
     return _record(request, caller, body, slug, write)
@@ -179,7 +183,9 @@ def assess_scenario(
     request: Request, caller: Analyst, slug: str, key: str, body: AssessmentIn
 ) -> Response:
     def write(s: Service) -> str:
-        s.assess_scenario(slug, key, body.likelihood, body.note, body.on)
+        s.assess_scenario(
+            slug, key, body.likelihood, body.note, body.on, body.confidence, body.tags
+        )
         return f"assessment:{key}"
 
     return _record(request, caller, body, slug, write)
@@ -198,6 +204,7 @@ def add_recommendation(
             body.detail,
             body.audience,
             body.on,
+            body.tags,
         )
         return f"recommendation:{body.key}"
 
@@ -209,8 +216,22 @@ def record_development(
     request: Request, caller: Analyst, slug: str, body: DevelopmentIn
 ) -> Response:
     def write(s: Service) -> str:
-        number = s.record_development(slug, body.on, body.text, body.sources)
+        number = s.record_development(
+            slug, body.on, body.text, body.sources, body.actors, body.tags
+        )
         return f"development:{number}"
+
+    return _record(request, caller, body, slug, write)
+
+
+@router.post("/talks/{slug}/links", status_code=201, responses=WRITTEN)
+def link_talks(request: Request, caller: Analyst, slug: str, body: LinkIn) -> Response:
+    """Link these talks to others; withdrawing the link is the retraction of
+    ``link:TARGET`` (``POST /v1/talks/{slug}/retractions``)."""
+
+    def write(s: Service) -> str:
+        s.link_talks(slug, body.target, body.relation, body.note, body.on, body.tags)
+        return f"link:{body.target}"
 
     return _record(request, caller, body, slug, write)
 
