@@ -44,6 +44,7 @@ from events.base import AggregateSnapshot, OutdatedSnapshot
 from events.errors import InvalidInput
 from events.talks import Reader
 from events.values import as_actor_code, as_slug, optional_date, slugify
+from timeline import chain
 from timeline.serialization import OrjsonTranscoder, PydanticMapper
 from timeline.writing import WRITE, author_now
 
@@ -116,13 +117,17 @@ class DiplomaticRecord(Application[UUID]):
     def views(self) -> Views:
         """The read models, in the store's own database."""
         views_class = resolve_topic(self.backend.views)
-        return cast("Views", self.factory.tracking_recorder(views_class))
+        views = cast("Views", self.factory.tracking_recorder(views_class))
+        views.unseal = self.mapper.plain if self.mapper.cipher else None
+        return views
 
     @cached_property
     def stored(self) -> StoredEvents:
         """Reads of the stored events, as plain rows."""
         reads_class = resolve_topic(self.backend.stored)
-        return cast("StoredEvents", reads_class(cast(Any, self.recorder).datastore))
+        stored = cast("StoredEvents", reads_class(cast(Any, self.recorder).datastore))
+        stored.unseal = self.mapper.plain if self.mapper.cipher else None
+        return stored
 
     def construct_env(self, name: str, env: Any = None) -> Environment:
         # Only the settings decide where events go: a stray PERSISTENCE_MODULE
@@ -150,6 +155,61 @@ class DiplomaticRecord(Application[UUID]):
             recordings = super().save(*objs, **kwargs)
         self._snapshot(crossing)
         return recordings
+
+    def _record(self, processing_event: Any) -> Any:
+        """Store the events, each hashed with the last of its aggregate
+        (:mod:`timeline.chain`): that link is read once per aggregate."""
+        first: dict[UUID, int] = {}
+        for event in processing_event.events:
+            first.setdefault(event.originator_id, event.originator_version)
+        heads = {key: self.chain_before(key, version) for key, version in first.items()}
+        token = chain.HEADS.set(heads)
+        try:
+            return super()._record(processing_event)
+        finally:
+            chain.HEADS.reset(token)
+
+    def chain_before(self, aggregate_id: UUID, version: int) -> str:
+        """The hash the event ``version`` of an aggregate links to: its
+        previous event's, computed (once) for events stored before chaining."""
+        if version == 1:
+            return chain.GENESIS
+        [row] = self.stored.back(aggregate_id, version - 1, 1)
+        hashed, _ = chain.opened(self.mapper.plain(row[4]))
+        if hashed is not None:
+            return hashed
+        walk = chain.Walk(self.mapper.plain)
+        walk.rows(self.stored.stream(aggregate_id)[: version - 1])
+        return walk.last[aggregate_id.hex][1]
+
+    def verify(self, slug: str | None = None, head: str | None = None) -> chain.Report:
+        """Check every hash of the store (or of talks ``slug``) against what
+        is stored, up to the first that fails; and, given a head published
+        earlier (``POSITION:HASH``, or ``VERSION:HASH`` of the talks), that
+        what it fixed is all still there."""
+        walk = chain.Walk(self.mapper.plain)
+        upto = _head_place(head)
+        if slug is not None:
+            rows = self.stored.stream(talks_id(slug))
+            if not rows:
+                raise no_talks(slug)
+            walk.rows(rows if upto is None else rows[:upto])
+            aggregate = talks_id(slug).hex
+            version, last = walk.last.get(aggregate, (0, chain.GENESIS))
+            found = f"{version}:{last}"
+        else:
+            position = 0
+            while (rows := self.stored.after(position, 10_000)) and (
+                upto is None or position < upto
+            ):
+                rows = [r for r in rows if upto is None or r[0] <= upto]
+                if not walk.rows(rows):
+                    break
+                position = rows[-1][0]
+            found = walk.head(position if upto is None else upto)
+        unchained = {walk.names.get(a, a): n for a, n in walk.unchained.items()}
+        return chain.Report(walk.checked, len(walk.last), found, unchained,
+                            walk.broken, head, walk.names)  # fmt: skip
 
     @contextmanager
     def _lock_waits(self) -> Iterator[None]:
@@ -690,3 +750,20 @@ def case_talks(spec: CaseTalks, by: str) -> Talks:
         talks.link(link.target, link.relation, link.note, by,
                    on=optional_date(link.on), tags=link.tags)  # fmt: skip
     return talks
+
+
+def _head_place(head: str | None) -> int | None:
+    """The position (or version) a published head was taken at."""
+    if head is None:
+        return None
+    place, _, digest = head.partition(":")
+    if (
+        not place.isdigit()
+        or len(digest) != 64
+        or not all(c in "0123456789abcdef" for c in digest)
+    ):
+        raise InvalidInput(
+            f"head {head[:80]!r} must be POSITION:HASH as an export names it,"
+            " such as 1234:9f86d08188… (64 hex digits)"
+        )
+    return int(place)

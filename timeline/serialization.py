@@ -8,6 +8,7 @@ hands it plain JSON data and orjson encodes it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from functools import cached_property
 from typing import Any, cast
 
@@ -23,7 +24,9 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
 
+from events.base import AggregateSnapshot
 from projections.records import EventRecord, dashed, fixed_time
+from timeline import chain
 
 
 class OrjsonTranscoder(Transcoder):
@@ -48,12 +51,51 @@ class PydanticMapper(Mapper[Any]):
         class_version = getattr(type(event), "class_version", 1)
         if class_version > 1:
             state["class_version"] = class_version
+        topic = get_topic(type(domain_event))
+        heads = chain.HEADS.get()
+        if heads is None or isinstance(event, AggregateSnapshot):  # not chained
+            data = self.transcoder.encode(state)
+        else:  # linked to the aggregate's last event: see timeline.chain
+            aggregate = domain_event.originator_id
+            version = domain_event.originator_version
+            body = chain.canonical(state)
+            heads[aggregate] = hashed = chain.link(
+                heads[aggregate], topic, aggregate.hex, version, body
+            )
+            data = chain.sealed(body, hashed)
         return StoredEvent(
             originator_id=domain_event.originator_id,
             originator_version=domain_event.originator_version,
-            topic=get_topic(type(domain_event)),
-            state=self._seal(self.transcoder.encode(state)),
+            topic=topic,
+            state=self._seal(data),
         )
+
+    def plain(self, data: bytes) -> bytes:
+        """A stored state as it was before sealing (decrypted)."""
+        return self._unseal(data)
+
+    def sealed(self, stored: StoredEvent) -> StoredEvent:
+        """An event whose state is plain (from an event log) as stored here:
+        encrypted, on an encrypted store."""
+        if not (self.cipher or self.compressor):
+            return stored
+        return replace(stored, state=self._seal(stored.state))
+
+    def from_plain(self, stored: StoredEvent) -> DomainEventProtocol[Any]:
+        """The domain event of a stored event whose state is plain."""
+        cls = resolve_topic(stored.topic)
+        try:
+            state: dict[str, Any] = self.transcoder.decode(stored.state)
+        except Exception as error:
+            raise MapperDeserialisationError(
+                f"event {stored.originator_id} v{stored.originator_version}"
+                f" cannot be read: {error}"
+            ) from error
+        state.pop("chain", None)
+        self._upcast(cls, state)
+        state["originator_id"] = stored.originator_id
+        state["originator_version"] = stored.originator_version
+        return cast(DomainEventProtocol[Any], cls.model_validate(state))
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[Any]:
         cls, state = self._upcast_state(stored_event)
@@ -93,6 +135,7 @@ class PydanticMapper(Mapper[Any]):
             if cls.class_version > 1 or "class_version" in state:
                 self._upcast(cls, state)
             state.pop("originator_topic", None)
+            state.pop("chain", None)
             records.append(EventRecord(
                 position, originator_id, version, type_name,
                 fixed(state.pop("timestamp")), state.pop("recorded_by", ""), state,
@@ -128,6 +171,7 @@ class PydanticMapper(Mapper[Any]):
             raise MapperDeserialisationError(
                 f"stored event {originator_id} v{version} cannot be read: {error}"
             ) from error
+        state.pop("chain", None)  # of the store, not of the event: timeline.chain
         self._upcast(cls, state)
         return state
 

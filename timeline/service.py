@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from timeline.access import Access, Holder, TokenLogRow, TokenRow
     from timeline.application import CaseRecorded, DiplomaticRecord, HistoryEntry
     from timeline.casefile import Case
+    from timeline.chain import Report
     from timeline.copying import Copied
     from timeline.follow import Followed
     from timeline.transfer import Imported
@@ -357,6 +358,11 @@ class Service:
         moment = None if as_of is None else self.queries.record_time(as_of, "--as-of")
         return self.record.history(_looked_up(slug), moment)
 
+    def verify(self, slug: str | None = None, head: str | None = None) -> Report:
+        """The hash chain of the stored events (of talks ``slug``), checked:
+        see :mod:`timeline.chain`."""
+        return self.record.verify(_looked_up(slug), head)
+
     def stance_history(
         self, slug: str, actor: str | None = None, clocks: Clocks | None = None
     ) -> list[StanceRow]:
@@ -415,6 +421,13 @@ class Service:
         """Talks ``slug`` (or all) in a format of :data:`EXPORT_FORMATS`, as
         chunks of text: the event log line by line (read them while the
         service is open), any other format whole."""
+        return self.exported(format_name, slug, clocks)[0]
+
+    def exported(
+        self, format_name: str, slug: str | None = None, clocks: Clocks | None = None
+    ) -> tuple[Iterator[str], int | None]:
+        """As :meth:`export`, with the store position the snapshot reflects
+        (None for the event log, whose lines name their own)."""
         if format_name not in EXPORT_FORMATS:
             formats = ", ".join(EXPORT_FORMATS)
             raise InvalidInput(f"no export format {format_name!r}; formats: {formats}")
@@ -424,10 +437,12 @@ class Service:
             if slug:  # an unknown talks (or one not recorded yet) is an error
                 self.talks_view(slug, clocks)
             as_of = clocks.as_of if clocks else None
-            return (line + "\n" for line in event_log(self.record.stored, slug, as_of))
+            lines = event_log(self.record.stored, slug, as_of)
+            return (line + "\n" for line in lines), None
         from timeline.exporters import exporter
 
-        return iter([exporter(format_name)(self.snapshot(slug, clocks))])
+        snapshot = self.snapshot(slug, clocks)
+        return iter([exporter(format_name)(snapshot)]), snapshot["position"]
 
     def status(self) -> list[ViewStatus]:
         return self.queries.status()

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 import zlib
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from hashlib import blake2b
 from pathlib import Path
@@ -57,13 +57,15 @@ from events.errors import excerpt
 from events.kinds import BY_EVENT
 from events.talks import talks_id
 from projections.records import dashed, fixed_time
+from timeline.chain import GENESIS, canonical, link, opened, sealed
 from timeline.exporters.inert import escape_json_controls
 
 if TYPE_CHECKING:
-    from eventsourcing.persistence import ApplicationRecorder, Mapper
+    from eventsourcing.persistence import ApplicationRecorder
 
     from projections.rows import StoredRow
     from projections.views import StoredEvents
+    from timeline.serialization import PydanticMapper
 
 MAX_LINE = 8_000_000
 """Characters at most of one line: more than any event the input policy
@@ -91,13 +93,21 @@ class LoggedEvent(BaseModel):
     payload: dict[str, Any] = Field(description="Every other stored field.")
 
     def stored_event(self) -> StoredEvent:
+        """The event as stored: as hashed, its hash first (see
+        :mod:`timeline.chain`); as before, if the line has no hash."""
         state = {**self.payload, "timestamp": self.recorded_at,
                  "recorded_by": self.recorded_by}  # fmt: skip
+        hashed = state.pop("chain", None)
+        data = (
+            sealed(canonical(state), hashed)
+            if isinstance(hashed, str) and len(hashed) == 64
+            else orjson.dumps({**state, "chain": hashed} if hashed else state)
+        )
         return StoredEvent(
             originator_id=self.aggregate_id,
             originator_version=self.version,
             topic=self.topic,
-            state=orjson.dumps(state),
+            state=data,
         )
 
 
@@ -110,7 +120,7 @@ def event_log(
     position = 0
     while rows := stored.after(position, 10_000):
         position = rows[-1][0]
-        for line in log_lines(rows, slug, as_of):
+        for line in log_lines(rows, slug, as_of, stored.unseal):
             yield line.text
 
 
@@ -122,8 +132,9 @@ class LogLine(NamedTuple):
 
 
 def log_lines(
-    rows: Iterable[StoredRow], slug: str | None = None, as_of: str | None = None
-) -> Iterator[LogLine]:
+    rows: Iterable[StoredRow], slug: str | None = None, as_of: str | None = None,
+    unseal: Callable[[bytes], bytes] | None = None,
+) -> Iterator[LogLine]:  # fmt: skip
     """Stored rows as lines of the event log: of every aggregate, or of
     talks ``slug`` and every registered actor; with ``as_of``, only those
     recorded by then."""
@@ -132,7 +143,7 @@ def log_lines(
         event_class = resolve_topic(topic)
         if wanted and aggregate != wanted and event_class is not Actor.Registered:
             continue
-        data = orjson.loads(state)
+        data = orjson.loads(unseal(state) if unseal else state)  # as it was hashed
         recorded_at, recorded_by = data.pop("timestamp"), data.pop("recorded_by")
         if as_of and fixed_time(recorded_at) > as_of:
             continue
@@ -168,6 +179,10 @@ class _Stream:
     """Its version after the lines accepted so far."""
     packed: bytes | None = None
     """The aggregate as a compressed snapshot, while it is not in use."""
+    chain: str = GENESIS
+    """The hash of its last event (see :mod:`timeline.chain`)."""
+    chained: bool = False
+    """Whether an event of it so far carried its hash."""
 
 
 LIVE = 64
@@ -184,13 +199,15 @@ class Store(Protocol):
     def recorder(self) -> ApplicationRecorder: ...
 
     @property
-    def mapper(self) -> Mapper[UUID]: ...
+    def mapper(self) -> PydanticMapper: ...
 
     def aggregate(self, aggregate_id: UUID) -> Any: ...
 
     def require_actor(self, code: str, pending: Iterable[str] = ()) -> None: ...
 
     def exists(self, aggregate_id: UUID) -> bool: ...
+
+    def chain_before(self, aggregate_id: UUID, version: int) -> str: ...
 
 
 class LogImport:
@@ -263,7 +280,7 @@ class LogImport:
             except (ValidationError, KeyError):
                 raise self._changed() from None
             if line.version > stream.in_store:
-                batch.append(line.stored_event())
+                batch.append(self.record.mapper.sealed(line.stored_event()))
                 if len(batch) == self.batch:
                     if digest.digest() != next(marks, None):
                         raise self._changed()
@@ -288,7 +305,9 @@ class LogImport:
             return _Stream(aggregate=None, in_store=0, version=0)
         aggregate: RecordedAggregate = self.record.aggregate(line.aggregate_id)
         version = last[0].originator_version
-        stream = _Stream(aggregate=aggregate, in_store=version, version=version)
+        stream = _Stream(aggregate=aggregate, in_store=version, version=version,
+                         chain=self.record.chain_before(line.aggregate_id, version + 1),
+                         chained=True)  # fmt: skip
         self._keep(line.aggregate_id, stream)
         return stream
 
@@ -297,7 +316,8 @@ class LogImport:
         stored = self.record.recorder.select_events(
             line.aggregate_id, gt=line.version - 1, lte=line.version
         )
-        if not stored or orjson.loads(stored[0].state) != orjson.loads(
+        plain = self.record.mapper.plain
+        if not stored or orjson.loads(plain(stored[0].state)) != orjson.loads(
             line.stored_event().state
         ):
             raise InvalidInput(
@@ -315,7 +335,8 @@ class LogImport:
                 f"event {line.id} does not follow version {stream.version} "
                 "of its aggregate (lines must come in the order stored)"
             )
-        event: Any = self.record.mapper.to_domain_event(stored)
+        self._require_link(stream, line, stored)
+        event: Any = self.record.mapper.from_plain(stored)
         kind = BY_EVENT.get(event.type_name())
         if kind is not None:
             for code in kind.named_actors(vars(event)):  # the fields, as given
@@ -331,6 +352,23 @@ class LogImport:
         if isinstance(stream.aggregate, Actor):
             self.actors.add(stream.aggregate.key)
         stream.version = line.version
+
+    @staticmethod
+    def _require_link(stream: _Stream, line: LoggedEvent, stored: StoredEvent) -> None:
+        """The line's hash must be that of its content and of the line
+        before it (a line of a log written before hashing has none, unless
+        one before it of its aggregate had)."""
+        hashed, body = opened(stored.state)
+        expected = link(stream.chain, line.topic, line.aggregate_id.hex,
+                        line.version, body)  # fmt: skip
+        if hashed is None and stream.chained:
+            raise InvalidInput(f"event {line.id} has no hash, as those before it do")
+        if hashed is not None and hashed != expected:
+            raise InvalidInput(
+                f"event {line.id}: its hash does not verify: the line, or one"
+                " before it of its talks, was changed"
+            )
+        stream.chain, stream.chained = expected, hashed is not None
 
     def _unpacked(self, stream: _Stream) -> RecordedAggregate | None:
         """The stream's aggregate, whole (None: new), unpacked if it was packed."""

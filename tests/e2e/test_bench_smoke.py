@@ -27,6 +27,8 @@ pytestmark = pytest.mark.own_stores
                             "import jsonl into an empty store", "reference"]),
         ("bench_clocks", ["events (first 100): current", "as of", "stance history",
                           "show talks-0", "events since undone", "worst case"]),
+        ("bench_verify", ["append hashed", "not hashed", "verify of",
+                          "reading the same rows"]),
     ],
 )  # fmt: skip
 def test_benchmark_smoke_prints_its_figures(script: str, figures: list[str]) -> None:

@@ -22,7 +22,7 @@ def as_written_before(line: dict[str, Any]) -> dict[str, Any]:
     """A log line as the program wrote it before this version: no tags, no
     actors of developments, no confidence, and the class versions of then."""
     payload = dict(line["payload"])
-    for name in ("tags", "actors", "confidence"):
+    for name in ("tags", "actors", "confidence", "chain"):  # and no hashes
         payload.pop(name, None)
     before = {"TalksOpened": 1, "StanceRecorded": 1, "ScenarioAssessed": 1,
               "DevelopmentRecorded": 1, "AgendaItemAdded": 2,

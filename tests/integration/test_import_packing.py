@@ -10,6 +10,7 @@ import pytest
 
 import timeline.transfer
 from events.errors import InvalidInput
+from tests.support import rehashed
 from timeline.bootstrap import open_service
 from timeline.service import Service
 
@@ -67,7 +68,8 @@ def test_a_packed_talks_still_refuses_what_its_state_forbids(
     again = {**first, "version": last + 1, "position": len(lines) + 1,
              "id": f"{talks}/{last + 1}"}  # fmt: skip
     path = tmp_path / "log.jsonl"
-    path.write_text("\n".join([*lines, json.dumps(again)]) + "\n", encoding="utf-8")
+    forged = rehashed([*events, again])  # so that the domain is what refuses it
+    path.write_text("\n".join(json.dumps(e) for e in forged) + "\n", encoding="utf-8")
     with (
         open_service(tmp_path / "copy.sqlite", "importer") as target,
         pytest.raises(InvalidInput, match=f"line {len(lines) + 1}: .*retracted"),

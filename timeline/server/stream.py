@@ -122,7 +122,8 @@ def _read(store: Store, after: int, talks: str | None) -> tuple[list[LogLine], i
     if store.head() <= after:
         return [], after
     with store.use() as service:
-        rows = service.queries.stored.after(after, BATCH)
+        stored = service.queries.stored
+        rows = stored.after(after, BATCH)
     if not rows:
         return [], after
-    return list(log_lines(rows, talks)), rows[-1][0]
+    return list(log_lines(rows, talks, unseal=stored.unseal)), rows[-1][0]
