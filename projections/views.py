@@ -11,7 +11,7 @@ implements both and passes the contract tests in
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol
 from uuid import UUID
 
@@ -32,6 +32,9 @@ from projections.talks import LinkedTalks, TalksView
 
 class Views(Protocol):
     """Every view of a store: kept in step with it, and queried."""
+
+    unseal: Callable[[bytes], bytes] | None
+    """Decrypts a stored state, on an encrypted store."""
 
     # -- upkeep -----------------------------------------------------------------
 
@@ -147,7 +150,11 @@ class Views(Protocol):
 
 
 class StoredEvents(Protocol):
-    """Reads of the event store's own records, as plain rows."""
+    """Reads of the event store's own records, as plain rows (their states
+    as stored: see :attr:`unseal`)."""
+
+    unseal: Callable[[bytes], bytes] | None
+    """Decrypts a stored state, on an encrypted store."""
 
     def after(self, position: int, limit: int) -> list[StoredRow]: ...
 

@@ -57,7 +57,10 @@ def isolated_env(
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
     monkeypatch.setenv("TIMELINE_AUTHOR", "tester")
-    for name in ("PERSISTENCE_MODULE", "SQLITE_DBNAME", "TIMELINE_DATABASE_URL"):
+    for name in (
+        "PERSISTENCE_MODULE", "SQLITE_DBNAME", "TIMELINE_DATABASE_URL",
+        "TIMELINE_CIPHER_KEY", "TIMELINE_KEY_DIR", "TIMELINE_PAGER",
+    ):  # fmt: skip
         monkeypatch.delenv(name, raising=False)
     if store_backend == "postgresql":
         with fresh_schema() as url:

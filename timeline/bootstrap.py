@@ -21,6 +21,7 @@ from eventsourcing.utils import resolve_topic
 
 from events.errors import NotFound, StoreError
 from projections.sqlite import storefile
+from timeline.encryption import check_store, cipher_env, unsealer
 from timeline.settings import (
     Backend,
     PostgresSchema,
@@ -107,17 +108,28 @@ def open_record(settings: Settings, *, create: bool = True) -> DiplomaticRecord:
                 "SQLITE_LOCK_TIMEOUT": str(LOCK_TIMEOUT),
                 storefile.READ_ONLY_KEY: "y" if file.read_only else "n",
                 "CREATE_TABLE": "n" if file.read_only else "y",
+                **settings.cipher_env(),
             }
-            return DiplomaticRecord(env=env, author=settings.author, backend=SQLITE)
-        _postgres().prepare(store)
-        return DiplomaticRecord(
-            env=postgres_env(store), author=settings.author, backend=POSTGRES
-        )
+            record = DiplomaticRecord(env=env, author=settings.author, backend=SQLITE)
+        else:
+            _postgres().prepare(store)
+            env = postgres_env(store, settings.cipher_key)
+            record = DiplomaticRecord(env=env, author=settings.author, backend=POSTGRES)
+        try:
+            check_store(record.stored, settings.cipher_key, store.shown())
+        except BaseException:
+            record.close()
+            raise
+        return record
 
 
-def postgres_env(store: PostgresSchema) -> dict[str, str]:
-    """The library's settings for a PostgreSQL store."""
+def postgres_env(
+    store: PostgresSchema, cipher_key: str | None = None
+) -> dict[str, str]:
+    """The library's settings for a PostgreSQL store, its events sealed
+    with ``cipher_key`` if one is given."""
     return {
+        **cipher_env(cipher_key),
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": store.dbname,
         "POSTGRES_HOST": store.host,
@@ -161,6 +173,12 @@ def open_queries(
             views, stored, read_only = _postgres().open_read(store)
             if read_only:  # a role that may only read: as on a read-only file
                 catch_up = _lagging(store.shown())
+        try:
+            check_store(stored, settings.cipher_key, store.shown())
+        except BaseException:
+            views.close()
+            raise
+        views.unseal = stored.unseal = unsealer(settings.cipher_key)
         return Queries(views, stored, catch_up, records)
 
 

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 from events.errors import InvalidInput
 from events.policy import AUTHOR, TextForm, checked
+from timeline.encryption import KEY_VARIABLE, checked_key, cipher_env
 
 
 class Backend(NamedTuple):
@@ -37,6 +38,7 @@ DB_FILE = "timeline.sqlite"
 URL_SCHEMES = ("postgresql", "postgres")
 LOCATION = TextForm(4_096, lines=False)
 """What a store's path or URL may be."""
+CIPHER_KEY = TextForm(100, lines=False)
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,62}")
 
 
@@ -110,10 +112,20 @@ StoreLocation = SQLiteFile | PostgresSchema
 class Settings:
     store: StoreLocation
     author: str
+    cipher_key: str | None = None
+    """The key every stored event is sealed with (None: not encrypted)."""
 
     @classmethod
     def resolve(cls, db: str | None = None, author: str | None = None) -> Settings:
-        return cls(store=resolve_store(db), author=resolve_author(author))
+        return cls(
+            store=resolve_store(db),
+            author=resolve_author(author),
+            cipher_key=resolve_cipher_key(),
+        )
+
+    def cipher_env(self) -> dict[str, str]:
+        """The application's settings that encrypt (see :mod:`timeline.encryption`)."""
+        return cipher_env(self.cipher_key)
 
 
 def resolve_store(db: str | None = None) -> StoreLocation:
@@ -138,6 +150,12 @@ def resolve_author(author: str | None = None) -> str:
         return getpass.getuser()
     except (KeyError, OSError):  # no such user in a bare container
         return "unknown"
+
+
+def resolve_cipher_key() -> str | None:
+    """``TIMELINE_CIPHER_KEY``, checked to be a key; None if it is not set."""
+    chosen = _given(None, KEY_VARIABLE, KEY_VARIABLE, CIPHER_KEY)
+    return checked_key(chosen) if chosen else None
 
 
 def _given(flag: str | None, option: str, variable: str, form: TextForm) -> str | None:

@@ -11,6 +11,7 @@ failed, so the head may be more than the count.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -54,6 +55,9 @@ def events_table(datastore: PostgresDatastore) -> str:
 class PostgresStoredEvents:
     """The stored events of one PostgreSQL store, read as plain rows."""
 
+    unseal: Callable[[bytes], bytes] | None = None
+    """Decrypts a stored state, on an encrypted store (set by whoever opens it)."""
+
     def __init__(self, datastore: PostgresDatastore) -> None:
         self.datastore = datastore
         events = events_table(datastore)
@@ -95,7 +99,7 @@ class PostgresStoredEvents:
     def recorded_at(self, position: int) -> str:
         """When the event at ``position`` was recorded, as the views keep it."""
         with self.datastore.transaction(commit=False) as c:
-            stamp = timestamp(c, self.events, position)
+            stamp = timestamp(c, self.events, position, self.unseal)
         if stamp is None:
             raise NotFound(f"no stored event at position {position}")
         return fixed_time(stamp)
@@ -127,11 +131,17 @@ def head(c: PgCursor, events: str) -> int:
     return int(_one(c))
 
 
-def timestamp(c: PgCursor, events: str, position: int) -> str | None:
+def timestamp(
+    c: PgCursor, events: str, position: int,
+    unseal: Callable[[bytes], bytes] | None = None,
+) -> str | None:  # fmt: skip
     """The stored record time of the event at ``position`` (None: no event)."""
     c.execute(SELECT_STATE.format(events=events), (position,))
     row = c.fetchone()
-    return orjson.loads(row["state"])["timestamp"] if row else None
+    if not row:
+        return None
+    state = bytes(row["state"])
+    return str(orjson.loads(unseal(state) if unseal else state)["timestamp"])
 
 
 def _one(c: PgCursor) -> Any:

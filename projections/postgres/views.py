@@ -9,6 +9,7 @@ SQL names the store's schema, so they are made for each store.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from eventsourcing.postgres import PostgresDatastore
@@ -31,6 +32,9 @@ CONSISTENT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
 
 class PostgresViews(PostgresTrackedViews):
     """Every view of the store, and the queries over them."""
+
+    unseal: Callable[[bytes], bytes] | None = None
+    """Decrypts a stored state, on an encrypted store (set by whoever opens it)."""
 
     groups: tuple[tuple[str, ...], ...] = (
         ("actors", "talks", "search"), ("timeline", "stances", "scenarios"),
@@ -170,7 +174,7 @@ class PostgresViews(PostgresTrackedViews):
             return Snapshot(
                 schema_version=SCHEMA_VERSION,
                 position=position,
-                recorded_at=store.timestamp(c, self.events, position),
+                recorded_at=store.timestamp(c, self.events, position, self.unseal),
                 as_of=None,
                 actors=self.actors_view.all(c),
                 talks=[

@@ -7,6 +7,7 @@ head, an event's record time) are here, apart from the views' tables.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
@@ -39,6 +40,9 @@ SELECT_CREATED = (
 class SQLiteStoredEvents:
     """The stored events of one SQLite store, read as plain rows."""
 
+    unseal: Callable[[bytes], bytes] | None = None
+    """Decrypts a stored state, on an encrypted store (set by whoever opens it)."""
+
     def __init__(self, datastore: SQLiteDatastore) -> None:
         self.datastore = datastore
 
@@ -68,7 +72,7 @@ class SQLiteStoredEvents:
     def recorded_at(self, position: int) -> str:
         """When the event at ``position`` was recorded, as the views keep it."""
         with self.datastore.transaction(commit=False) as c:
-            stamp = timestamp(c, position)
+            stamp = timestamp(c, position, self.unseal)
         if stamp is None:
             raise NotFound(f"no stored event at position {position}")
         return fixed_time(stamp)
@@ -95,8 +99,12 @@ def head(c: SQLiteCursor) -> int:
     return int(c.fetchone()[0])
 
 
-def timestamp(c: SQLiteCursor, position: int) -> str | None:
+def timestamp(
+    c: SQLiteCursor, position: int, unseal: Callable[[bytes], bytes] | None = None
+) -> str | None:
     """The stored record time of the event at ``position`` (None: no event)."""
     c.execute(SELECT_STATE, (position,))
     row = c.fetchone()
-    return orjson.loads(row[0])["timestamp"] if row else None
+    if not row:
+        return None
+    return str(orjson.loads(unseal(row[0]) if unseal else row[0])["timestamp"])

@@ -7,6 +7,7 @@ own module (documents, versions, search).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, cast
 
 from eventsourcing.sqlite import SQLiteCursor
@@ -32,6 +33,9 @@ SEARCH = SearchIndex()
 
 class SQLiteViews(SQLiteTrackedViews):
     """Every view of the store, and the queries over them."""
+
+    unseal: Callable[[bytes], bytes] | None = None
+    """Decrypts a stored state, on an encrypted store (set by whoever opens it)."""
 
     projections: tuple[SQLiteProjection, ...] = (
         ACTORS, TALKS, TIMELINE, STANCES, SCENARIOS, SEARCH,
@@ -139,7 +143,7 @@ class SQLiteViews(SQLiteTrackedViews):
             return Snapshot(
                 schema_version=SCHEMA_VERSION,
                 position=position,
-                recorded_at=store.timestamp(c, position),
+                recorded_at=store.timestamp(c, position, self.unseal),
                 as_of=None,
                 actors=ACTORS.all(c),
                 talks=[self._with_links(c, view) for view in TALKS.documents(c, slug)],

@@ -295,12 +295,32 @@ def main() -> None:
         sys.exit(1)
 
 
-from timeline.cli import read, record, serve, tokens, transfer, views  # noqa: E402
+from timeline.cli import (  # noqa: E402
+    keys,
+    read,
+    record,
+    serve,
+    tokens,
+    transfer,
+    verify,
+    views,
+)
 from timeline.cli.complete import complete_names  # noqa: E402
 
 complete_names(cli)
 
-__all__ = ["cli", "main", "read", "record", "serve", "tokens", "transfer", "views"]
+__all__ = [
+    "cli",
+    "keys",
+    "main",
+    "read",
+    "record",
+    "serve",
+    "tokens",
+    "transfer",
+    "verify",
+    "views",
+]
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -27,6 +27,8 @@ from timeline.cli.read import db
 from timeline.service import EXPORT_FORMATS
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     from timeline.application import CaseRecorded
     from timeline.service import Service
 
@@ -51,10 +53,14 @@ STDIN = "<stdin>"
     help="Write to FILE instead of stdout (- is stdout).",
 )  # fmt: skip
 @as_of_option
+@click.option(
+    "--sign", is_flag=True,
+    help="Sign FILE with your key (`timeline key create`): FILE.sig beside it.",
+)  # fmt: skip
 @pass_session
 def export(
     session: Session, /, slug: str | None, format_: str | None,
-    output: Path | None, as_of: str | None,
+    output: Path | None, as_of: str | None, sign: bool,
 ) -> None:  # fmt: skip
     """Export talks SLUG, or every talks, as a snapshot.
 
@@ -79,14 +85,33 @@ def export(
       timeline export -o backup.jsonl
       timeline export -o timeline.timeline.json
       timeline export beijing-talks --format json --as-of 2024-03-01
+      timeline export beijing-talks -o brief.md --sign
+
+    With --sign, FILE.sig is written beside FILE: a detached Ed25519
+    signature over its exact bytes, which `timeline verify-export FILE`
+    (or openssl) checks.
     """
     if output is not None and str(output) == "-":
         output = None
+    if sign and output is None:
+        raise click.UsageError("--sign needs -o FILE: the signature goes beside it")
     chosen = format_ or _format_of(output)
+    signer = _signer() if sign else None  # no key: fail before anything is written
     service = session.service
-    _write(service.export(chosen, slug, service.clocks(as_of=as_of)), output)
+    chunks, position = service.exported(chosen, slug, service.clocks(as_of=as_of))
+    _write(chunks, output)
     if output is not None:
         info(f"Wrote {output}.")
+    if signer is not None and output is not None:
+        from timeline.signing import sign_file
+
+        info(f"Signed it: {sign_file(output, signer, position)}.")
+
+
+def _signer() -> Ed25519PrivateKey:
+    from timeline.signing import key_files, private_key
+
+    return private_key(key_files())
 
 
 def _format_of(output: Path | None) -> str:
