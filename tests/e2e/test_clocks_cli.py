@@ -15,7 +15,16 @@ from typing import Any
 
 import pytest
 
-from tests.support import as_json, fails, installed, is_postgres, ok, run, stored_events
+from tests.support import (
+    as_json,
+    fails,
+    installed,
+    is_postgres,
+    ok,
+    rehashed,
+    run,
+    stored_events,
+)
 
 DEMO = "beijing-talks"
 SLUG = "geneva-talks"
@@ -91,6 +100,7 @@ def past(store: str, tmp_path: Path) -> str:
     assert len(events) == len(PAST)
     for event, recorded_at in zip(events, PAST, strict=True):
         event["recorded_at"] = recorded_at
+    events = rehashed(events)  # as a store that recorded them then hashed them
     path = tmp_path / "past.jsonl"
     path.write_text("".join(json.dumps(event) + "\n" for event in events))
     ok("import", str(path))
