@@ -185,13 +185,13 @@ class Queries:
     def linked(self, slug: str, clocks: Clocks = NOW) -> list[str]:
         """Talks ``slug`` and every talks linked to them, directly or through
         others, either way (a whole process), in the order found."""
-        found, todo = [slug], [slug]
-        while todo:
-            for row in self.views.links(todo.pop(), clocks):
+        found, pending = [slug], [slug]
+        while pending:
+            for row in self.views.links(pending.pop(), clocks):
                 for other in (row["slug"], row["fields"]["target"]):
                     if other not in found:
                         found.append(other)
-                        todo.append(other)
+                        pending.append(other)
         return found
 
     def _filters(

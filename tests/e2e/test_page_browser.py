@@ -9,8 +9,6 @@ of different days in a band lie apart."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -18,7 +16,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from tests.browser import chromium, screenshot
+from tests.browser import screenshot
 from tests.integration.test_export_html import record_minsk
 from tests.support import ok
 from timeline.bootstrap import open_service
@@ -52,24 +50,6 @@ MEASURE = """() => {
 CSS pixels, text widths in the drawing's own units."""
 
 Box = list[float]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One headless Chromium for the module."""
-    executable = chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - playwright is a dev dependency
-        if os.environ.get("TIMELINE_REQUIRE_BROWSER"):
-            pytest.fail("playwright is required here (TIMELINE_REQUIRE_BROWSER)")
-        pytest.skip("the Python package playwright is not installed")
-    with sync_playwright() as driver:
-        launched = driver.chromium.launch(
-            executable_path=executable, args=["--no-sandbox"]
-        )
-        yield launched
-        launched.close()
 
 
 def exported(tmp_path: Path, name: str) -> Path:

@@ -14,7 +14,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.browser import chromium
 from tests.serving import Server, serving
 from tests.support import installed
 
@@ -22,24 +21,6 @@ DEMO = "beijing-talks"
 TITLE = "China and Ukraine Forge Diplomatic Dialogue Amid Ongoing Russian Aggression"
 LIVE_MS = 2_000
 """How soon what is recorded must show on an open page."""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One headless Chromium for the module (each test has its own context)."""
-    executable = chromium()
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - playwright is a dev dependency
-        if os.environ.get("TIMELINE_REQUIRE_BROWSER"):
-            pytest.fail("playwright is required here (TIMELINE_REQUIRE_BROWSER)")
-        pytest.skip("the Python package playwright is not installed")
-    with sync_playwright() as driver:
-        launched = driver.chromium.launch(
-            executable_path=executable, args=["--no-sandbox"]
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
