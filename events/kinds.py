@@ -25,13 +25,14 @@ it is added), ``KIND:ACTOR`` (the actor's latest), ``KIND:N`` (numbered) or
 
 FieldRule = Literal[
     "text", "optional", "date", "required_date", "texts", "actor", "actors",
-    "likelihood", "confidence", "relation", "tags",
+    "likelihood", "confidence", "relation", "tags", "citations",
 ]  # fmt: skip
 """How an amended field is checked: ``text`` required, ``optional`` (may be
 cleared), ``date`` (a valid date, may be cleared), ``required_date``,
 ``texts`` (a list), ``actor`` (an actor code, may be cleared), ``actors`` (a
 list of actor codes), ``likelihood`` (an ICD 203 term), ``confidence`` (low,
-moderate or high, may be cleared), ``relation`` (of a link), ``tags``."""
+moderate or high, may be cleared), ``relation`` (of a link), ``tags``,
+``citations`` (graded sources, see :mod:`events.grades`)."""
 
 
 class Kind(NamedTuple):
@@ -95,7 +96,7 @@ class Kind(NamedTuple):
         return codes
 
 
-_DATED: dict[str, FieldRule] = {"on": "date", "tags": "tags"}
+_DATED: dict[str, FieldRule] = {"on": "date", "tags": "tags", "cites": "citations"}
 
 KINDS: dict[str, Kind] = {
     kind.name: kind
@@ -147,7 +148,7 @@ KINDS: dict[str, Kind] = {
             "development", "DevelopmentRecorded", "number", "text",
             ("text", "sources"),
             {"text": "text", "on": "required_date", "actors": "actors",
-             "tags": "tags"},
+             "tags": "tags", "cites": "citations"},
             collection="developments", actors=("actors",),
         ),
         Kind(

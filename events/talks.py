@@ -37,6 +37,7 @@ from events.errors import (
     NotFound,
     excerpt,
 )
+from events.grades import Citation, as_citations
 from events.kinds import KINDS, parse_ref
 from events.likelihood import (
     Confidence,
@@ -57,7 +58,7 @@ from events.values import (
     required_texts,
 )
 
-FieldValue = str | list[str] | None
+FieldValue = str | list[str] | list[Citation] | None
 """An amended field's new value, as stored."""
 Versions = list[int]
 """The versions of the events that recorded an entry and amended it, in order."""
@@ -104,12 +105,17 @@ class Talks(RecordedAggregate):
         summary: str | None
         sources: list[str]
         tags: list[str]
+        cites: list[Citation]
 
-        class_version: ClassVar[int] = 2
+        class_version: ClassVar[int] = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["tags"] = []  # version 1 had no tags
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["cites"] = []  # version 2 cited no graded source
 
         def apply(self, talks: Talks) -> None:
             talks.slug = self.slug
@@ -122,8 +128,9 @@ class Talks(RecordedAggregate):
         detail: str | None
         on: ValidDate | None
         tags: list[str]
+        cites: list[Citation]
 
-        class_version: ClassVar[int] = 3
+        class_version: ClassVar[int] = 4
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -132,6 +139,10 @@ class Talks(RecordedAggregate):
         @staticmethod
         def upcast_v2_v3(state: dict[str, Any]) -> None:
             state["tags"] = []  # version 2 had no tags
+
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            state["cites"] = []  # version 3 cited no graded source
 
         def apply(self, talks: Talks) -> None:
             talks.stand(f"agenda:{self.key}", self)
@@ -143,12 +154,17 @@ class Talks(RecordedAggregate):
         interests: list[str]
         on: ValidDate | None
         tags: list[str]
+        cites: list[Citation]
 
-        class_version: ClassVar[int] = 2
+        class_version: ClassVar[int] = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["tags"] = []  # version 1 had no tags
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["cites"] = []  # version 2 cited no graded source
 
         def apply(self, talks: Talks) -> None:
             talks.stand(f"stance:{self.actor}", self)
@@ -159,8 +175,9 @@ class Talks(RecordedAggregate):
         text: str
         on: ValidDate | None
         tags: list[str]
+        cites: list[Citation]
 
-        class_version: ClassVar[int] = 3
+        class_version: ClassVar[int] = 4
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -169,6 +186,10 @@ class Talks(RecordedAggregate):
         @staticmethod
         def upcast_v2_v3(state: dict[str, Any]) -> None:
             state["tags"] = []  # version 2 had no tags
+
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            state["cites"] = []  # version 3 cited no graded source
 
         def apply(self, talks: Talks) -> None:
             talks.stand(f"motive:{self.actor}", self)
@@ -180,8 +201,9 @@ class Talks(RecordedAggregate):
         impact: str
         on: ValidDate | None
         tags: list[str]
+        cites: list[Citation]
 
-        class_version: ClassVar[int] = 3
+        class_version: ClassVar[int] = 4
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -190,6 +212,10 @@ class Talks(RecordedAggregate):
         @staticmethod
         def upcast_v2_v3(state: dict[str, Any]) -> None:
             state["tags"] = []  # version 2 had no tags
+
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            state["cites"] = []  # version 3 cited no graded source
 
         def apply(self, talks: Talks) -> None:
             talks.stand(f"scenario:{self.key}", self)
@@ -205,13 +231,18 @@ class Talks(RecordedAggregate):
         note: str | None
         on: ValidDate | None
         tags: list[str]
+        cites: list[Citation]
 
-        class_version: ClassVar[int] = 2
+        class_version: ClassVar[int] = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["confidence"] = None  # version 1 did not record it
             state["tags"] = []
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["cites"] = []  # version 2 cited no graded source
 
         def apply(self, talks: Talks) -> None:
             talks.stand(f"assessment:{self.key}", self)
@@ -225,8 +256,9 @@ class Talks(RecordedAggregate):
         audience: str | None
         on: ValidDate | None
         tags: list[str]
+        cites: list[Citation]
 
-        class_version: ClassVar[int] = 3
+        class_version: ClassVar[int] = 4
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -235,6 +267,10 @@ class Talks(RecordedAggregate):
         @staticmethod
         def upcast_v2_v3(state: dict[str, Any]) -> None:
             state["tags"] = []  # version 2 had no tags
+
+        @staticmethod
+        def upcast_v3_v4(state: dict[str, Any]) -> None:
+            state["cites"] = []  # version 3 cited no graded source
 
         def apply(self, talks: Talks) -> None:
             talks.stand(f"recommendation:{self.key}", self)
@@ -247,13 +283,18 @@ class Talks(RecordedAggregate):
         sources: list[str]
         actors: list[str]
         tags: list[str]
+        cites: list[Citation]
 
-        class_version: ClassVar[int] = 2
+        class_version: ClassVar[int] = 3
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["actors"] = []  # version 1 named no actors, and had no tags
             state["tags"] = []
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["cites"] = []  # version 2 cited no graded source
 
         def apply(self, talks: Talks) -> None:
             talks.developments = self.number
@@ -268,6 +309,13 @@ class Talks(RecordedAggregate):
         note: str | None
         on: ValidDate | None
         tags: list[str]
+        cites: list[Citation]
+
+        class_version: ClassVar[int] = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["cites"] = []  # version 1 cited no graded source
 
         def apply(self, talks: Talks) -> None:
             talks.stand(f"link:{self.target}", self)
@@ -322,6 +370,7 @@ class Talks(RecordedAggregate):
         sources: list[str],
         recorded_by: str,
         tags: Iterable[str] = (),
+        cites: Iterable[Any] = (),
     ) -> Talks:
         as_slug(slug, "talks slug")
         if not parties:
@@ -338,6 +387,7 @@ class Talks(RecordedAggregate):
             summary=optional_text(summary, "summary"),
             sources=required_texts(sources, "source"),
             tags=as_tags(tags),
+            cites=as_citations(cites),
             recorded_by=recorded_by,
         )
 
@@ -346,6 +396,7 @@ class Talks(RecordedAggregate):
     def add_agenda_item(
         self, key: str, title: str, detail: str | None, recorded_by: str, *,
         on: PartialDate | None = None, tags: Iterable[str] = (),
+        cites: Iterable[Any] = (),
     ) -> None:  # fmt: skip
         self._claim_key("agenda", key)
         self.trigger_event(
@@ -355,12 +406,14 @@ class Talks(RecordedAggregate):
             detail=optional_text(detail, "detail"),
             on=on,
             tags=as_tags(tags),
+            cites=as_citations(cites),
             recorded_by=recorded_by,
         )
 
     def record_stance(
         self, actor: str, position: str, interests: list[str],
         on: PartialDate | None, recorded_by: str, *, tags: Iterable[str] = (),
+        cites: Iterable[Any] = (),
     ) -> None:  # fmt: skip
         self.trigger_event(
             self.StanceRecorded,
@@ -369,12 +422,14 @@ class Talks(RecordedAggregate):
             interests=required_texts(interests, "interest"),
             on=on,
             tags=as_tags(tags),
+            cites=as_citations(cites),
             recorded_by=recorded_by,
         )
 
     def record_motivation(
         self, actor: str, text: str, recorded_by: str, *,
         on: PartialDate | None = None, tags: Iterable[str] = (),
+        cites: Iterable[Any] = (),
     ) -> None:  # fmt: skip
         self.trigger_event(
             self.MotivationRecorded,
@@ -382,12 +437,14 @@ class Talks(RecordedAggregate):
             text=required_text(text, "motivation"),
             on=on,
             tags=as_tags(tags),
+            cites=as_citations(cites),
             recorded_by=recorded_by,
         )
 
     def add_scenario(
         self, key: str, outcome: str, impact: str, recorded_by: str, *,
         on: PartialDate | None = None, tags: Iterable[str] = (),
+        cites: Iterable[Any] = (),
     ) -> None:  # fmt: skip
         self._claim_key("scenario", key)
         self.trigger_event(
@@ -397,14 +454,15 @@ class Talks(RecordedAggregate):
             impact=required_text(impact, "potential impact"),
             on=on,
             tags=as_tags(tags),
+            cites=as_citations(cites),
             recorded_by=recorded_by,
         )
 
     def assess_scenario(
         self, key: str, likelihood: str, note: str | None, on: PartialDate | None,
         recorded_by: str, *, confidence: str | None = None,
-        tags: Iterable[str] = (), as_recorded: bool = False,
-        read: Reader | None = None,
+        tags: Iterable[str] = (), cites: Iterable[Any] = (),
+        as_recorded: bool = False, read: Reader | None = None,
     ) -> None:  # fmt: skip
         """Assess scenario ``key``; an assessment that repeats the likelihood
         and confidence standing is refused (unless ``as_recorded``: see
@@ -412,7 +470,11 @@ class Talks(RecordedAggregate):
         self._require_active(f"scenario:{as_slug(key)}")
         term = as_likelihood(likelihood)
         level = as_confidence(confidence) if confidence else None
-        fields = {"note": optional_text(note, "note"), "tags": as_tags(tags)}
+        fields = {
+            "note": optional_text(note, "note"),
+            "tags": as_tags(tags),
+            "cites": as_citations(cites),
+        }
         if not as_recorded:  # every value checked first: bad input is bad input
             self._require_new_assessment(key, term, level, read)
         self.trigger_event(
@@ -428,7 +490,7 @@ class Talks(RecordedAggregate):
     def add_recommendation(
         self, key: str, title: str, outcome: str | None, detail: str | None,
         audience: str | None, recorded_by: str, *, on: PartialDate | None = None,
-        tags: Iterable[str] = (),
+        tags: Iterable[str] = (), cites: Iterable[Any] = (),
     ) -> None:  # fmt: skip
         self._claim_key("recommendation", key)
         self.trigger_event(
@@ -440,12 +502,14 @@ class Talks(RecordedAggregate):
             audience=as_actor_code(audience) if audience else None,
             on=on,
             tags=as_tags(tags),
+            cites=as_citations(cites),
             recorded_by=recorded_by,
         )
 
     def record_development(
         self, on: PartialDate, text: str, sources: list[str], recorded_by: str, *,
         actors: Iterable[str] = (), tags: Iterable[str] = (),
+        cites: Iterable[Any] = (),
     ) -> int:  # fmt: skip
         self.trigger_event(
             self.DevelopmentRecorded,
@@ -455,6 +519,7 @@ class Talks(RecordedAggregate):
             sources=required_texts(sources, "source"),
             actors=_actor_codes(actors),
             tags=as_tags(tags),
+            cites=as_citations(cites),
             recorded_by=recorded_by,
         )
         return self.developments
@@ -462,6 +527,7 @@ class Talks(RecordedAggregate):
     def link(
         self, target: str, relation: str, note: str | None, recorded_by: str, *,
         on: PartialDate | None = None, tags: Iterable[str] = (),
+        cites: Iterable[Any] = (),
     ) -> None:  # fmt: skip
         """Record that these talks stand in ``relation`` to talks ``target``
         (whose existence the application checks: the domain sees one talks)."""
@@ -475,19 +541,27 @@ class Talks(RecordedAggregate):
             note=optional_text(note, "note"),
             on=on,
             tags=as_tags(tags),
+            cites=as_citations(cites),
             recorded_by=recorded_by,
         )
 
     def amend(
         self, ref: str, changes: dict[str, Any], reason: str, recorded_by: str, *,
+        cite: Iterable[Any] = (), uncite: Iterable[str] = (),
         as_recorded: bool = False, read: Reader | None = None,
     ) -> None:  # fmt: skip
         """Change fields of entry ``ref``. Only the fields that would change
         are recorded; if none would, the amendment is refused (unless
         ``as_recorded``: every field given is recorded, see :meth:`redo`).
-        ``read`` as for :meth:`fields`."""
+        ``cite`` adds citations to those the entry has (or regrades its
+        citation of a source), ``uncite`` withdraws its citations of sources
+        by key. ``read`` as for :meth:`fields`."""
         kind, _ = parse_ref(ref)
         versions = self._require_active(ref)
+        cite, uncite = as_citations(cite), list(uncite)
+        if cite or uncite:
+            cited = self.fields(versions, read).get("cites", [])
+            changes = {**changes, "cites": _recited(ref, cited, cite, uncite)}
         if not changes:
             fields = ", ".join(KINDS[kind].amendable)
             raise InvalidInput(f"nothing to amend: give at least one of {fields}")
@@ -622,6 +696,19 @@ def _changed(
     return changed
 
 
+def _recited(
+    ref: str, cited: list[Citation], cite: list[Citation], uncite: list[str]
+) -> list[Citation]:
+    """The citations of entry ``ref`` after ``uncite`` withdraws some of
+    ``cited`` by source key and ``cite`` adds (or replaces) others."""
+    keys = {c["source"] for c in cited}
+    if missing := [key for key in uncite if key not in keys]:
+        raise InvalidInput(f"{ref} does not cite source {missing[0]!r}")
+    added = {c["source"]: c for c in cite}
+    kept = [c for c in cited if c["source"] not in uncite]
+    return [added.pop(c["source"], c) for c in kept] + list(added.values())
+
+
 def _actor_codes(values: Iterable[str]) -> list[str]:
     """Actor codes, each named once; a single empty value means none."""
     given = [values] if isinstance(values, str) else list(values)
@@ -661,22 +748,29 @@ _CHECKS: dict[str, Callable[[str, Any], FieldValue]] = {
     "confidence": lambda _, v: as_confidence(str(v)) if v else None,
     "relation": lambda _, v: as_relation(str(v)),
     "tags": lambda _, v: as_tags(_texts(v)),
+    "citations": lambda _, v: as_citations(v),
 }
 
 
 _REDO: dict[type, Callable[[Talks, Any], object]] = {
     # each event type: the command that records it, from the event's fields
     Talks.AgendaItemAdded: lambda t, e: t.add_agenda_item(
-        e.key, e.title, e.detail, e.recorded_by, on=e.on, tags=e.tags
+        e.key, e.title, e.detail, e.recorded_by, on=e.on, tags=e.tags, cites=e.cites
     ),
     Talks.StanceRecorded: lambda t, e: t.record_stance(
-        e.actor, e.position, e.interests, e.on, e.recorded_by, tags=e.tags
+        e.actor,
+        e.position,
+        e.interests,
+        e.on,
+        e.recorded_by,
+        tags=e.tags,
+        cites=e.cites,
     ),
     Talks.MotivationRecorded: lambda t, e: t.record_motivation(
-        e.actor, e.text, e.recorded_by, on=e.on, tags=e.tags
+        e.actor, e.text, e.recorded_by, on=e.on, tags=e.tags, cites=e.cites
     ),
     Talks.ScenarioAdded: lambda t, e: t.add_scenario(
-        e.key, e.outcome, e.impact, e.recorded_by, on=e.on, tags=e.tags
+        e.key, e.outcome, e.impact, e.recorded_by, on=e.on, tags=e.tags, cites=e.cites
     ),
     Talks.ScenarioAssessed: lambda t, e: t.assess_scenario(
         e.key,
@@ -686,6 +780,7 @@ _REDO: dict[type, Callable[[Talks, Any], object]] = {
         e.recorded_by,
         confidence=e.confidence,
         tags=e.tags,
+        cites=e.cites,
         as_recorded=True,
     ),
     Talks.RecommendationAdded: lambda t, e: t.add_recommendation(
@@ -697,12 +792,19 @@ _REDO: dict[type, Callable[[Talks, Any], object]] = {
         e.recorded_by,
         on=e.on,
         tags=e.tags,
+        cites=e.cites,
     ),
     Talks.DevelopmentRecorded: lambda t, e: t.record_development(
-        e.on, e.text, e.sources, e.recorded_by, actors=e.actors, tags=e.tags
+        e.on,
+        e.text,
+        e.sources,
+        e.recorded_by,
+        actors=e.actors,
+        tags=e.tags,
+        cites=e.cites,
     ),
     Talks.TalksLinked: lambda t, e: t.link(
-        e.target, e.relation, e.note, e.recorded_by, on=e.on, tags=e.tags
+        e.target, e.relation, e.note, e.recorded_by, on=e.on, tags=e.tags, cites=e.cites
     ),
     Talks.EntryAmended: lambda t, e: t.amend(
         e.ref,

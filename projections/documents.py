@@ -13,6 +13,7 @@ import orjson
 
 from projections.entries import Applied
 from projections.records import EventRecord
+from projections.sources import is_source
 from projections.talks import TalksView, evolve
 
 Registered = Callable[[str], str | None]
@@ -41,7 +42,7 @@ def talks_rows(
 
     talks: dict[str, TalksView] = {}
     for item in batch:
-        if is_actor(item.record):
+        if is_actor(item.record) or is_source(item.record):
             continue
         view = talks.get(item.talks_id) or stored(item.talks_id)
         talks[item.talks_id] = evolve(view, item.record, names)

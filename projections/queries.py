@@ -15,6 +15,7 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from events.errors import InvalidInput, NotFound, no_talks, not_yet
+from events.grades import Reliability
 from projections.actors import ActorView
 from projections.changes import Change, change_of
 from projections.clocks import record_time, stored_time, valid_date
@@ -29,6 +30,7 @@ from projections.rows import (
     parse_search,
 )
 from projections.snapshot import SCHEMA_VERSION, Snapshot, timeline_entry
+from projections.sources import SourceView, reliability
 from projections.talks import TalksView, at_date, rebuild, unfold
 
 if TYPE_CHECKING:  # protocols: no class of theirs to build on start-up
@@ -152,6 +154,14 @@ class Queries:
     def talks_list(self) -> list[TalksRow]:
         self.refresh()
         return self.views.talks_list()
+
+    def sources(self) -> list[SourceView]:
+        self.refresh()
+        return self.views.sources()
+
+    def reliability(self, clocks: Clocks = NOW) -> Reliability:
+        """Each source's reliability on ``clocks``, by key."""
+        return reliability(self.sources(), clocks)
 
     def actors(self) -> list[ActorView]:
         self.refresh()

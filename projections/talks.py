@@ -24,6 +24,7 @@ from typing import (
 
 from typing_extensions import TypedDict
 
+from events.grades import Citation
 from events.kinds import BY_EVENT, KINDS
 from projections.records import EventRecord
 from projections.rows import EntryRow
@@ -67,6 +68,7 @@ class AgendaItem(Entry):
     detail: str | None
     on: str | None
     tags: list[str]
+    cites: list[Citation]
 
 
 class Stance(Entry):
@@ -76,6 +78,7 @@ class Stance(Entry):
     interests: list[str]
     on: str | None
     tags: list[str]
+    cites: list[Citation]
 
 
 class Motivation(Entry):
@@ -84,6 +87,7 @@ class Motivation(Entry):
     text: str
     on: str | None
     tags: list[str]
+    cites: list[Citation]
 
 
 class Assessment(Entry):
@@ -95,6 +99,7 @@ class Assessment(Entry):
     note: str | None
     on: str | None
     tags: list[str]
+    cites: list[Citation]
 
 
 class Scenario(Entry):
@@ -103,6 +108,7 @@ class Scenario(Entry):
     impact: str
     on: str | None
     tags: list[str]
+    cites: list[Citation]
     assessments: list[Assessment]
     """Every assessment in the order recorded; the latest that stands holds."""
 
@@ -116,6 +122,7 @@ class Recommendation(Entry):
     audience_name: str | None
     on: str | None
     tags: list[str]
+    cites: list[Citation]
 
 
 class Development(Entry):
@@ -126,6 +133,7 @@ class Development(Entry):
     actors: list[Party]
     """The actors it concerns, each with its name."""
     tags: list[str]
+    cites: list[Citation]
 
 
 class Link(Entry):
@@ -136,6 +144,7 @@ class Link(Entry):
     note: str | None
     on: str | None
     tags: list[str]
+    cites: list[Citation]
 
 
 class LinkedTalks(TypedDict):
@@ -165,6 +174,7 @@ class TalksView(TypedDict):
     summary: str | None
     sources: list[str]
     tags: list[str]
+    cites: list[Citation]
     opened: Entry
     agenda: list[AgendaItem]
     stances: list[Stance]
@@ -232,6 +242,7 @@ def evolve(view: TalksView | None, record: EventRecord, names: ActorNames) -> Ta
             summary=d["summary"],
             sources=list(d["sources"]),
             tags=list(d["tags"]),
+            cites=list(d["cites"]),
             opened=entry,
             agenda=[],
             stances=[],
@@ -260,12 +271,12 @@ def at_date(view: TalksView, day: str) -> TalksView:
     """
 
     def by_day(entries: list[Any]) -> list[Any]:
-        kept = [e for e in entries if e["on"] is None or _first_day(e["on"]) <= day]
-        return sorted(kept, key=lambda e: (_first_day(e["on"]) if e["on"] else "",
+        kept = [e for e in entries if e["on"] is None or first_day(e["on"]) <= day]
+        return sorted(kept, key=lambda e: (first_day(e["on"]) if e["on"] else "",
                                            e["store_position"]))  # fmt: skip
 
     def in_time(entries: list[Any]) -> list[Any]:
-        return [e for e in entries if e["on"] is None or _first_day(e["on"]) <= day]
+        return [e for e in entries if e["on"] is None or first_day(e["on"]) <= day]
 
     result = cast(dict[str, Any], dict(view))
     for kind in KINDS.values():
@@ -311,7 +322,7 @@ def with_linked(document: str, links: list[LinkedTalks]) -> str:
     return document[:-1] + ',"linked":' + orjson.dumps(links).decode() + "}"
 
 
-def _first_day(on: str) -> str:
+def first_day(on: str) -> str:
     from events.values import PartialDate
 
     return PartialDate.parse(on).lower.isoformat()
@@ -390,7 +401,7 @@ def _agenda_item_added(view: TalksView, d: Data, entry: Entry, _: ActorNames) ->
     view["agenda"].append(
         AgendaItem(
             **entry, key=d["key"], title=d["title"], detail=d["detail"], on=d["on"],
-            tags=list(d["tags"]),
+            tags=list(d["tags"]), cites=list(d["cites"]),
         )
     )  # fmt: skip
 
@@ -405,6 +416,7 @@ def _stance_recorded(view: TalksView, d: Data, entry: Entry, names: ActorNames) 
             interests=list(d["interests"]),
             on=d["on"],
             tags=list(d["tags"]),
+            cites=list(d["cites"]),
         )
     )
 
@@ -420,6 +432,7 @@ def _motivation_recorded(
             text=d["text"],
             on=d["on"],
             tags=list(d["tags"]),
+            cites=list(d["cites"]),
         )
     )
 
@@ -433,6 +446,7 @@ def _scenario_added(view: TalksView, d: Data, entry: Entry, _: ActorNames) -> No
             impact=d["impact"],
             on=d["on"],
             tags=list(d["tags"]),
+            cites=list(d["cites"]),
             assessments=[],
         )
     )
@@ -448,6 +462,7 @@ def _scenario_assessed(view: TalksView, d: Data, entry: Entry, _: ActorNames) ->
             note=d["note"],
             on=d["on"],
             tags=list(d["tags"]),
+            cites=list(d["cites"]),
         )
     )
 
@@ -466,6 +481,7 @@ def _recommendation_added(
             audience_name=names(d["audience"]) if d["audience"] else None,
             on=d["on"],
             tags=list(d["tags"]),
+            cites=list(d["cites"]),
         )
     )
 
@@ -482,6 +498,7 @@ def _development_recorded(
             sources=list(d["sources"]),
             actors=[Party(code=code, name=names(code)) for code in d["actors"]],
             tags=list(d["tags"]),
+            cites=list(d["cites"]),
         )
     )
 
@@ -490,7 +507,7 @@ def _talks_linked(view: TalksView, d: Data, entry: Entry, _: ActorNames) -> None
     view["links"].append(
         Link(
             **entry, target=d["target"], relation=d["relation"], note=d["note"],
-            on=d["on"], tags=list(d["tags"]),
+            on=d["on"], tags=list(d["tags"]), cites=list(d["cites"]),
         )
     )  # fmt: skip
 

@@ -27,6 +27,7 @@ from projections.rows import (
     ViewStatus,
 )
 from projections.snapshot import Snapshot
+from projections.sources import SourceView
 from projections.talks import LinkedTalks, TalksView
 
 
@@ -88,6 +89,9 @@ class Views(Protocol):
 
     def actors(self) -> list[ActorView]:
         """Every registered actor, by key."""
+
+    def sources(self) -> list[SourceView]:
+        """Every source entries may cite, by key, with every grade it had."""
 
     def entries(
         self, clocks: Clocks = NOW, *, slug: str | None = None,

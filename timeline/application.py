@@ -42,6 +42,8 @@ from events import (
 )
 from events.base import AggregateSnapshot, OutdatedSnapshot
 from events.errors import InvalidInput
+from events.grades import Citation, as_citations
+from events.sources import Source, source_id
 from events.talks import Reader
 from events.values import as_actor_code, as_slug, optional_date, slugify
 from timeline import chain
@@ -51,7 +53,7 @@ from timeline.writing import WRITE, author_now
 if TYPE_CHECKING:
     from projections.records import EventRecord
     from projections.views import StoredEvents, Views
-    from timeline.casefile import Case, CaseTalks
+    from timeline.casefile import Case, CaseSource, CaseTalks
     from timeline.caseupdate import Step
     from timeline.settings import Backend
     from timeline.transfer import Imported, LogImport
@@ -290,6 +292,26 @@ class DiplomaticRecord(Application[UUID]):
         actor = Actor.register(key, name, kind, self.author)
         self._save_new(actor, what=f"actor {key!r}")
 
+    def add_source(
+        self, key: str, title: str, publisher: str | None = None,
+        url: str | None = None, published: str | None = None,
+        reliability: str = "F", note: str | None = None,
+    ) -> None:  # fmt: skip
+        source = Source.add(
+            key, title, self.author, publisher=publisher, url=url,
+            published=optional_date(published), reliability=reliability, note=note,
+        )  # fmt: skip
+        self._save_new(source, what=f"source {key!r}")
+
+    def regrade_source(
+        self, key: str, reliability: str, reason: str, on: str | None = None
+    ) -> None:
+        date = optional_date(on)
+        source = self._source(key)
+        source.regrade(reliability, reason, self.author, on=date)
+        self.save(source)
+        _wrote(source.version)
+
     def open_talks(
         self,
         slug: str,
@@ -300,8 +322,10 @@ class DiplomaticRecord(Application[UUID]):
         summary: str | None = None,
         sources: Iterable[str] = (),
         tags: Iterable[str] = (),
+        cites: Iterable[str] = (),
     ) -> None:
         self._require_actors(parties)
+        cited = self._cited(cites)
         talks = Talks.open(
             slug=slug,
             title=title,
@@ -311,95 +335,103 @@ class DiplomaticRecord(Application[UUID]):
             summary=summary,
             sources=_texts(sources),
             tags=_texts(tags),
+            cites=cited,
             recorded_by=self.author,
         )
         self._save_new(talks, what=f"talks {slug!r}")
 
     def add_agenda_item(
         self, slug: str, key: str, title: str, detail: str | None = None,
-        on: str | None = None, tags: Iterable[str] = (),
+        on: str | None = None, tags: Iterable[str] = (), cites: Iterable[str] = (),
     ) -> None:  # fmt: skip
-        date, tagged = optional_date(on), _texts(tags)
+        date, tagged, cited = optional_date(on), _texts(tags), self._cited(cites)
         self._update(slug, lambda t: t.add_agenda_item(
-            key, title, detail, self.author, on=date, tags=tagged))  # fmt: skip
+            key, title, detail, self.author, on=date, tags=tagged,
+            cites=cited))  # fmt: skip
 
     def record_stance(
         self, slug: str, actor: str, position: str, interests: Iterable[str] = (),
-        on: str | None = None, tags: Iterable[str] = (),
+        on: str | None = None, tags: Iterable[str] = (), cites: Iterable[str] = (),
     ) -> None:  # fmt: skip
         self._require_actors([actor])
-        date, tagged = optional_date(on), _texts(tags)
-        self._update(
-            slug,
-            lambda t: t.record_stance(
-                actor, position, _texts(interests), date, self.author, tags=tagged
-            ),
-        )
+        date, tagged, cited = optional_date(on), _texts(tags), self._cited(cites)
+        self._update(slug, lambda t: t.record_stance(
+            actor, position, _texts(interests), date, self.author, tags=tagged,
+            cites=cited))  # fmt: skip
 
     def record_motivation(
         self, slug: str, actor: str, text: str, on: str | None = None,
-        tags: Iterable[str] = (),
+        tags: Iterable[str] = (), cites: Iterable[str] = (),
     ) -> None:  # fmt: skip
         self._require_actors([actor])
-        date, tagged = optional_date(on), _texts(tags)
+        date, tagged, cited = optional_date(on), _texts(tags), self._cited(cites)
         self._update(slug, lambda t: t.record_motivation(
-            actor, text, self.author, on=date, tags=tagged))  # fmt: skip
+            actor, text, self.author, on=date, tags=tagged, cites=cited))  # fmt: skip
 
     def add_scenario(
         self, slug: str, key: str, outcome: str, impact: str, on: str | None = None,
-        tags: Iterable[str] = (),
+        tags: Iterable[str] = (), cites: Iterable[str] = (),
     ) -> None:  # fmt: skip
-        date, tagged = optional_date(on), _texts(tags)
+        date, tagged, cited = optional_date(on), _texts(tags), self._cited(cites)
         self._update(slug, lambda t: t.add_scenario(
-            key, outcome, impact, self.author, on=date, tags=tagged))  # fmt: skip
+            key, outcome, impact, self.author, on=date, tags=tagged,
+            cites=cited))  # fmt: skip
 
     def assess_scenario(
         self, slug: str, key: str, likelihood: str, note: str | None = None,
         on: str | None = None, confidence: str | None = None,
-        tags: Iterable[str] = (),
+        tags: Iterable[str] = (), cites: Iterable[str] = (),
     ) -> None:  # fmt: skip
-        date, tagged = optional_date(on), _texts(tags)
+        date, tagged, cited = optional_date(on), _texts(tags), self._cited(cites)
         self._update(slug, lambda t: t.assess_scenario(
             key, likelihood, note, date, self.author, confidence=confidence,
-            tags=tagged, read=self._reader(t)))  # fmt: skip
+            tags=tagged, cites=cited, read=self._reader(t)))  # fmt: skip
 
     def add_recommendation(
         self, slug: str, key: str, title: str, outcome: str | None = None,
         detail: str | None = None, audience: str | None = None,
-        on: str | None = None, tags: Iterable[str] = (),
+        on: str | None = None, tags: Iterable[str] = (), cites: Iterable[str] = (),
     ) -> None:  # fmt: skip
         self._require_actors([audience] if audience else [])
-        date, tagged = optional_date(on), _texts(tags)
+        date, tagged, cited = optional_date(on), _texts(tags), self._cited(cites)
         self._update(slug, lambda t: t.add_recommendation(
             key, title, outcome, detail, audience, self.author, on=date,
-            tags=tagged))  # fmt: skip
+            tags=tagged, cites=cited))  # fmt: skip
 
     def record_development(
         self, slug: str, on: str, text: str, sources: Iterable[str] = (),
         actors: Iterable[str] = (), tags: Iterable[str] = (),
+        cites: Iterable[str] = (),
     ) -> int:  # fmt: skip
         date, named, tagged = PartialDate.parse(on), _texts(actors), _texts(tags)
         self._require_actors(named)
-        return self._update(
-            slug,
-            lambda t: t.record_development(
-                date, text, _texts(sources), self.author, actors=named, tags=tagged
-            ),
-        )
+        cited = self._cited(cites)
+        return self._update(slug, lambda t: t.record_development(
+            date, text, _texts(sources), self.author, actors=named, tags=tagged,
+            cites=cited))  # fmt: skip
 
     def link_talks(
         self, slug: str, target: str, relation: str, note: str | None = None,
-        on: str | None = None, tags: Iterable[str] = (),
+        on: str | None = None, tags: Iterable[str] = (), cites: Iterable[str] = (),
     ) -> None:  # fmt: skip
         self._require_talks(target)
-        date, tagged = optional_date(on), _texts(tags)
+        date, tagged, cited = optional_date(on), _texts(tags), self._cited(cites)
         self._update(slug, lambda t: t.link(
-            target, relation, note, self.author, on=date, tags=tagged))  # fmt: skip
+            target, relation, note, self.author, on=date, tags=tagged,
+            cites=cited))  # fmt: skip
 
-    def amend(self, slug: str, ref: str, changes: dict[str, Any], reason: str) -> None:
+    def amend(
+        self, slug: str, ref: str, changes: dict[str, Any], reason: str, *,
+        cite: Iterable[str] = (), uncite: Iterable[str] = (),
+    ) -> None:  # fmt: skip
+        """Amend entry ``ref``; ``cite`` adds citations (``KEY[:CRED][@LOC]``)
+        to those it has, ``uncite`` withdraws some by source key."""
         self._require_actors(_named_actors(changes))
+        self._cited(changes.get("cites") or ())
+        cited, withdrawn = self._cited(cite), list(uncite)
         self._update(slug, lambda t: t.amend(
-            ref, changes, reason, self.author, read=self._reader(t)))  # fmt: skip
+            ref, changes, reason, self.author, cite=cited, uncite=withdrawn,
+            read=self._reader(t)))  # fmt: skip
 
     def retract(self, slug: str, ref: str, reason: str) -> None:
         self._update(slug, lambda t: t.retract(ref, reason, self.author))
@@ -421,7 +453,12 @@ class DiplomaticRecord(Application[UUID]):
         built = case_talks(case.talks, self.author)
         wanted = built.collect_events()
         slug = case.talks.slug
-        actors, registered = self._case_actors(case)
+        people, registered = self._case_actors(case)
+        sources = self._case_sources(case)
+
+        def actors() -> list[Actor | Source]:
+            return [*people(), *sources()]
+
         if not self.exists(built.id):
             if not dry_run:  # recorded anew: actors first, in time as in order
                 new = actors()
@@ -467,6 +504,25 @@ class DiplomaticRecord(Application[UUID]):
             Actor.register(actor.key, actor.name, actor.kind, self.author)
             for actor in new
         ], [actor.key for actor in new]
+
+    def _case_sources(self, case: Case) -> Callable[[], list[Source]]:
+        """The case file's sources that are not recorded yet, checked (made
+        anew by each call); every source its entries cite must be known."""
+        def maker(spec: CaseSource) -> Callable[[], Source]:
+            return lambda: Source.add(
+                spec.key, spec.title, self.author, publisher=spec.publisher,
+                url=spec.url, published=optional_date(spec.published),
+                reliability=spec.reliability, note=spec.note,
+            )  # fmt: skip
+
+        made = {spec.key: maker(spec) for spec in case.sources}
+        for make in made.values():
+            make()  # checked, whether recorded or not
+        new = [key for key in made if not self.exists(source_id(key))]
+        for key in case.cited_sources():
+            if key not in made:
+                self.require_source(key)
+        return lambda: [made[key]() for key in new]
 
     def import_log(
         self,
@@ -580,12 +636,31 @@ class DiplomaticRecord(Application[UUID]):
         for code in codes:
             self.require_actor(code)
 
+    def _cited(self, cites: Iterable[Any]) -> list[Citation]:
+        """Citations, checked, of sources that are recorded."""
+        cited = as_citations(cites)
+        for cite in cited:
+            self.require_source(cite["source"])
+        return cited
+
+    def require_source(self, key: str) -> None:
+        if not self.exists(source_id(key)):
+            raise NotFound(
+                f"source {key!r} is not recorded; add it first:"
+                f" timeline source add {key} --title TITLE"
+            )
+
+    def _source(self, key: str) -> Source:
+        self.require_source(as_slug(key, "source key"))
+        source: Source = self.aggregate(source_id(key))
+        return source
+
     def _require_talks(self, slug: str) -> None:
         """Talks ``slug`` must be recorded (a link's target)."""
         if not self.exists(talks_id(as_slug(slug, "linked talks"))):
             raise no_talks(slug)
 
-    def _save_new(self, *aggregates: Actor | Talks, what: str) -> None:
+    def _save_new(self, *aggregates: Aggregate, what: str) -> None:
         try:
             self.save(*aggregates)
         except IntegrityError:
@@ -709,46 +784,55 @@ def case_talks(spec: CaseTalks, by: str) -> Talks:
     talks = Talks.open(
         slug=spec.slug, title=spec.title, location=spec.location,
         parties=spec.parties, on=optional_date(spec.on), summary=spec.summary,
-        sources=spec.sources, recorded_by=by, tags=spec.tags,
+        sources=spec.sources, recorded_by=by, tags=spec.tags, cites=spec.cites,
     )  # fmt: skip
     for item in spec.agenda:
         talks.add_agenda_item(
             item.key or slugify(item.title), item.title, item.detail, by,
-            on=optional_date(item.on), tags=item.tags,
+            on=optional_date(item.on), tags=item.tags, cites=item.cites,
         )  # fmt: skip
     for stance in spec.stances:
         talks.record_stance(stance.actor, stance.position, stance.interests,
-                            optional_date(stance.on), by, tags=stance.tags)  # fmt: skip
+                            optional_date(stance.on), by, tags=stance.tags,
+                            cites=stance.cites)  # fmt: skip
     for motive in spec.motivations:
         talks.record_motivation(
-            motive.actor, motive.text, by, on=optional_date(motive.on), tags=motive.tags
+            motive.actor,
+            motive.text,
+            by,
+            on=optional_date(motive.on),
+            tags=motive.tags,
+            cites=motive.cites,
         )
     for scenario in spec.scenarios:
         key = scenario.key or slugify(scenario.outcome)
         talks.add_scenario(
             key, scenario.outcome, scenario.impact, by,
             on=optional_date(scenario.on), tags=scenario.tags,
+            cites=scenario.cites,
         )  # fmt: skip
         for assessment in scenario.assessments:
             talks.assess_scenario(
                 key, assessment.likelihood, assessment.note,
                 optional_date(assessment.on), by, confidence=assessment.confidence,
-                tags=assessment.tags,
+                tags=assessment.tags, cites=assessment.cites,
             )  # fmt: skip
     for rec in spec.recommendations:
         talks.add_recommendation(
             rec.key or slugify(rec.title), rec.title, rec.outcome, rec.detail,
             rec.audience, by, on=optional_date(rec.on), tags=rec.tags,
+            cites=rec.cites,
         )  # fmt: skip
     for development in spec.developments:
         talks.record_development(
             PartialDate.parse(development.on), development.text,
             development.sources, by, actors=development.actors,
-            tags=development.tags,
+            tags=development.tags, cites=development.cites,
         )  # fmt: skip
     for link in spec.links:
         talks.link(link.target, link.relation, link.note, by,
-                   on=optional_date(link.on), tags=link.tags)  # fmt: skip
+                   on=optional_date(link.on), tags=link.tags,
+                   cites=link.cites)  # fmt: skip
     return talks
 
 

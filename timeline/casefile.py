@@ -32,11 +32,23 @@ class CaseActor(_Strict):
     kind: str = "group"
 
 
+class CaseSource(_Strict):
+    key: str
+    title: str
+    publisher: str | None = None
+    url: str | None = None
+    published: str | None = None
+    reliability: str = "F"
+    note: str | None = None
+
+
 class _Entry(_Strict):
-    """What every entry may carry: its date and its tags."""
+    """What every entry may carry: its date, its tags, what it cites."""
 
     on: str | None = None
     tags: list[str] = Field(default_factory=list)
+    cites: list[str] = Field(default_factory=list)
+    """Citations of sources, ``KEY[:CREDIBILITY][@LOCATOR]``."""
 
 
 class CaseAgendaItem(_Entry):
@@ -114,7 +126,19 @@ class CaseTalks(_Entry):
 
 class Case(_Strict):
     actors: list[CaseActor] = Field(default_factory=list)
+    sources: list[CaseSource] = Field(default_factory=list)
     talks: CaseTalks
+
+    def cited_sources(self) -> list[str]:
+        """The key of every source the talks' entries cite."""
+        from events.grades import as_citations
+
+        spec = self.talks
+        entries: list[_Entry] = [spec]
+        for kind in KINDS.values():
+            entries.extend(getattr(spec, kind.collection or "", None) or [])
+        entries.extend(a for s in spec.scenarios for a in s.assessments)
+        return [c["source"] for e in entries for c in as_citations(e.cites)]
 
     def actor_codes(self) -> list[str]:
         """Every actor code the talks' entries name, as the registry of kinds

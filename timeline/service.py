@@ -25,10 +25,11 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
-from events.errors import ConcurrencyConflict, InvalidInput
+from events.errors import ConcurrencyConflict, InvalidInput, NotFound
 from events.policy import TextForm, checked
 
 if TYPE_CHECKING:
+    from events.grades import Reliability
     from projections.actors import ActorView
     from projections.changes import Change
     from projections.queries import Queries, Records, StanceRow
@@ -160,74 +161,98 @@ class Service:
     def register_actor(self, key: str, name: str, kind: str = "group") -> None:
         self.record.register_actor(key, name, kind)
 
+    def add_source(
+        self, key: str, title: str, publisher: str | None = None,
+        url: str | None = None, published: str | None = None,
+        reliability: str = "F", note: str | None = None,
+    ) -> None:  # fmt: skip
+        """Record a source entries may cite, graded A-F for reliability."""
+        self.record.add_source(key, title, publisher, url, published, reliability,
+                               note)  # fmt: skip
+
+    def regrade_source(
+        self, key: str, reliability: str, reason: str, on: str | None = None
+    ) -> None:
+        """Grade source ``key`` anew (from ``on``, in the world), with a reason."""
+        self.record.regrade_source(key, reliability, reason, on)
+
     def open_talks(
         self, slug: str, title: str, location: str, parties: Sequence[str],
         on: str | None = None, summary: str | None = None,
         sources: Iterable[str] = (), tags: Iterable[str] = (),
+        cites: Iterable[str] = (),
     ) -> None:  # fmt: skip
         self.record.open_talks(slug, title, location, list(parties), on, summary,
-                               sources, tags)  # fmt: skip
+                               sources, tags, cites)  # fmt: skip
 
     def add_agenda_item(
         self, slug: str, key: str, title: str, detail: str | None = None,
-        on: str | None = None, tags: Iterable[str] = (),
+        on: str | None = None, tags: Iterable[str] = (), cites: Iterable[str] = (),
     ) -> None:  # fmt: skip
-        self.record.add_agenda_item(slug, key, title, detail, on, tags)
+        self.record.add_agenda_item(slug, key, title, detail, on, tags, cites)
 
     def record_stance(
         self, slug: str, actor: str, position: str, interests: Iterable[str] = (),
-        on: str | None = None, tags: Iterable[str] = (),
+        on: str | None = None, tags: Iterable[str] = (), cites: Iterable[str] = (),
     ) -> None:  # fmt: skip
-        self.record.record_stance(slug, actor, position, interests, on, tags)
+        self.record.record_stance(slug, actor, position, interests, on, tags, cites)
 
     def record_motivation(
         self, slug: str, actor: str, text: str, on: str | None = None,
-        tags: Iterable[str] = (),
+        tags: Iterable[str] = (), cites: Iterable[str] = (),
     ) -> None:  # fmt: skip
-        self.record.record_motivation(slug, actor, text, on, tags)
+        self.record.record_motivation(slug, actor, text, on, tags, cites)
 
     def add_scenario(
         self, slug: str, key: str, outcome: str, impact: str, on: str | None = None,
-        tags: Iterable[str] = (),
+        tags: Iterable[str] = (), cites: Iterable[str] = (),
     ) -> None:  # fmt: skip
-        self.record.add_scenario(slug, key, outcome, impact, on, tags)
+        self.record.add_scenario(slug, key, outcome, impact, on, tags, cites)
 
     def assess_scenario(
         self, slug: str, key: str, likelihood: str, note: str | None = None,
         on: str | None = None, confidence: str | None = None,
-        tags: Iterable[str] = (),
+        tags: Iterable[str] = (), cites: Iterable[str] = (),
     ) -> None:  # fmt: skip
         """Assess how likely scenario ``key`` is (an ICD 203 term), with the
         analyst's ``confidence`` (low, moderate, high) beside it."""
-        self.record.assess_scenario(slug, key, likelihood, note, on, confidence, tags)
+        self.record.assess_scenario(slug, key, likelihood, note, on, confidence, tags,
+                                    cites)  # fmt: skip
 
     def add_recommendation(
         self, slug: str, key: str, title: str, outcome: str | None = None,
         detail: str | None = None, audience: str | None = None,
-        on: str | None = None, tags: Iterable[str] = (),
+        on: str | None = None, tags: Iterable[str] = (), cites: Iterable[str] = (),
     ) -> None:  # fmt: skip
         self.record.add_recommendation(slug, key, title, outcome, detail, audience,
-                                       on, tags)  # fmt: skip
+                                       on, tags, cites)  # fmt: skip
 
     def record_development(
         self, slug: str, on: str, text: str, sources: Iterable[str] = (),
         actors: Iterable[str] = (), tags: Iterable[str] = (),
+        cites: Iterable[str] = (),
     ) -> int:  # fmt: skip
         """Record a later development, naming the ``actors`` it concerns;
         its number."""
-        return self.record.record_development(slug, on, text, sources, actors, tags)
+        return self.record.record_development(slug, on, text, sources, actors, tags,
+                                              cites)  # fmt: skip
 
     def link_talks(
         self, slug: str, target: str, relation: str, note: str | None = None,
-        on: str | None = None, tags: Iterable[str] = (),
+        on: str | None = None, tags: Iterable[str] = (), cites: Iterable[str] = (),
     ) -> None:  # fmt: skip
         """Record that talks ``slug`` stand in ``relation`` (follows,
         supersedes, part-of, related) to talks ``target``; ``unlink`` is the
         retraction of ``link:TARGET``."""
-        self.record.link_talks(slug, target, relation, note, on, tags)
+        self.record.link_talks(slug, target, relation, note, on, tags, cites)
 
-    def amend(self, slug: str, ref: str, changes: dict[str, Any], reason: str) -> None:
-        self.record.amend(slug, ref, changes, reason)
+    def amend(
+        self, slug: str, ref: str, changes: dict[str, Any], reason: str, *,
+        cite: Iterable[str] = (), uncite: Iterable[str] = (),
+    ) -> None:  # fmt: skip
+        """Amend entry ``ref``; ``cite`` adds citations, ``uncite`` withdraws
+        some by source key."""
+        self.record.amend(slug, ref, changes, reason, cite=cite, uncite=uncite)
 
     def retract(self, slug: str, ref: str, reason: str) -> None:
         self.record.retract(slug, ref, reason)
@@ -337,6 +362,28 @@ class Service:
 
     def actors(self) -> list[ActorView]:
         return self.queries.actors()
+
+    def sources(self, clocks: Clocks | None = None) -> list[dict[str, Any]]:
+        """Every source, by key, as it stood on ``clocks`` (now: as it stands)."""
+        from projections.sources import sourced
+
+        clocks = _or_now(clocks)
+        return [
+            sourced(view, clocks)
+            for view in self.queries.sources()
+            if not clocks.as_of or view["recorded_at"] <= clocks.as_of
+        ]
+
+    def source(self, key: str, clocks: Clocks | None = None) -> dict[str, Any]:
+        """Source ``key`` as it stood on ``clocks``; NotFound if not recorded."""
+        found = [s for s in self.sources(clocks) if s["key"] == _looked_up(key)]
+        if not found:
+            raise NotFound(f"no source {key!r}; timeline source list names them")
+        return found[0]
+
+    def reliability(self, clocks: Clocks | None = None) -> Reliability:
+        """Each source's reliability on ``clocks``, by key."""
+        return self.queries.reliability(_or_now(clocks))
 
     def talks_view(self, slug: str, clocks: Clocks | None = None) -> TalksView:
         """The view of talks ``slug``: now, or by ``clocks``."""

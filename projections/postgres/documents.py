@@ -10,6 +10,7 @@ from projections.documents import actor_name, dump, is_actor, load, talks_rows
 from projections.entries import Applied
 from projections.postgres.dialect import TEXT, PgCursor, qualified
 from projections.rows import TalksRow
+from projections.sources import SourceView, evolve, is_source
 from projections.talks import TalksView
 
 Batch = Sequence[Applied]
@@ -66,6 +67,50 @@ class ActorRegistry(_Documents):
         return row["name"] if row else None
 
 
+class SourceRegistry(_Documents):
+    """``sources_view``: every source entries may cite, with its grades."""
+
+    name = "sources"
+
+    def __init__(self, schema: str) -> None:
+        self.table = qualified(schema, "sources_view")
+
+    def create(self) -> list[str]:
+        return [
+            f"CREATE TABLE IF NOT EXISTS {self.table} ("
+            f" source_id {TEXT} PRIMARY KEY, key {TEXT} NOT NULL UNIQUE,"
+            " document text NOT NULL)"
+        ]
+
+    def drop(self) -> list[str]:
+        return [f"DROP TABLE IF EXISTS {self.table}"]
+
+    def apply(self, c: PgCursor, batch: Batch, replaying: bool, prepared: None) -> None:
+        views: dict[str, SourceView] = {}
+        for item in batch:
+            if is_source(item.record):
+                source_id = item.record.originator_id
+                view = views.get(source_id) or self._load(c, source_id)
+                views[source_id] = evolve(view, item.record)
+        if views:
+            c.executemany(
+                f"INSERT INTO {self.table} VALUES (%s, %s, %s) ON CONFLICT"
+                " (source_id) DO UPDATE SET document = excluded.document",
+                [(i, v["key"], dump(v)) for i, v in views.items()],
+            )
+
+    def _load(self, c: PgCursor, source_id: str) -> SourceView | None:
+        c.execute(
+            f"SELECT document FROM {self.table} WHERE source_id = %s", (source_id,)
+        )
+        row = c.fetchone()
+        return load(row["document"]) if row else None
+
+    def all(self, c: PgCursor) -> list[SourceView]:
+        c.execute(f"SELECT document FROM {self.table} ORDER BY key")
+        return [load(row["document"]) for row in c.fetchall()]
+
+
 class TalksDocuments(_Documents):
     """``talks_view``: the current view of each talks as one JSON document.
 
@@ -76,7 +121,7 @@ class TalksDocuments(_Documents):
     name = "talks"
     # 2: scenarios hold their assessments, every entry may be dated;
     # 3: amendments keep the values they replaced
-    revision = 4  # tags, links, developments' actors, confidence
+    revision = 5  # tags, links, developments' actors, confidence; 5: citations
 
     def __init__(self, schema: str, actors: ActorRegistry) -> None:
         self.table = qualified(schema, "talks_view")

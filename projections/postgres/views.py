@@ -18,12 +18,17 @@ from events.kinds import KINDS
 from projections.actors import ActorView
 from projections.postgres import store
 from projections.postgres.dialect import PgCursor, reconnecting
-from projections.postgres.documents import ActorRegistry, TalksDocuments
+from projections.postgres.documents import (
+    ActorRegistry,
+    SourceRegistry,
+    TalksDocuments,
+)
 from projections.postgres.search import SearchIndex
 from projections.postgres.tracking import PostgresTrackedViews
 from projections.postgres.versions import VersionedEntries
 from projections.rows import NOW, Clocks, EntryRow, SearchHit, TalksRow
 from projections.snapshot import SCHEMA_VERSION, Snapshot, timeline_entry
+from projections.sources import SourceView
 from projections.talks import LinkedTalks, TalksView, linked_talks, with_linked
 
 CONSISTENT = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"
@@ -37,12 +42,14 @@ class PostgresViews(PostgresTrackedViews):
     """Decrypts a stored state, on an encrypted store (set by whoever opens it)."""
 
     groups: tuple[tuple[str, ...], ...] = (
-        ("actors", "talks", "search"), ("timeline", "stances", "scenarios"),
+        ("actors", "sources", "talks", "search"),
+        ("timeline", "stances", "scenarios"),
     )  # fmt: skip
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         schema = datastore.schema
         self.actors_view = ActorRegistry(schema)
+        self.sources_view = SourceRegistry(schema)
         self.talks_view = TalksDocuments(schema, self.actors_view)
         self.timeline = VersionedEntries(schema, "timeline", frozenset(KINDS))
         self.stances_view = VersionedEntries(schema, "stances", frozenset({"stance"}))
@@ -51,8 +58,8 @@ class PostgresViews(PostgresTrackedViews):
         )
         self.search_view = SearchIndex(schema)
         self.projections = (
-            self.actors_view, self.talks_view, self.timeline, self.stances_view,
-            self.scenarios_view, self.search_view,
+            self.actors_view, self.sources_view, self.talks_view, self.timeline,
+            self.stances_view, self.scenarios_view, self.search_view,
         )  # fmt: skip
         super().__init__(datastore, **kwargs)
 
@@ -107,6 +114,11 @@ class PostgresViews(PostgresTrackedViews):
     def actors(self) -> list[ActorView]:
         with self.datastore.transaction(commit=False) as c:
             return self.actors_view.all(c)
+
+    @reconnecting
+    def sources(self) -> list[SourceView]:
+        with self.datastore.transaction(commit=False) as c:
+            return self.sources_view.all(c)
 
     @reconnecting
     def entries(

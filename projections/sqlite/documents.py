@@ -11,6 +11,7 @@ from projections.actors import ActorView, registered
 from projections.documents import actor_name, dump, is_actor, load, talks_rows
 from projections.entries import Applied
 from projections.rows import TalksRow
+from projections.sources import SourceView, evolve, is_source
 from projections.talks import TalksView
 
 Batch = Sequence[Applied]
@@ -67,6 +68,48 @@ class ActorRegistry(_Documents):
         return row[0] if row else None
 
 
+class SourceRegistry(_Documents):
+    """``sources_view``: every source entries may cite, with its grades."""
+
+    name = "sources"
+
+    def create(self) -> list[str]:
+        return [
+            "CREATE TABLE IF NOT EXISTS sources_view ("
+            " source_id TEXT PRIMARY KEY, key TEXT NOT NULL UNIQUE,"
+            " document TEXT NOT NULL)"
+        ]
+
+    def drop(self) -> list[str]:
+        return ["DROP TABLE IF EXISTS sources_view"]
+
+    def apply(
+        self, c: SQLiteCursor, batch: Batch, replaying: bool, prepared: None
+    ) -> None:
+        views: dict[str, SourceView] = {}
+        for item in batch:
+            if is_source(item.record):
+                source_id = item.record.originator_id
+                view = views.get(source_id) or self._load(c, source_id)
+                views[source_id] = evolve(view, item.record)
+        c.executemany(
+            "INSERT INTO sources_view VALUES (?, ?, ?) ON CONFLICT (source_id)"
+            " DO UPDATE SET document = excluded.document",
+            [(i, v["key"], dump(v)) for i, v in views.items()],
+        )
+
+    @staticmethod
+    def _load(c: SQLiteCursor, source_id: str) -> SourceView | None:
+        c.execute("SELECT document FROM sources_view WHERE source_id = ?", (source_id,))
+        row = c.fetchone()
+        return load(row[0]) if row else None
+
+    @staticmethod
+    def all(c: SQLiteCursor) -> list[SourceView]:
+        c.execute("SELECT document FROM sources_view ORDER BY key")
+        return [load(row[0]) for row in c.fetchall()]
+
+
 class TalksDocuments(_Documents):
     """``talks_view``: the current view of each talks as one JSON document.
 
@@ -77,8 +120,8 @@ class TalksDocuments(_Documents):
     name = "talks"
     # 2: scenarios hold their assessments, every entry may be dated;
     # 3: amendments keep the values they replaced; 4: tags, links, the
-    # actors of developments, the confidence of assessments
-    revision = 4
+    # actors of developments, the confidence of assessments; 5: citations
+    revision = 5
 
     def create(self) -> list[str]:
         return [

@@ -16,14 +16,20 @@ from events.kinds import KINDS
 from projections.actors import ActorView
 from projections.rows import NOW, Clocks, EntryRow, SearchHit, TalksRow
 from projections.snapshot import SCHEMA_VERSION, Snapshot, timeline_entry
+from projections.sources import SourceView
 from projections.sqlite import store
-from projections.sqlite.documents import ActorRegistry, TalksDocuments
+from projections.sqlite.documents import (
+    ActorRegistry,
+    SourceRegistry,
+    TalksDocuments,
+)
 from projections.sqlite.search import SearchIndex
 from projections.sqlite.tracking import SQLiteProjection, SQLiteTrackedViews
 from projections.sqlite.versions import VersionedEntries
 from projections.talks import LinkedTalks, TalksView, linked_talks, with_linked
 
 ACTORS = ActorRegistry()
+SOURCES = SourceRegistry()
 TALKS = TalksDocuments()
 TIMELINE = VersionedEntries("timeline", frozenset(KINDS))  # every kind
 STANCES = VersionedEntries("stances", frozenset({"stance"}))
@@ -38,10 +44,11 @@ class SQLiteViews(SQLiteTrackedViews):
     """Decrypts a stored state, on an encrypted store (set by whoever opens it)."""
 
     projections: tuple[SQLiteProjection, ...] = (
-        ACTORS, TALKS, TIMELINE, STANCES, SCENARIOS, SEARCH,
+        ACTORS, SOURCES, TALKS, TIMELINE, STANCES, SCENARIOS, SEARCH,
     )  # fmt: skip
     groups: tuple[tuple[str, ...], ...] = (
-        ("actors", "talks", "search"), ("timeline", "stances", "scenarios"),
+        ("actors", "sources", "talks", "search"),
+        ("timeline", "stances", "scenarios"),
     )  # fmt: skip
 
     def talks(self, slug: str) -> TalksView | None:
@@ -86,6 +93,10 @@ class SQLiteViews(SQLiteTrackedViews):
     def actors(self) -> list[ActorView]:
         with self.datastore.transaction(commit=False) as c:
             return ACTORS.all(c)
+
+    def sources(self) -> list[SourceView]:
+        with self.datastore.transaction(commit=False) as c:
+            return SOURCES.all(c)
 
     def entries(
         self, clocks: Clocks = NOW, *, limit: int | None = None, **filters: Any

@@ -90,7 +90,7 @@ def test_stored_state_is_plain_json() -> None:
     state = orjson.loads(mapper.to_stored_event(opened).state)
     assert "originator_id" not in state
     assert "originator_version" not in state
-    assert state["class_version"] == 2  # which upcasts it needs, if any, later
+    assert state["class_version"] == 3  # which upcasts it needs, if any, later
     assert state["on"] == "2024-07"
     assert state["parties"] == ["CHN", "UKR"]
     assert state["recorded_by"] == BY

@@ -105,7 +105,7 @@ def test_history_from_elsewhere_is_redone_as_it_was_recorded(talks: Talks) -> No
     repeat = Talks.ScenarioAssessed(
         originator_id=talks.id, originator_version=talks.version + 1,
         timestamp=talks.modified_on, key="truce", likelihood="likely",
-        confidence="low", note=None, on=None, tags=[], recorded_by=BY,
+        confidence="low", note=None, on=None, tags=[], cites=[], recorded_by=BY,
     )  # fmt: skip
     talks.redo(repeat)
     amended, assessed = talks.collect_events()
@@ -118,7 +118,7 @@ def test_an_entry_s_fields_are_what_its_events_say(talks: Talks) -> None:
     [versions] = talks.standing("agenda:aid")
     assert len(versions) == 2  # recorded, then amended
     assert talks.fields(versions) == {
-        "title": "Aid", "detail": "Water", "on": "2024-05", "tags": [],
+        "title": "Aid", "detail": "Water", "on": "2024-05", "tags": [], "cites": [],
     }  # fmt: skip
 
 

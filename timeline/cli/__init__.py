@@ -229,6 +229,15 @@ def at_option(func: F) -> F:
     )(func)  # fmt: skip
 
 
+def min_grade_option(func: F) -> F:
+    return click.option(
+        "--min-grade", metavar="GRADE",
+        help="Only entries backed by a citation graded GRADE or better on both"
+        " scales: B3 keeps A1-A3 and B1-B3 (Admiralty: reliability A-F,"
+        " credibility 1-6).",
+    )(func)  # fmt: skip
+
+
 def echo_json(data: Any) -> None:
     """``data`` as JSON on stdout, with no character a terminal acts on raw."""
     from timeline.exporters.inert import json_text
@@ -300,6 +309,7 @@ from timeline.cli import (  # noqa: E402
     read,
     record,
     serve,
+    sources,
     tokens,
     transfer,
     verify,
@@ -316,6 +326,7 @@ __all__ = [
     "read",
     "record",
     "serve",
+    "sources",
     "tokens",
     "transfer",
     "verify",

@@ -12,6 +12,7 @@ from timeline.cli import (
     echo_json,
     info,
     json_option,
+    min_grade_option,
     pass_recording,
     pass_session,
 )
@@ -65,11 +66,12 @@ def actor_list(session: Session, /, as_json: bool) -> None:
 @click.option("--all", "all_rows", is_flag=True, help="Show every entry.")
 @as_of_option
 @at_option
+@min_grade_option
 @json_option
 @pass_session
 def show(
     session: Session, /, slug: str, rows: int, all_rows: bool, as_of: str | None,
-    at: str | None, as_json: bool,
+    at: str | None, min_grade: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Show the current view of talks SLUG.
 
@@ -80,16 +82,27 @@ def show(
     out. With --json, every entry is included, retracted ones flagged.
     --as-of shows the view as it was recorded then, before any later
     amendment or retraction; --at shows the world on a date, as known now.
+    The evidence table gives each entry's grade (B2: a usually reliable
+    source, probably true) and what it cites, and marks those resting on no
+    source better than F6 unsourced; --min-grade keeps only entries backed
+    by a citation graded at least that well.
 
     \b
     Examples:
       timeline show beijing-talks
-      timeline show beijing-talks --all
+      timeline show beijing-talks --all --min-grade B3
       timeline show beijing-talks --as-of 2024-03-01 --at 2024-02
     """
+    from events.grades import as_grade
+    from projections.evidence import at_least, graded_entries
+
     service = session.service
     clocks = service.clocks(as_of=as_of, at=at)
+    least = as_grade(min_grade) if min_grade is not None else None
     view = service.talks_view(slug, clocks)
+    reliability = service.reliability(clocks)
+    if least:
+        view = at_least(view, least, reliability)
     if as_json:
         echo_json(view)
     else:
@@ -99,7 +112,8 @@ def show(
             recorded = f"as recorded by {clocks.as_of}" if as_of else "as known now"
             world = f"the world on {at} (to {clocks.at})" if at else "now"
             info(f"{slug}: {world}, {recorded}.")
-        render.talks_view(view, rows=None if all_rows else rows)
+        graded = graded_entries(view, reliability)
+        render.talks_view(view, rows=None if all_rows else rows, graded=graded)
 
 
 @cli.command()

@@ -26,6 +26,15 @@ SOURCES = click.option(
     metavar="REF",
     help="A source URL or citation (repeatable).",
 )
+CITES = click.option(
+    "--cite",
+    "cites",
+    multiple=True,
+    metavar="KEY[:CRED][@LOC]",
+    help="Cite recorded source KEY, with the credibility of what it says (1"
+    " confirmed ... 5 improbable, 6 cannot be judged, the default) and where"
+    " in it (repeatable): --cite un-report:2@p.4.",
+)
 TAGS = click.option(
     "--tag",
     "tags",
@@ -65,6 +74,7 @@ def talks() -> None:
 @click.option("--summary", help="A short summary.")
 @SOURCES
 @TAGS
+@CITES
 @pass_recording  # talks are where a record begins: they may make the store
 def talks_open(
     session: Session, /, slug: str, parties: tuple[str, ...], **fields: Any
@@ -91,6 +101,7 @@ def talks_open(
 @click.option("--note", help="Why, or what the relation rests on.")
 @ON
 @TAGS
+@CITES
 @pass_session
 def talks_link(
     session: Session, /, slug: str, target: str, relation: str, **fields: Any
@@ -146,6 +157,7 @@ def agenda() -> None:
 @click.option("--detail", help="One-line description.")
 @ON
 @TAGS
+@CITES
 @pass_session
 def agenda_add(session: Session, /, slug: str, key: str, **fields: Any) -> None:
     """Add agenda item KEY to talks SLUG.
@@ -177,6 +189,7 @@ def stance() -> None:
 )
 @ON
 @TAGS
+@CITES
 @pass_session
 def stance_record(session: Session, /, slug: str, actor: str, **fields: Any) -> None:
     """Record ACTOR's stance in talks SLUG; a later one supersedes it in the view.
@@ -207,6 +220,7 @@ def motive() -> None:
 @click.argument("text")
 @ON
 @TAGS
+@CITES
 @pass_session
 def motive_record(
     session: Session, /, slug: str, actor: str, text: str, on: str | None,
@@ -240,6 +254,7 @@ def scenario() -> None:
 @click.option("--impact", required=True, help="Its potential impact.")
 @ON
 @TAGS
+@CITES
 @pass_session
 def scenario_add(session: Session, /, slug: str, key: str, **fields: Any) -> None:
     """Add outcome scenario KEY to talks SLUG.
@@ -269,6 +284,7 @@ def scenario_add(session: Session, /, slug: str, key: str, **fields: Any) -> Non
 @click.option("--note", help="The grounds for the assessment.")
 @ON
 @TAGS
+@CITES
 @pass_session
 def scenario_assess(session: Session, /, slug: str, key: str, **fields: Any) -> None:
     """Assess how likely scenario KEY of talks SLUG is; a later one supersedes it.
@@ -310,6 +326,7 @@ def recommend() -> None:
 @click.option("--for", "audience", metavar="ACTOR", help="Whom it is for.")
 @ON
 @TAGS
+@CITES
 @pass_session
 def recommend_add(session: Session, /, slug: str, key: str, **fields: Any) -> None:
     """Add recommendation KEY to talks SLUG.
@@ -343,10 +360,11 @@ def recommend_add(session: Session, /, slug: str, key: str, **fields: Any) -> No
     " (repeatable).",
 )  # fmt: skip
 @TAGS
+@CITES
 @pass_session
 def develop(
     session: Session, slug: str, text: str, on: str, sources: tuple[str, ...],
-    actors: tuple[str, ...], tags: tuple[str, ...],
+    actors: tuple[str, ...], tags: tuple[str, ...], cites: tuple[str, ...],
 ) -> None:  # fmt: skip
     """Record a later development of talks SLUG.
 
@@ -359,7 +377,9 @@ def develop(
         "Russia recognises the Donetsk and Luhansk People's Republics" \\
         --actor RUS --tag recognition --source https://example.org/news
     """
-    number = session.service.record_development(slug, on, text, sources, actors, tags)
+    number = session.service.record_development(
+        slug, on, text, sources, actors, tags, cites
+    )
     info(f"Recorded development:{number} in {slug}.")
 
 
@@ -394,8 +414,11 @@ AMEND_OPTIONS: dict[str, tuple[str, str, str]] = {
                  "New audience actor (recommendation); empty clears it."),
     "tags": ("--tag", "TAG",
              "Replace the tags (any entry): repeatable; --tag '' clears them."),
+    "cites": ("--cite", "KEY[:CRED][@LOC]",
+              "Add a citation of a recorded source (any entry): repeatable; one"
+              " of a source cited already replaces it."),
 }  # fmt: skip
-LISTS = ("texts", "actors", "tags")
+LISTS = ("texts", "actors", "tags", "citations")
 """Rules of fields that hold a list: their option is repeated."""
 
 
@@ -417,10 +440,15 @@ def _amend_options(func: Any) -> Any:
 @click.argument("ref")
 @click.option("--reason", required=True, help="Why the entry is corrected.")
 @_amend_options
+@click.option(
+    "--uncite", "uncite", multiple=True, metavar="KEY",
+    help="Withdraw the entry's citation of source KEY (repeatable).",
+)  # fmt: skip
 @pass_session
 def amend(
-    session: Session, /, slug: str, ref: str, reason: str, **options: Any
-) -> None:
+    session: Session, /, slug: str, ref: str, reason: str,
+    cites: tuple[str, ...], uncite: tuple[str, ...], **options: Any,
+) -> None:  # fmt: skip
     """Correct entry REF of talks SLUG; the original stays in the history.
 
     REF is `talks`, `agenda:KEY`, `stance:ACTOR`, `motive:ACTOR`,
@@ -430,15 +458,17 @@ def amend(
     amendment that changes nothing is refused.
 
     \b
-    Example:
+    Examples:
       timeline amend beijing-talks scenario:neutral-stance \\
         --impact "Risk of a wider regional conflict" --reason "Misquoted"
+      timeline amend beijing-talks stance:CHN --cite mfa-readout:2 \\
+        --uncite blog-post --reason "Confirmed by the readout"
     """
     changes = {
         name: value for name, value in options.items() if value not in (None, ())
     }
-    _check_amendable(ref, changes)
-    session.service.amend(slug, ref, changes, reason)
+    _check_amendable(ref, {**changes, **({"cites": cites} if cites or uncite else {})})
+    session.service.amend(slug, ref, changes, reason, cite=cites, uncite=uncite)
     info(f"Amended {ref} in {slug}.")
 
 

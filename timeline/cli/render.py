@@ -31,9 +31,11 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import DEFAULT_JUSTIFY, DEFAULT_OVERFLOW, Text
 
+from events.grades import RELIABILITY
 from events.kinds import KINDS
 from projections.actors import ActorView
 from projections.changes import Change
+from projections.evidence import Graded
 from projections.rows import EntryRow, SearchHit, TalksRow, ViewStatus
 from projections.talks import (
     Assessment,
@@ -227,8 +229,65 @@ def actors_table(actors: list[ActorView]) -> None:
 
 
 @_paged
-def talks_view(view: TalksView, rows: int | None = None) -> None:
-    """The view as tables, each of its latest ``rows`` entries (None: all)."""
+def sources_table(sources: list[dict[str, Any]]) -> None:
+    if not sources:
+        console.print("No sources recorded yet. Try: timeline source add --help")
+        return
+    _show(_table(
+        "Sources",
+        ("Key", "Grade", "Title", "Publisher", "Published", "URL"),
+        ((s["key"], f"{s['reliability']} ({RELIABILITY[s['reliability']]})",
+          s["title"], s["publisher"], s["published"], s["url"]) for s in sources),
+    ))  # fmt: skip
+
+
+@_paged
+def source_view(found: dict[str, Any]) -> None:
+    _line(found["title"], style="bold")
+    _line(f"Key: {found['key']}   Reliability: {found['reliability']}"
+          f" ({RELIABILITY[found['reliability']]})")  # fmt: skip
+    for label, name in (("Publisher", "publisher"), ("Published", "published"),
+                        ("URL", "url"), ("Note", "note")):  # fmt: skip
+        if found[name]:
+            _line(f"{label}: {found[name]}")
+    _show(_table(
+        "Grades", ("Reliability", "From (in the world)", "Reason", RECORDED, "By"),
+        ((g["reliability"], g["on"] or "the start", g["reason"] or "added",
+          g["recorded_at"][:19], g["recorded_by"]) for g in found["grades"]),
+    ))  # fmt: skip
+
+
+def _evidence(graded: list[Graded]) -> tuple[str, tuple[str, ...], list[Any]]:
+    """The evidence table of a talks: each entry's grade and what it cites."""
+    return (
+        "Evidence", ("Entry", "Grade", "Cites"),
+        [(g.ref, f"{g.grade or 'none'}{', unsourced' if g.unsourced else ''}",
+          "; ".join(g.cited)) for g in graded],
+    )  # fmt: skip
+
+
+@_paged
+def lint_report(slug: str, found: dict[str, list[dict[str, Any]]]) -> None:
+    if not any(found.values()):
+        _line(f"Every entry of {slug} cites a source graded better than F6.")
+        return
+    titles = {
+        "unsourced": "Unsourced (no citation, or none better than F6)",
+        "judgements_without_source": "Judgements resting on no source",
+    }
+    for name, entries in found.items():
+        if entries:
+            _show(_table(titles[name], ("Entry", "Grade", "Text"),
+                         ((e["ref"], e["grade"] or "none", e["text"])
+                          for e in entries)))  # fmt: skip
+
+
+@_paged
+def talks_view(
+    view: TalksView, rows: int | None = None, graded: list[Graded] | None = None
+) -> None:
+    """The view as tables, each of its latest ``rows`` entries (None: all);
+    then the ``graded`` entries' evidence."""
     parties = ", ".join(f"{p['name']} ({p['code']})" for p in view["parties"])
     _line(view["title"], style="bold")
     _line(
@@ -266,6 +325,8 @@ def talks_view(view: TalksView, rows: int | None = None) -> None:
           for d in standing(view["developments"])]),
         ("Links", ("These talks", "Talks", "Title", "Note", "Date"), _links(view)),
     ]  # fmt: skip
+    if graded:
+        tables.append(_evidence(graded))
     optional = {"Date", "Likelihood", "Tags", "Actors", "Sources", "Note"}
     tables = [_without_empty(*table, optional=optional) for table in tables]
     for title, header, entries in tables:
