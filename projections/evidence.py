@@ -7,11 +7,14 @@ rest on no source, and the view keeping only those graded well enough.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple, cast
 
 from events.grades import Grade, Reliability, best, citations, cited, meets, unsourced
 from events.kinds import KINDS
+from projections.rows import Clocks
+from projections.snapshot import Snapshot
+from projections.sources import SourceView
 from projections.talks import TalksView, current, latest, standing
 
 JUDGEMENTS = frozenset({"scenario", "assessment"})
@@ -77,6 +80,36 @@ def at_least(view: TalksView, least: Grade, reliability: Reliability) -> TalksVi
         {**s, "assessments": kept(s["assessments"])} for s in result["scenarios"]
     ]
     return cast(TalksView, result)
+
+
+def graded_snapshot(
+    snapshot: Snapshot, clocks: Clocks, least: Grade | None = None
+) -> Snapshot:
+    """The snapshot with its sources as they stood on ``clocks`` and each
+    timeline entry's grade by them; with ``least``, only the entries backed
+    by a citation graded that well or better, in the talks and the timeline."""
+    from projections.sources import reliability as reliability_of
+    from projections.sources import sourced
+
+    reliability = reliability_of(snapshot["sources"], clocks)
+    snapshot["sources"] = [sourced(s, clocks) for s in snapshot["sources"]]
+    for entry in snapshot["timeline"]:
+        found = best(cast(dict[str, Any], entry), reliability)
+        entry["grade"] = str(found) if found else None
+        entry["cited"] = [cited(cite, reliability) for cite in entry["cites"]]
+    if least is not None:
+        snapshot["talks"] = [at_least(v, least, reliability) for v in snapshot["talks"]]
+        snapshot["timeline"] = [
+            entry for entry in snapshot["timeline"]
+            if meets(cast(dict[str, Any], entry), least, reliability)
+        ]  # fmt: skip
+    return snapshot
+
+
+def held(sources: Iterable[SourceView]) -> Reliability:
+    """The reliability each source of a snapshot held on its clocks, by key."""
+    grades = {source["key"]: source["reliability"] for source in sources}
+    return lambda key: grades.get(key, "F")
 
 
 def unfounded(view: TalksView, reliability: Reliability) -> list[Graded]:

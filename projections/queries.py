@@ -15,10 +15,11 @@ from itertools import islice
 from typing import TYPE_CHECKING, Any
 
 from events.errors import InvalidInput, NotFound, no_talks, not_yet
-from events.grades import Reliability
+from events.grades import Grade, Reliability
 from projections.actors import ActorView
 from projections.changes import Change, change_of
 from projections.clocks import record_time, stored_time, valid_date
+from projections.evidence import graded_snapshot
 from projections.records import EventRecord
 from projections.rows import (
     NOW,
@@ -267,9 +268,17 @@ class Queries:
         self._require_talks(slug)
         return self.views.search(query, slug, tag=tag, clocks=clocks)
 
-    def snapshot(self, slug: str | None = None, clocks: Clocks = NOW) -> Snapshot:
+    def snapshot(
+        self, slug: str | None = None, clocks: Clocks = NOW,
+        least: Grade | None = None,
+    ) -> Snapshot:  # fmt: skip
         """Talks ``slug`` (or every talks) as the views hold them now, whole;
-        or as they stood at record time ``clocks.as_of``."""
+        or as they stood at record time ``clocks.as_of``; each entry graded
+        (with ``least``, only those graded that well, see
+        :func:`projections.evidence.graded_snapshot`)."""
+        return graded_snapshot(self._snapshot(slug, clocks), clocks, least)
+
+    def _snapshot(self, slug: str | None, clocks: Clocks) -> Snapshot:
         self._require_talks(slug)
         if not clocks.as_of:
             return self.views.snapshot(slug)
@@ -283,6 +292,7 @@ class Queries:
         from events import actor_id
 
         actors = [a for a in self.views.actors() if a["recorded_at"] <= clocks.as_of]
+        sources = [s for s in self.views.sources() if s["recorded_at"] <= clocks.as_of]
         registered = self.stored.created_at([actor_id(a["key"]) for a in actors])
         return Snapshot(
             schema_version=SCHEMA_VERSION,
@@ -291,6 +301,7 @@ class Queries:
             recorded_at=clocks.as_of,
             as_of=clocks.as_of,
             actors=actors,
+            sources=sources,
             talks=talks,
             timeline=[timeline_entry(e) for e in self.views.entries(clocks, slug=slug)],
         )

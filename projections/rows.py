@@ -7,7 +7,7 @@ exporters read nothing else of it.
 from __future__ import annotations
 
 import re
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NotRequired
 
 from typing_extensions import TypedDict  # pydantic reads it on Python 3.11
 
@@ -54,6 +54,9 @@ class EntryRow(TypedDict):
     reason: str | None
     """Why an amendment or a retraction made this version."""
     superseded_at: str | None
+    grade: NotRequired[str | None]
+    """Its best citation's grade (``B2``; None: it cites nothing), where a
+    reader graded it."""
 
 
 class TalksRow(TypedDict):

@@ -10,14 +10,17 @@ from typing import Any
 
 from typing_extensions import TypedDict  # pydantic reads it on Python 3.11
 
+from events.grades import Citation
 from events.kinds import KINDS
 from projections.actors import ActorView
 from projections.rows import EntryRow
+from projections.sources import SourceView
 from projections.talks import TalksView
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Version of the snapshot's JSON shape; it changes whenever the shape does
-(3: tags, links between talks, developments' actors, confidence)."""
+(3: tags, links between talks, developments' actors, confidence; 4: sources,
+and each entry's citations and grade)."""
 
 
 class TimelineEntry(TypedDict):
@@ -44,6 +47,15 @@ class TimelineEntry(TypedDict):
     """Codes of the actors the entry concerns (the parties, for talks; those
     a development names)."""
     sources: list[str]
+    """Free-text sources it names (read as ungraded citations)."""
+    cites: list[Citation]
+    """The recorded sources it cites, each with its credibility."""
+    grade: str | None
+    """Its best citation's grade (``B2``), by the sources' grades on the
+    snapshot's clocks; None: it cites nothing."""
+    cited: list[str]
+    """Its citations of recorded sources as listed, each graded on the
+    snapshot's clocks: ``mfa-readout B2 (para. 3)``."""
     tags: list[str]
     recorded_at: str
     recorded_by: str
@@ -60,6 +72,8 @@ class Snapshot(TypedDict):
     as_of: str | None
     """The record time asked for: the views as they stood then (None: now)."""
     actors: list[ActorView]
+    sources: list[SourceView]
+    """Every source, with its grades as they stood on the snapshot's clocks."""
     talks: list[TalksView]
     """In the order opened."""
     timeline: list[TimelineEntry]
@@ -80,6 +94,9 @@ def timeline_entry(row: EntryRow) -> TimelineEntry:
         text=row["text"],
         actors=KINDS[row["kind"]].concerned_actors(fields),
         sources=list(fields.get("sources") or []),
+        cites=list(fields.get("cites") or []),
+        grade=None,
+        cited=[],
         tags=list(fields.get("tags") or []),
         recorded_at=row["recorded_at"],
         recorded_by=row["recorded_by"],

@@ -11,7 +11,7 @@ the record keeps the grade its sources had.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import cast
 
 from typing_extensions import TypedDict  # pydantic reads it on Python 3.11
 
@@ -99,8 +99,9 @@ def reliability(sources: Iterable[SourceView], clocks: Clocks = NOW) -> Reliabil
     return lambda key: grades.get(key, "F")
 
 
-def sourced(view: SourceView, clocks: Clocks = NOW) -> dict[str, Any]:
+def sourced(view: SourceView, clocks: Clocks = NOW) -> SourceView:
     """The view as it stood on ``clocks``: its grades then, and the one held."""
     grades = [g for g in view["grades"]
               if not clocks.as_of or g["recorded_at"] <= clocks.as_of]  # fmt: skip
-    return {**view, "grades": grades, "reliability": reliability_at(view, clocks)}
+    held = reliability_at(view, clocks)
+    return cast(SourceView, {**view, "grades": grades, "reliability": held})

@@ -508,6 +508,7 @@ class DiplomaticRecord(Application[UUID]):
     def _case_sources(self, case: Case) -> Callable[[], list[Source]]:
         """The case file's sources that are not recorded yet, checked (made
         anew by each call); every source its entries cite must be known."""
+
         def maker(spec: CaseSource) -> Callable[[], Source]:
             return lambda: Source.add(
                 spec.key, spec.title, self.author, publisher=spec.publisher,

@@ -26,6 +26,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypedDict, TypeVar
 
 from events.errors import ConcurrencyConflict, InvalidInput, NotFound
+from events.grades import as_grade, best, meets
 from events.policy import TextForm, checked
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     from projections.records import EventRecord
     from projections.rows import Clocks, EntryRow, SearchHit, TalksRow, ViewStatus
     from projections.snapshot import Snapshot
+    from projections.sources import SourceView
     from projections.talks import Scenario, TalksView
     from timeline.access import Access, Holder, TokenLogRow, TokenRow
     from timeline.application import CaseRecorded, DiplomaticRecord, HistoryEntry
@@ -363,7 +365,7 @@ class Service:
     def actors(self) -> list[ActorView]:
         return self.queries.actors()
 
-    def sources(self, clocks: Clocks | None = None) -> list[dict[str, Any]]:
+    def sources(self, clocks: Clocks | None = None) -> list[SourceView]:
         """Every source, by key, as it stood on ``clocks`` (now: as it stands)."""
         from projections.sources import sourced
 
@@ -374,7 +376,7 @@ class Service:
             if not clocks.as_of or view["recorded_at"] <= clocks.as_of
         ]
 
-    def source(self, key: str, clocks: Clocks | None = None) -> dict[str, Any]:
+    def source(self, key: str, clocks: Clocks | None = None) -> SourceView:
         """Source ``key`` as it stood on ``clocks``; NotFound if not recorded."""
         found = [s for s in self.sources(clocks) if s["key"] == _looked_up(key)]
         if not found:
@@ -421,63 +423,117 @@ class Service:
         self, clocks: Clocks | None = None, *, slug: str | None = None,
         actor: str | None = None, tag: str | None = None, kind: str | None = None,
         limit: int | None = None, offset: int = 0, with_linked: bool = False,
+        min_grade: str | None = None,
     ) -> list[EntryRow]:  # fmt: skip
         """The timeline across talks, in valid-time order: of talks ``slug``
         (``with_linked``: and of every talks linked to them), concerning
-        ``actor``, filed under ``tag``, of ``kind``; at most ``limit``, after
-        the first ``offset`` (see :meth:`count_entries` for how many there are)."""
-        return self.queries.entries(
-            _or_now(clocks), limit=limit, offset=offset,
-            **_lookups(slug, actor, tag, kind), with_linked=with_linked,
-        )  # fmt: skip
+        ``actor``, filed under ``tag``, of ``kind``, backed by a citation
+        graded ``min_grade`` or better; at most ``limit``, after the first
+        ``offset`` (see :meth:`count_entries` for how many there are). Each
+        row carries its best citation's ``grade`` on the same clocks."""
+        clocks = _or_now(clocks)
+        lookups: dict[str, Any] = {**_lookups(slug, actor, tag, kind),
+                                   "with_linked": with_linked}  # fmt: skip
+        reliability = self.reliability(clocks)
+        if min_grade is None:
+            rows = self.queries.entries(clocks, limit=limit, offset=offset, **lookups)
+        else:
+            graded = self._at_least(clocks, min_grade, reliability, lookups)
+            rows = graded[offset : offset + limit if limit else None]
+        for row in rows:
+            found = best(row["fields"], reliability)
+            row["grade"] = str(found) if found else None
+        return rows
+
+    def _at_least(
+        self, clocks: Clocks, min_grade: str, reliability: Reliability,
+        lookups: dict[str, Any],
+    ) -> list[EntryRow]:  # fmt: skip
+        """Every entry :meth:`entries` reads, backed by a citation graded
+        ``min_grade`` or better (read whole: grades are not in the views)."""
+        least = as_grade(min_grade)
+        rows = self.queries.entries(clocks, **lookups)
+        return [row for row in rows if meets(row["fields"], least, reliability)]
 
     def count_entries(
         self, clocks: Clocks | None = None, *, slug: str | None = None,
         actor: str | None = None, tag: str | None = None, kind: str | None = None,
-        with_linked: bool = False,
+        with_linked: bool = False, min_grade: str | None = None,
     ) -> int:  # fmt: skip
         """How many entries :meth:`entries` gives without a limit."""
-        return self.queries.count_entries(
-            _or_now(clocks), **_lookups(slug, actor, tag, kind),
-            with_linked=with_linked,
-        )  # fmt: skip
+        clocks = _or_now(clocks)
+        lookups: dict[str, Any] = {**_lookups(slug, actor, tag, kind),
+                                   "with_linked": with_linked}  # fmt: skip
+        if min_grade is not None:
+            graded = self._at_least(
+                clocks, min_grade, self.reliability(clocks), lookups
+            )
+            return len(graded)
+        return self.queries.count_entries(clocks, **lookups)
 
     def search(
         self, query: str, slug: str | None = None, *, tag: str | None = None,
-        clocks: Clocks | None = None,
+        clocks: Clocks | None = None, min_grade: str | None = None,
     ) -> list[SearchHit]:  # fmt: skip
         """Entries matching ``query``, best first; in talks ``slug``, carrying
-        ``tag``, dated within ``clocks.since`` and ``clocks.until``."""
-        return self.queries.search(
+        ``tag``, dated within ``clocks.since`` and ``clocks.until``; with
+        ``min_grade``, only those backed by a citation graded that well."""
+        clocks = _or_now(clocks)
+        hits = self.queries.search(
             _looked_up(query, "search"), _looked_up(slug),
-            tag=_tag_looked_up(tag), clocks=_or_now(clocks),
+            tag=_tag_looked_up(tag), clocks=clocks,
         )  # fmt: skip
+        if min_grade is None:
+            return hits
+        least, reliability = as_grade(min_grade), self.reliability(clocks)
+        fields = {
+            row["entry_id"]: row["fields"]
+            for found in {hit["slug"] for hit in hits}
+            for row in self.queries.entries(clocks, slug=found)
+        }  # fmt: skip
+        return [
+            hit for hit in hits
+            if meets(fields.get(hit["entry_id"], {}), least, reliability)
+        ]  # fmt: skip
 
     def changes(self, slug: str, since: str, until: str | None = None) -> list[Change]:
         """What changed in talks ``slug`` between two record times (text)."""
         return self.queries.changes(_looked_up(slug), since, until)
 
     def snapshot(
-        self, slug: str | None = None, clocks: Clocks | None = None
-    ) -> Snapshot:
-        return self.queries.snapshot(_looked_up(slug), _or_now(clocks))
+        self, slug: str | None = None, clocks: Clocks | None = None,
+        min_grade: str | None = None,
+    ) -> Snapshot:  # fmt: skip
+        """Talks ``slug`` (or all) whole, on ``clocks``; with ``min_grade``,
+        only entries backed by a citation graded that well or better."""
+        least = as_grade(min_grade) if min_grade is not None else None
+        return self.queries.snapshot(_looked_up(slug), _or_now(clocks), least)
 
     def export(
-        self, format_name: str, slug: str | None = None, clocks: Clocks | None = None
-    ) -> Iterator[str]:
+        self, format_name: str, slug: str | None = None, clocks: Clocks | None = None,
+        min_grade: str | None = None,
+    ) -> Iterator[str]:  # fmt: skip
         """Talks ``slug`` (or all) in a format of :data:`EXPORT_FORMATS`, as
         chunks of text: the event log line by line (read them while the
         service is open), any other format whole."""
-        return self.exported(format_name, slug, clocks)[0]
+        return self.exported(format_name, slug, clocks, min_grade)[0]
 
     def exported(
-        self, format_name: str, slug: str | None = None, clocks: Clocks | None = None
-    ) -> tuple[Iterator[str], int | None]:
+        self, format_name: str, slug: str | None = None, clocks: Clocks | None = None,
+        min_grade: str | None = None,
+    ) -> tuple[Iterator[str], int | None]:  # fmt: skip
         """As :meth:`export`, with the store position the snapshot reflects
-        (None for the event log, whose lines name their own)."""
+        (None for the event log, whose lines name their own). ``min_grade``
+        keeps only entries graded that well (not of the event log, which is
+        the record whole)."""
         if format_name not in EXPORT_FORMATS:
             formats = ", ".join(EXPORT_FORMATS)
             raise InvalidInput(f"no export format {format_name!r}; formats: {formats}")
+        if format_name == "jsonl" and min_grade is not None:
+            raise InvalidInput(
+                "--min-grade cannot filter the event log (jsonl): it is the"
+                " record whole; export another format"
+            )
         if format_name == "jsonl":
             from timeline.transfer import event_log
 
@@ -488,7 +544,7 @@ class Service:
             return (line + "\n" for line in lines), None
         from timeline.exporters import exporter
 
-        snapshot = self.snapshot(slug, clocks)
+        snapshot = self.snapshot(slug, clocks, min_grade)
         return iter([exporter(format_name)(snapshot)]), snapshot["position"]
 
     def status(self) -> list[ViewStatus]:

@@ -55,6 +55,7 @@ from events import Actor, InvalidInput, Talks, TimelineError
 from events.base import AggregateSnapshot, RecordedAggregate
 from events.errors import excerpt
 from events.kinds import BY_EVENT
+from events.sources import Source
 from events.talks import talks_id
 from projections.records import dashed, fixed_time
 from timeline.chain import GENESIS, canonical, link, opened, sealed
@@ -136,12 +137,12 @@ def log_lines(
     unseal: Callable[[bytes], bytes] | None = None,
 ) -> Iterator[LogLine]:  # fmt: skip
     """Stored rows as lines of the event log: of every aggregate, or of
-    talks ``slug`` and every registered actor; with ``as_of``, only those
-    recorded by then."""
+    talks ``slug`` and every registered actor and source; with ``as_of``,
+    only those recorded by then."""
     wanted = talks_id(slug).hex if slug else None
     for position, aggregate, version, topic, state in rows:
         event_class = resolve_topic(topic)
-        if wanted and aggregate != wanted and event_class is not Actor.Registered:
+        if wanted and aggregate != wanted and event_class not in _SHARED:
             continue
         data = orjson.loads(unseal(state) if unseal else state)  # as it was hashed
         recorded_at, recorded_by = data.pop("timestamp"), data.pop("recorded_by")
@@ -205,6 +206,8 @@ class Store(Protocol):
 
     def require_actor(self, code: str, pending: Iterable[str] = ()) -> None: ...
 
+    def require_source(self, key: str) -> None: ...
+
     def exists(self, aggregate_id: UUID) -> bool: ...
 
     def chain_before(self, aggregate_id: UUID, version: int) -> str: ...
@@ -227,6 +230,8 @@ class LogImport:
         """The streams whose aggregate is whole, least recently used first."""
         self.actors: set[str] = set()
         """Actors registered in the store, or earlier in the file."""
+        self.sources: set[str] = set()
+        """Sources recorded in the store, or earlier in the file."""
         self._digest = _digest()
         self._marks: list[bytes] = []
         """The digest of the lines read up to each batch's last, then of all."""
@@ -341,16 +346,22 @@ class LogImport:
         if kind is not None:
             for code in kind.named_actors(vars(event)):  # the fields, as given
                 self._require_actor(code)
+            for cite in event.cites:
+                self._require_source(cite["source"])
         elif isinstance(event, Talks.EntryAmended):
             changes = event.model_dump(mode="json")["changes"]
             for code in _amended_actors(changes):
                 self._require_actor(code)
+            for cite in changes.get("cites") or ():
+                self._require_source(cite["source"])
         if isinstance(event, Talks.TalksLinked):
             self._require_talks(event.target)
         stream.aggregate = _reissued(self._unpacked(stream), event)
         self._keep(line.aggregate_id, stream)
         if isinstance(stream.aggregate, Actor):
             self.actors.add(stream.aggregate.key)
+        if isinstance(stream.aggregate, Source):
+            self.sources.add(stream.aggregate.key)
         stream.version = line.version
 
     @staticmethod
@@ -400,6 +411,11 @@ class LogImport:
         ):
             raise InvalidInput(f"a link to talks {slug!r}, which are not recorded")
 
+    def _require_source(self, key: str) -> None:
+        if key not in self.sources:
+            self.record.require_source(key)
+            self.sources.add(key)
+
     def _require_actor(self, code: str) -> None:
         if code not in self.actors:
             self.record.require_actor(code)
@@ -410,27 +426,46 @@ def _reissued(aggregate: RecordedAggregate | None, event: Any) -> RecordedAggreg
     """The aggregate after ``event``, which the domain must record again as
     it is: a new aggregate is created anew, a talks has the command redone.
     The aggregate keeps the event's original record time."""
-    if isinstance(event, Actor.Registered | Talks.Opened):
+    if isinstance(event, Actor.Registered | Talks.Opened | Source.Added):
         if aggregate is not None:
             raise InvalidInput(f"{event.type_name()} of an aggregate that exists")
-        again = (
-            Actor.register(event.key, event.name, event.kind, event.recorded_by)
-            if isinstance(event, Actor.Registered)
-            else Talks.open(
-                slug=event.slug, title=event.title, location=event.location,
-                parties=event.parties, on=event.on, summary=event.summary,
-                sources=event.sources, recorded_by=event.recorded_by,
-                tags=event.tags,
-            )
-        )  # fmt: skip
+        again = _created(event)
         _require_equal(again.collect_events()[-1], event)
         return cast(RecordedAggregate, event.mutate(None))  # as the store rebuilds it
-    if not isinstance(aggregate, Talks):
+    if isinstance(event, Source.Regraded):
+        if not isinstance(aggregate, Source):
+            raise InvalidInput(f"{event.type_name()} before its source was added")
+        aggregate.regrade(event.reliability, event.reason, event.recorded_by,
+                          on=event.on)  # fmt: skip
+    elif not isinstance(aggregate, Talks):
         raise InvalidInput(f"{event.type_name()} before its talks were opened")
-    aggregate.redo(event)
+    else:
+        aggregate.redo(event)
     _require_equal(aggregate.collect_events()[-1], event)
     aggregate.modified_on = event.timestamp  # the original record time, not now
     return aggregate
+
+
+_SHARED = (Actor.Registered, Source.Added, Source.Regraded)
+"""Events of aggregates every talks may name: a talks' log carries them all."""
+
+
+def _created(event: Any) -> RecordedAggregate:
+    """The aggregate the domain creates from what ``event`` says."""
+    if isinstance(event, Actor.Registered):
+        return Actor.register(event.key, event.name, event.kind, event.recorded_by)
+    if isinstance(event, Source.Added):
+        return Source.add(
+            event.key, event.title, event.recorded_by, publisher=event.publisher,
+            url=event.url, published=event.published,
+            reliability=event.reliability, note=event.note,
+        )  # fmt: skip
+    return Talks.open(
+        slug=event.slug, title=event.title, location=event.location,
+        parties=event.parties, on=event.on, summary=event.summary,
+        sources=event.sources, recorded_by=event.recorded_by, tags=event.tags,
+        cites=event.cites,
+    )  # fmt: skip
 
 
 def _amended_actors(changes: dict[str, Any]) -> list[str]:

@@ -189,6 +189,7 @@ class PostgresViews(PostgresTrackedViews):
                 recorded_at=store.timestamp(c, self.events, position, self.unseal),
                 as_of=None,
                 actors=self.actors_view.all(c),
+                sources=self.sources_view.all(c),
                 talks=[
                     self._with_links(c, view)
                     for view in self.talks_view.documents(c, slug)

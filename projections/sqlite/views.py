@@ -157,6 +157,7 @@ class SQLiteViews(SQLiteTrackedViews):
                 recorded_at=store.timestamp(c, position, self.unseal),
                 as_of=None,
                 actors=ACTORS.all(c),
+                sources=SOURCES.all(c),
                 talks=[self._with_links(c, view) for view in TALKS.documents(c, slug)],
                 timeline=[
                     timeline_entry(entry) for entry in TIMELINE.rows(c, slug=slug)

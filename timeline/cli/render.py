@@ -37,6 +37,7 @@ from projections.actors import ActorView
 from projections.changes import Change
 from projections.evidence import Graded
 from projections.rows import EntryRow, SearchHit, TalksRow, ViewStatus
+from projections.sources import SourceView
 from projections.talks import (
     Assessment,
     Party,
@@ -229,7 +230,7 @@ def actors_table(actors: list[ActorView]) -> None:
 
 
 @_paged
-def sources_table(sources: list[dict[str, Any]]) -> None:
+def sources_table(sources: list[SourceView]) -> None:
     if not sources:
         console.print("No sources recorded yet. Try: timeline source add --help")
         return
@@ -242,14 +243,14 @@ def sources_table(sources: list[dict[str, Any]]) -> None:
 
 
 @_paged
-def source_view(found: dict[str, Any]) -> None:
+def source_view(found: SourceView) -> None:
     _line(found["title"], style="bold")
     _line(f"Key: {found['key']}   Reliability: {found['reliability']}"
           f" ({RELIABILITY[found['reliability']]})")  # fmt: skip
     for label, name in (("Publisher", "publisher"), ("Published", "published"),
                         ("URL", "url"), ("Note", "note")):  # fmt: skip
-        if found[name]:
-            _line(f"{label}: {found[name]}")
+        if value := found.get(name):
+            _line(f"{label}: {value}")
     _show(_table(
         "Grades", ("Reliability", "From (in the world)", "Reason", RECORDED, "By"),
         ((g["reliability"], g["on"] or "the start", g["reason"] or "added",
@@ -507,11 +508,12 @@ def timeline_table(rows: list[EntryRow]) -> None:
     _show(
         _table(
             "Timeline",
-            (WORLD, "Talks", "Entry", "Text", "Actors", RECORDED),
+            (WORLD, "Talks", "Entry", "Text", "Actors", "Grade", RECORDED),
             (
                 (
                     r["valid_text"] or "undated", r["slug"], r["ref"], r["text"],
-                    ", ".join(_actors(r)), r["recorded_at"][:16],
+                    ", ".join(_actors(r)), r.get("grade") or "none",
+                    r["recorded_at"][:16],
                 )
                 for r in rows
             ),

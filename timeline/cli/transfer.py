@@ -19,6 +19,7 @@ from timeline.cli import (
     echo_json,
     info,
     json_option,
+    min_grade_option,
     pass_recording,
     pass_session,
     progress_bar,
@@ -57,10 +58,11 @@ STDIN = "<stdin>"
     "--sign", is_flag=True,
     help="Sign FILE with your key (`timeline key create`): FILE.sig beside it.",
 )  # fmt: skip
+@min_grade_option
 @pass_session
 def export(
     session: Session, /, slug: str | None, format_: str | None,
-    output: Path | None, as_of: str | None, sign: bool,
+    output: Path | None, as_of: str | None, sign: bool, min_grade: str | None,
 ) -> None:  # fmt: skip
     """Export talks SLUG, or every talks, as a snapshot.
 
@@ -72,7 +74,9 @@ def export(
     self-contained page with a visual timeline), timelinejs (the JSON
     TimelineJS3 reads), ical (day-dated entries as all-day events). With
     --as-of, the snapshot is the record as it stood then (jsonl: the events
-    recorded by then).
+    recorded by then). Every format but jsonl gives each entry's grade (B2)
+    and what it cites, graded as the sources stood then; --min-grade keeps
+    only the entries backed by a citation graded that well.
 
     Without --format, the suffix of -o FILE names the format: .md, .json,
     .jsonl, .csv, .html, .ics (ical), .timeline.json (timelinejs); any
@@ -86,6 +90,7 @@ def export(
       timeline export -o timeline.timeline.json
       timeline export beijing-talks --format json --as-of 2024-03-01
       timeline export beijing-talks -o brief.md --sign
+      timeline export beijing-talks -o sourced.md --min-grade B3
 
     With --sign, FILE.sig is written beside FILE: a detached Ed25519
     signature over its exact bytes, which `timeline verify-export FILE`
@@ -98,7 +103,8 @@ def export(
     chosen = format_ or _format_of(output)
     signer = _signer() if sign else None  # no key: fail before anything is written
     service = session.service
-    chunks, position = service.exported(chosen, slug, service.clocks(as_of=as_of))
+    clocks = service.clocks(as_of=as_of)
+    chunks, position = service.exported(chosen, slug, clocks, min_grade)
     _write(chunks, output)
     if output is not None:
         info(f"Wrote {output}.")

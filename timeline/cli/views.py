@@ -15,6 +15,7 @@ from timeline.cli import (
     echo_json,
     info,
     json_option,
+    min_grade_option,
 )
 
 if TYPE_CHECKING:
@@ -52,12 +53,14 @@ pass_session = click.make_pass_decorator(Session)
     "--offset", type=click.IntRange(0, 1_000_000_000), default=0, metavar="N",
     help="Skip the first N entries: --offset 100 reads the second page of 100.",
 )  # fmt: skip
+@min_grade_option
 @json_option
 @pass_session
 def events(
     session: Session, /, slug: str | None, with_linked: bool, actor: str | None,
     tag: str | None, kind: str | None, since: str | None, until: str | None,
-    as_of: str | None, at: str | None, limit: int, offset: int, as_json: bool,
+    as_of: str | None, at: str | None, limit: int, offset: int,
+    min_grade: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """List what happened across all talks, in the order it happened.
 
@@ -67,7 +70,8 @@ def events(
     last in the order recorded; each with its talks, actors, sources and
     record time. Retracted entries are left out; amended ones show as they
     stand now. --since and --until keep dated entries only. A development
-    concerns the actors it names (`develop --actor`).
+    concerns the actors it names (`develop --actor`). Each entry's grade is
+    its best citation's (B2), by the sources' grades on the same clocks.
 
     It stops at --limit, saying so on stderr. With --json it prints
     {"entries": [...], "total": N, "next": OFFSET}: the page, how many
@@ -82,11 +86,13 @@ def events(
       timeline events --json --offset 100
       timeline events --since 2024-07 --until 2024-09
       timeline events --as-of 2024-03-01 --at 2024-02
+      timeline events --talks beijing-talks --min-grade B3
     """
     service = session.service
     clocks = service.clocks(as_of=as_of, at=at, since=since, until=until)
     filters: dict[str, Any] = {"slug": slug, "actor": actor, "tag": tag,
-                               "kind": kind, "with_linked": with_linked}  # fmt: skip
+                               "kind": kind, "with_linked": with_linked,
+                               "min_grade": min_grade}  # fmt: skip
     rows = service.entries(clocks, limit=limit, offset=offset, **filters)
     if (limit and len(rows) == limit) or (offset and not rows):
         total = service.count_entries(clocks, **filters)  # there may be more
@@ -123,11 +129,12 @@ def _stopped(offset: int, shown: int, total: int) -> str:
 @click.option(
     "--until", metavar="DATE", help="Only entries dated on or before DATE (valid time)."
 )
+@min_grade_option
 @json_option
 @pass_session
 def search(
     session: Session, /, query: str, slug: str | None, tag: str | None,
-    since: str | None, until: str | None, as_json: bool,
+    since: str | None, until: str | None, min_grade: str | None, as_json: bool,
 ) -> None:  # fmt: skip
     """Find entries whose text matches QUERY, best first.
 
@@ -163,10 +170,11 @@ def search(
       timeline search '"prisoner exchange" ceasefire OR truce'
       timeline search 'negot*' --talks beijing-talks --json
       timeline search sanctions --tag ceasefire --since 2024-07 --until 2024-09
+      timeline search ceasefire --min-grade B2
     """
     service = session.service
     clocks = service.clocks(since=since, until=until)
-    hits = service.search(query, slug, tag=tag, clocks=clocks)
+    hits = service.search(query, slug, tag=tag, clocks=clocks, min_grade=min_grade)
     if as_json:
         echo_json(hits)
     else:

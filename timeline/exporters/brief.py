@@ -15,7 +15,10 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from events import is_country_code
+from events.grades import RELIABILITY, Reliability
 from events.likelihood import assessed
+from projections.evidence import graded_entries, held, standing_entries
+from projections.sources import SourceView
 from projections.talks import (
     Recommendation,
     Scenario,
@@ -54,10 +57,13 @@ class Brief:
     tables: list[Table]
 
 
-def brief(view: TalksView) -> Brief:
-    """One talks: its facts, then a table per kind of entry that has any.
-    A column that only some entries fill (likelihood, actors, tags) is left
-    out when none does, so the demo's tables are the article's own."""
+def brief(view: TalksView, sources: Sequence[SourceView] = ()) -> Brief:
+    """One talks: its facts, then a table per kind of entry that has any,
+    then what each entry cites and the ``sources`` it names (as they stood
+    on the snapshot's clocks). A column that only some entries fill
+    (likelihood, actors, tags) is left out when none does, so the demo's
+    tables are the article's own."""
+    reliability = held(sources)
     tables = [
         _agenda(view),
         _stances(view),
@@ -66,6 +72,8 @@ def brief(view: TalksView) -> Brief:
         *_recommendations(view),
         _developments(view),
         _links(view),
+        _evidence(view, reliability),
+        _sources(view, sources),
     ]
     return Brief(
         view=view,
@@ -74,7 +82,7 @@ def brief(view: TalksView) -> Brief:
     )
 
 
-OPTIONAL = ("Likelihood", "Actors", "Tags", "Note")
+OPTIONAL = ("Likelihood", "Actors", "Tags", "Note", "Publisher", "Published", "Link")
 """Columns left out of a table when no row fills them."""
 
 
@@ -178,6 +186,29 @@ def _links(view: TalksView) -> Table:
         for link in view.get("linked", [])
     ]
     return Table("Linked talks", ("These talks", "Talks", "Note"), rows)
+
+
+def _evidence(view: TalksView, reliability: Reliability) -> Table:
+    """Each entry's grade and what it cites; unsourced ones marked."""
+    rows: list[tuple[Cell, ...]] = [
+        (g.ref, f"{g.grade or 'none'}{' (unsourced)' if g.unsourced else ''}",
+         "; ".join(g.cited))
+        for g in graded_entries(view, reliability)
+    ]  # fmt: skip
+    return Table("Evidence", ("Entry", "Grade", "Cites"), rows)
+
+
+def _sources(view: TalksView, sources: Sequence[SourceView]) -> Table:
+    """The recorded sources the talks' entries cite, with their grades."""
+    cited = {cite["source"] for _, e in standing_entries(view) for cite in e["cites"]}
+    rows: list[tuple[Cell, ...]] = [
+        (s["key"], s["title"], s["publisher"] or "", s["published"] or "",
+         f"{s['reliability']} ({RELIABILITY[s['reliability']]})",
+         Sources((s["url"],)) if s["url"] else "")
+        for s in sources if s["key"] in cited
+    ]  # fmt: skip
+    header = ("Key", "Source", "Publisher", "Published", "Reliability", "Link")
+    return Table("Sources", header, rows)
 
 
 def _who(actors: Iterable[str]) -> str:

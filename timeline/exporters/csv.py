@@ -46,6 +46,8 @@ COLUMNS = (
     "tags",
     "recorded_at",
     "recorded_by",
+    "grade",
+    "cites",
 )
 """The header row, in order."""
 
@@ -86,6 +88,8 @@ def row(entry: TimelineEntry) -> tuple[str, ...]:
         JOIN.join(entry["tags"]),
         entry["recorded_at"],
         entry["recorded_by"],
+        entry["grade"] or "",
+        JOIN.join(entry["cited"]),
     )
 
 

@@ -58,7 +58,7 @@ def render_html(snapshot: Snapshot) -> str:
         key=key(drawn),
         dated=[_listed(entry, wording) for entry in dated(snapshot["timeline"])],
         undated=sum(1 for entry in snapshot["timeline"] if not entry["lower"]),
-        briefs=[brief(view) for view in snapshot["talks"]],
+        briefs=[brief(view, snapshot["sources"]) for view in snapshot["talks"]],
     )
 
 

@@ -143,6 +143,9 @@ def description(entry: TimelineEntry, talks: TalksView | None) -> str:
     if entry["actors"]:
         lines.append(f"Actors: {', '.join(entry['actors'])}")
     lines += [f"Source: {_line(source)}" for source in entry["sources"]]
+    lines += [f"Cites: {_line(cited)}" for cited in entry["cited"]]
+    if entry["grade"]:
+        lines.append(f"Grade: {entry['grade']}")
     lines.append(f"Recorded: {entry['recorded_at']} by {_line(entry['recorded_by'])}")
     return "\n".join(lines)
 

@@ -34,6 +34,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from projections.snapshot import Snapshot
+from projections.sources import SourceView
 from projections.talks import TalksView
 from timeline.exporters.brief import Cell, Sources, Table, brief, tags
 from timeline.exporters.inert import visible_controls
@@ -113,12 +114,13 @@ def render_markdown(snapshot: Snapshot) -> str:
         f"*Snapshot of the record at store position {snapshot['position']}, "
         f"recorded {snapshot['recorded_at'] or 'never (empty store)'}.*\n"
     )
-    return "\n".join([header, *(_brief(view) for view in snapshot["talks"])])
+    briefs = (_brief(view, snapshot["sources"]) for view in snapshot["talks"])
+    return "\n".join([header, *briefs])
 
 
-def _brief(view: TalksView) -> str:
+def _brief(view: TalksView, sources: list[SourceView]) -> str:
     """One talks as Markdown: its facts, then a section per table of its brief."""
-    facts = brief(view)
+    facts = brief(view, sources)
     lines = [
         f"# {heading(view['title'])}",
         "",

@@ -190,6 +190,10 @@ def details(
     if entry["sources"]:
         sources = "; ".join(source_html(source) for source in entry["sources"])
         paragraphs.append(_fact("Sources", sources))
+    if entry["cited"]:
+        paragraphs.append(_fact("Cites", escape("; ".join(entry["cited"]))))
+    if entry["grade"]:
+        paragraphs.append(_fact("Grade", escape(entry["grade"])))
     paragraphs.append(
         _fact(
             "Recorded",
