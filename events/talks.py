@@ -687,7 +687,7 @@ def _changed(
     fields; none is an error."""
     changed = {name: v for name, v in values.items() if found.get(name) != v}
     if not changed:
-        given = ", ".join(values)
+        given = ", ".join("citations" if name == "cites" else name for name in values)
         raise InvalidInput(
             f"nothing would change: {ref} has that {given} already"
             if len(values) == 1

@@ -67,17 +67,22 @@ def graded_entries(view: TalksView, reliability: Reliability) -> list[Graded]:
 
 def at_least(view: TalksView, least: Grade, reliability: Reliability) -> TalksView:
     """The view keeping only entries backed by a citation at or above
-    ``least`` (the talks' own fields stay: they name what the view is of)."""
+    ``least`` (the talks' own fields stay: they name what the view is of).
+    A scenario stays, with the assessments that are so backed, if it is
+    itself or one of them is: an assessment is read in its scenario."""
     result = cast(dict[str, Any], dict(view))
 
     def kept(entries: list[Any]) -> list[Any]:
         return [e for e in entries if meets(e, least, reliability)]
 
     for kind in KINDS.values():
-        if kind.collection and kind.collection in result:
+        if kind.collection and kind.collection != "scenarios":
             result[kind.collection] = kept(result[kind.collection])
-    result["scenarios"] = [
+    scenarios = [
         {**s, "assessments": kept(s["assessments"])} for s in result["scenarios"]
+    ]
+    result["scenarios"] = [
+        s for s in scenarios if s["assessments"] or meets(s, least, reliability)
     ]
     return cast(TalksView, result)
 

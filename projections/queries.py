@@ -296,6 +296,8 @@ class Queries:
         registered = self.stored.created_at([actor_id(a["key"]) for a in actors])
         return Snapshot(
             schema_version=SCHEMA_VERSION,
+            head=None,
+            heads={},
             # the last event it reflects: of its talks, or an actor's registration
             position=max([registered, *(view["last_position"] for view in talks)]),
             recorded_at=clocks.as_of,

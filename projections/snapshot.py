@@ -67,6 +67,13 @@ class Snapshot(TypedDict):
     schema_version: int
     position: int
     """Store position of the last event the snapshot reflects (0: empty)."""
+    head: str | None
+    """The store's head at ``position`` (``POSITION:HASH``): the hash of every
+    chain's last hash, which ``timeline verify --head`` checks the store
+    still holds (None where the snapshot was not given one)."""
+    heads: dict[str, str]
+    """Each talks' head at the version the snapshot reflects
+    (``VERSION:HASH``), by slug."""
     recorded_at: str | None
     """Record time of the event at ``position`` (RFC 3339, UTC)."""
     as_of: str | None

@@ -168,6 +168,9 @@ class StoredEvents(Protocol):
         self, originator_id: UUID, version: int, limit: int
     ) -> list[StoredRow]: ...
 
+    def last_events(self, position: int) -> list[StoredRow]:
+        """The last stored event of each aggregate, at or before ``position``."""
+
     def head(self) -> int: ...
 
     def count(self) -> int:

@@ -189,29 +189,58 @@ class DiplomaticRecord(Application[UUID]):
         is stored, up to the first that fails; and, given a head published
         earlier (``POSITION:HASH``, or ``VERSION:HASH`` of the talks), that
         what it fixed is all still there."""
-        walk = chain.Walk(self.mapper.plain)
         upto = _head_place(head)
         if slug is not None:
-            rows = self.stored.stream(talks_id(slug))
-            if not rows:
-                raise no_talks(slug)
-            walk.rows(rows if upto is None else rows[:upto])
-            aggregate = talks_id(slug).hex
-            version, last = walk.last.get(aggregate, (0, chain.GENESIS))
-            found = f"{version}:{last}"
+            walk, found = self._walk_talks(slug, upto)
         else:
-            position = 0
-            while (rows := self.stored.after(position, 10_000)) and (
-                upto is None or position < upto
-            ):
-                rows = [r for r in rows if upto is None or r[0] <= upto]
-                if not walk.rows(rows):
-                    break
-                position = rows[-1][0]
-            found = walk.head(position if upto is None else upto)
+            walk, found = self._walk_store(upto)
         unchained = {walk.names.get(a, a): n for a, n in walk.unchained.items()}
         return chain.Report(walk.checked, len(walk.last), found, unchained,
                             walk.broken, head, walk.names)  # fmt: skip
+
+    def head_at(self, position: int) -> str:
+        """The store's head (``POSITION:HASH``) at ``position``: from the last
+        hash of each aggregate by then, or, where one was stored before
+        hashing began, from its events hashed again."""
+        unseal = self.mapper.plain
+        heads = [
+            (aggregate_hex, chain.opened(unseal(state))[0])
+            for _, aggregate_hex, _, _, state in self.stored.last_events(position)
+        ]
+        if all(last is not None for _, last in heads):
+            return chain.store_head(cast(list[tuple[str, str]], heads), position)
+        return self._walk_store(position)[1]
+
+    def talks_head(self, slug: str, version: int) -> str:
+        """The head (``VERSION:HASH``) of talks ``slug`` at ``version``."""
+        rows = self.stored.back(talks_id(slug), version, 1)
+        last = chain.opened(self.mapper.plain(rows[0][4]))[0] if rows else None
+        if last is not None:
+            return f"{version}:{last}"
+        return self._walk_talks(slug, version)[1]
+
+    def _walk_talks(self, slug: str, upto: int | None) -> tuple[chain.Walk, str]:
+        """Talks ``slug``'s chain checked (to version ``upto``), and its head."""
+        walk = chain.Walk(self.mapper.plain)
+        rows = self.stored.stream(talks_id(slug))
+        if not rows:
+            raise no_talks(slug)
+        walk.rows(rows if upto is None else rows[:upto])
+        version, last = walk.last.get(talks_id(slug).hex, (0, chain.GENESIS))
+        return walk, f"{version}:{last}"
+
+    def _walk_store(self, upto: int | None) -> tuple[chain.Walk, str]:
+        """Every chain of the store checked (to position ``upto``), and its head."""
+        walk = chain.Walk(self.mapper.plain)
+        position = 0
+        while (rows := self.stored.after(position, 10_000)) and (
+            upto is None or position < upto
+        ):
+            rows = [r for r in rows if upto is None or r[0] <= upto]
+            if not walk.rows(rows):
+                break
+            position = rows[-1][0]
+        return walk, walk.head(position if upto is None else upto)
 
     @contextmanager
     def _lock_waits(self) -> Iterator[None]:

@@ -1,6 +1,6 @@
 """The hash chain over stored events: what is hashed, and checking it.
 
-Every stored event of an aggregate (a talks, an actor) carries ``chain``,
+Every stored event of an aggregate (a talks, an actor, a source) carries ``chain``,
 the SHA-256 of its previous event's ``chain`` and of its own content, so the
 last one fixes the aggregate's whole history. The content hashed is, each
 on a line of its own and then the state:
@@ -221,7 +221,8 @@ def _name(topic: str, body: bytes) -> str:
     if "slug" in state:
         return f"talks {state['slug']}"
     if "key" in state:
-        return f"actor {state['key']}"
+        kind = "source" if topic.endswith("SourceAdded") else "actor"
+        return f"{kind} {state['key']}"
     return f"an aggregate ({topic.rpartition('/')[2]})"
 
 

@@ -3,8 +3,11 @@ library's AES-GCM cipher (:mod:`eventsourcing.cryptography`, on the
 ``cryptography`` package) under the key in ``TIMELINE_CIPHER_KEY``.
 
 A store is encrypted from its first event or never. Whether its first stored
-event reads as JSON, or decrypts with the key given, says which, and a
+event is JSON text, or decrypts with the key given, says which, and a
 mismatch is one error before anything is read from the views or written.
+A first event that is text but not JSON was changed in the store, not
+sealed: the store is taken as plain, and ``timeline verify`` names the
+broken link.
 """
 
 from __future__ import annotations
@@ -70,7 +73,7 @@ def check_store(stored: StoredEvents, key: str | None, shown: str) -> None:
     if not first:
         return
     state = bytes(first[0][4])
-    if _is_json(state):
+    if _is_plain(state):
         if key:
             raise StoreError(
                 f"the store {shown} is not encrypted (its events were written"
@@ -95,11 +98,17 @@ def check_store(stored: StoredEvents, key: str | None, shown: str) -> None:
         ) from None
 
 
-def _is_json(state: bytes) -> bool:
-    """Whether a stored state is plain JSON (a sealed one is random bytes)."""
+def _is_plain(state: bytes) -> bool:
+    """Whether a stored state was written as plain JSON: it is JSON, or text
+    that begins as every plain state does (changed since); a sealed one is
+    random bytes, which begin so and decode as UTF-8 about never."""
     import orjson
 
     try:
         return isinstance(orjson.loads(state), dict)
     except orjson.JSONDecodeError:
+        pass
+    try:
+        return state.startswith(b'{"') and bool(state.decode("utf-8"))
+    except UnicodeDecodeError:
         return False

@@ -387,9 +387,18 @@ class Service:
         """Each source's reliability on ``clocks``, by key."""
         return self.queries.reliability(_or_now(clocks))
 
-    def talks_view(self, slug: str, clocks: Clocks | None = None) -> TalksView:
-        """The view of talks ``slug``: now, or by ``clocks``."""
-        return self.queries.talks_view(_looked_up(slug), _or_now(clocks))
+    def talks_view(
+        self, slug: str, clocks: Clocks | None = None, min_grade: str | None = None
+    ) -> TalksView:
+        """The view of talks ``slug``: now, or by ``clocks``; with
+        ``min_grade``, only the entries backed by a citation graded that well."""
+        clocks = _or_now(clocks)
+        view = self.queries.talks_view(_looked_up(slug), clocks)
+        if min_grade is None:
+            return view
+        from projections.evidence import at_least
+
+        return at_least(view, as_grade(min_grade), self.reliability(clocks))
 
     def talks_document(self, slug: str) -> tuple[int, str]:
         """The version of talks ``slug`` and its current view as JSON text, as
@@ -521,11 +530,11 @@ class Service:
     def exported(
         self, format_name: str, slug: str | None = None, clocks: Clocks | None = None,
         min_grade: str | None = None,
-    ) -> tuple[Iterator[str], int | None]:  # fmt: skip
-        """As :meth:`export`, with the store position the snapshot reflects
-        (None for the event log, whose lines name their own). ``min_grade``
-        keeps only entries graded that well (not of the event log, which is
-        the record whole)."""
+    ) -> tuple[Iterator[str], int | None, str | None]:  # fmt: skip
+        """As :meth:`export`, with the store position and head the snapshot
+        reflects (None for the event log, whose lines name their own).
+        ``min_grade`` keeps only entries graded that well (not of the event
+        log, which is the record whole)."""
         if format_name not in EXPORT_FORMATS:
             formats = ", ".join(EXPORT_FORMATS)
             raise InvalidInput(f"no export format {format_name!r}; formats: {formats}")
@@ -541,11 +550,18 @@ class Service:
                 self.talks_view(slug, clocks)
             as_of = clocks.as_of if clocks else None
             lines = event_log(self.record.stored, slug, as_of)
-            return (line + "\n" for line in lines), None
+            return (line + "\n" for line in lines), None, None
         from timeline.exporters import exporter
 
         snapshot = self.snapshot(slug, clocks, min_grade)
-        return iter([exporter(format_name)(snapshot)]), snapshot["position"]
+        position, record = snapshot["position"], self.record
+        snapshot["head"] = record.head_at(position)
+        snapshot["heads"] = {
+            view["slug"]: record.talks_head(view["slug"], view["version"])
+            for view in snapshot["talks"]
+        }
+        text = exporter(format_name)(snapshot)
+        return iter([text]), position, snapshot["head"]
 
     def status(self) -> list[ViewStatus]:
         return self.queries.status()

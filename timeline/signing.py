@@ -4,9 +4,11 @@ signature beside an exported file.
 The signature is over the file's exact bytes, so anyone holding the file,
 its ``FILE.sig`` and the signer's public key can check it with this module
 or with ``openssl pkeyutl -verify -rawin``. The ``.sig`` is a small JSON
-document; its ``signature`` alone proves anything: the digest, size, name
-and position beside it (not signed) say what was signed, for a reader, and
-explain a failure.
+document; its ``signature`` alone proves anything: the digest, size, name,
+store position and head beside it (not signed) say what was signed, for a
+reader, and explain a failure. The head (``POSITION:HASH``, see
+:mod:`timeline.chain`) ties the file to the record: ``timeline verify
+--head`` checks the store still holds all it fixed.
 """
 
 from __future__ import annotations
@@ -52,6 +54,8 @@ class Verified(NamedTuple):
     size: int
     sha256: str
     position: int | None
+    head: str | None
+    """The store's head the file reflects (``POSITION:HASH``), if it names one."""
     key: str
     """The signer's public key: the fingerprint ``SHA256:...`` of its raw bytes."""
     key_checked: bool
@@ -153,12 +157,16 @@ def sig_path(path: Path) -> Path:
     return path.with_name(path.name + SIG_SUFFIX)
 
 
-def sign_file(path: Path, key: Ed25519PrivateKey, position: int | None) -> Path:
-    """Sign the bytes of ``path`` and write the signature beside it."""
+def sign_file(
+    path: Path, key: Ed25519PrivateKey, position: int | None, head: str | None = None
+) -> Path:
+    """Sign the bytes of ``path`` and write the signature beside it, naming
+    the store ``position`` and ``head`` the file reflects."""
     data = path.read_bytes()
     document = {
         "algorithm": ALGORITHM,
         "file": path.name,
+        "head": head,
         "position": position,
         "public_key": public_raw(key.public_key()),
         "sha256": hashlib.sha256(data).hexdigest(),
@@ -196,7 +204,8 @@ def verify_file(
         raise InvalidInput(_mismatch(path, data, document)) from None
     return Verified(
         file=path.name, size=len(data), sha256=hashlib.sha256(data).hexdigest(),
-        position=document["position"], key=fingerprint(key),
+        position=document["position"], head=document.get("head"),
+        key=fingerprint(key),
         key_checked=expected is not None,
     )  # fmt: skip
 
@@ -247,6 +256,8 @@ def _bad_field(document: object) -> str | None:
     for name in ("public_key", "sha256", "signature", "file"):
         if not isinstance(document[name], str):
             return f"{name!r} is not text"
+    if not isinstance(document.get("head"), str | None):
+        return "'head' is not text"
     position = document["position"]
     if not isinstance(document["size"], int) or (
         position is not None and not isinstance(position, int)

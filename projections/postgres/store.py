@@ -38,6 +38,13 @@ SELECT_BACK = (
     STORED_ROW + " WHERE originator_id = %s AND originator_version <= %s"
     " ORDER BY originator_version DESC LIMIT %s"
 )
+SELECT_LAST = (
+    "SELECT s.notification_id, replace(s.originator_id::text, '-', ''),"
+    " s.originator_version, s.topic, s.state FROM {events} s"
+    " JOIN (SELECT originator_id, MAX(originator_version) AS v FROM {events}"
+    " WHERE notification_id <= %s GROUP BY originator_id) l"
+    " ON s.originator_id = l.originator_id AND s.originator_version = l.v"
+)
 SELECT_HEAD = "SELECT COALESCE(MAX(notification_id), 0) AS head FROM {events}"
 SELECT_COUNT = "SELECT COUNT(*) AS count FROM {events}"
 SELECT_STATE = "SELECT state FROM {events} WHERE notification_id = %s"
@@ -66,6 +73,7 @@ class PostgresStoredEvents:
             for name, sql in {
                 "after": SELECT_AFTER, "stream": SELECT_STREAM, "back": SELECT_BACK,
                 "count": SELECT_COUNT, "created": SELECT_CREATED,
+                "last": SELECT_LAST,
             }.items()
         }  # fmt: skip
         self.events = events
@@ -81,6 +89,10 @@ class PostgresStoredEvents:
     def back(self, originator_id: UUID, version: int, limit: int) -> list[StoredRow]:
         """Up to ``limit`` stored events of one aggregate, from ``version`` back."""
         return self._rows(self.sql["back"], (originator_id, version, limit))
+
+    def last_events(self, position: int) -> list[StoredRow]:
+        """The last stored event of each aggregate, at or before ``position``."""
+        return self._rows(self.sql["last"], (position,))
 
     @reconnecting
     def head(self) -> int:

@@ -185,6 +185,8 @@ class PostgresViews(PostgresTrackedViews):
             position = min(self._positions(c).get(name, 0) for name in self.names())
             return Snapshot(
                 schema_version=SCHEMA_VERSION,
+                head=None,
+                heads={},
                 position=position,
                 recorded_at=store.timestamp(c, self.events, position, self.unseal),
                 as_of=None,

@@ -27,6 +27,12 @@ SELECT_BACK = (
     STORED_ROW + " WHERE originator_id = ? AND originator_version <= ?"
     " ORDER BY originator_version DESC LIMIT ?"
 )
+SELECT_LAST = (
+    "SELECT s.rowid, s.originator_id, s.originator_version, s.topic, s.state"
+    " FROM stored_events s JOIN (SELECT originator_id, MAX(originator_version) AS v"
+    " FROM stored_events WHERE rowid <= ? GROUP BY originator_id) l"
+    " ON s.originator_id = l.originator_id AND s.originator_version = l.v"
+)
 SELECT_HEAD = "SELECT COALESCE(MAX(rowid), 0) FROM stored_events"
 SELECT_COUNT = "SELECT COUNT(*) FROM stored_events"
 SELECT_STATE = "SELECT state FROM stored_events WHERE rowid = ?"
@@ -57,6 +63,10 @@ class SQLiteStoredEvents:
     def back(self, originator_id: UUID, version: int, limit: int) -> list[StoredRow]:
         """Up to ``limit`` stored events of one aggregate, from ``version`` back."""
         return self._rows(SELECT_BACK, (originator_id.hex, version, limit))
+
+    def last_events(self, position: int) -> list[StoredRow]:
+        """The last stored event of each aggregate, at or before ``position``."""
+        return self._rows(SELECT_LAST, (position,))
 
     def head(self) -> int:
         """The position of the last stored event (0: none)."""

@@ -153,6 +153,8 @@ class SQLiteViews(SQLiteTrackedViews):
             position = min(self._positions(c).get(name, 0) for name in self.names())
             return Snapshot(
                 schema_version=SCHEMA_VERSION,
+                head=None,
+                heads={},
                 position=position,
                 recorded_at=store.timestamp(c, position, self.unseal),
                 as_of=None,

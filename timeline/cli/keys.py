@@ -114,8 +114,11 @@ def verify_export(file: Path, key_file: Path | None, as_json: bool) -> None:
     click.echo(
         f"Verified {file}: byte for byte what was signed.\n"
         f"  size      {verified.size:,} bytes\n  sha256    {verified.sha256}\n"
-        f"  position  {position}\n  signed by {verified.key} ({by})"
+        f"  position  {position}\n  head      {verified.head or 'not named'}\n"
+        f"  signed by {verified.key} ({by})"
     )
+    if verified.head:
+        info(f"`timeline verify --head {verified.head}` checks the store holds it.")
 
 
 def _show(files: KeyFiles, as_json: bool) -> None:

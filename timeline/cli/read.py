@@ -93,16 +93,12 @@ def show(
       timeline show beijing-talks --all --min-grade B3
       timeline show beijing-talks --as-of 2024-03-01 --at 2024-02
     """
-    from events.grades import as_grade
-    from projections.evidence import at_least, graded_entries
+    from projections.evidence import graded_entries
 
     service = session.service
     clocks = service.clocks(as_of=as_of, at=at)
-    least = as_grade(min_grade) if min_grade is not None else None
-    view = service.talks_view(slug, clocks)
+    view = service.talks_view(slug, clocks, min_grade)
     reliability = service.reliability(clocks)
-    if least:
-        view = at_least(view, least, reliability)
     if as_json:
         echo_json(view)
     else:

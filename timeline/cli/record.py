@@ -224,7 +224,7 @@ def motive() -> None:
 @pass_session
 def motive_record(
     session: Session, /, slug: str, actor: str, text: str, on: str | None,
-    tags: tuple[str, ...],
+    tags: tuple[str, ...], cites: tuple[str, ...],
 ) -> None:  # fmt: skip
     """Record ACTOR's motivation in talks SLUG.
 
@@ -232,7 +232,7 @@ def motive_record(
     Example:
       timeline motive record beijing-talks western-nations "Pressuring China ..."
     """
-    session.service.record_motivation(slug, actor, text, on, tags)
+    session.service.record_motivation(slug, actor, text, on, tags, cites)
     info(f"Recorded motive:{actor} in {slug}.")
 
 

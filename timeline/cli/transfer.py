@@ -104,14 +104,14 @@ def export(
     signer = _signer() if sign else None  # no key: fail before anything is written
     service = session.service
     clocks = service.clocks(as_of=as_of)
-    chunks, position = service.exported(chosen, slug, clocks, min_grade)
+    chunks, position, head = service.exported(chosen, slug, clocks, min_grade)
     _write(chunks, output)
     if output is not None:
         info(f"Wrote {output}.")
     if signer is not None and output is not None:
         from timeline.signing import sign_file
 
-        info(f"Signed it: {sign_file(output, signer, position)}.")
+        info(f"Signed it: {sign_file(output, signer, position, head)}.")
 
 
 def _signer() -> Ed25519PrivateKey:

@@ -52,6 +52,7 @@ def render_html(snapshot: Snapshot) -> str:
         style=_STYLE,
         palette=_PALETTE,
         position=snapshot["position"],
+        head=snapshot["head"],
         recorded_at=snapshot["recorded_at"],
         chart=drawn,
         legend=legend(drawn),

@@ -189,6 +189,8 @@ def _calendar(snapshot: Snapshot) -> Calendar:
     calendar.add("x-wr-calname", vText(text(_name(snapshot))))
     calendar.add("x-wr-caldesc", vText(text(_caption(snapshot, left_out, dates))))
     calendar.add("x-timeline-position", vText(str(snapshot["position"])))
+    if snapshot["head"]:
+        calendar.add("x-timeline-head", vText(snapshot["head"]))
     if snapshot["recorded_at"] is not None:
         calendar.add("x-timeline-recorded-at", vText(snapshot["recorded_at"]))
     calendar.add("x-timeline-skipped-imprecise", vText(str(left_out.imprecise)))

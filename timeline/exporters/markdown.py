@@ -114,11 +114,16 @@ def render_markdown(snapshot: Snapshot) -> str:
         f"*Snapshot of the record at store position {snapshot['position']}, "
         f"recorded {snapshot['recorded_at'] or 'never (empty store)'}.*\n"
     )
-    briefs = (_brief(view, snapshot["sources"]) for view in snapshot["talks"])
+    if snapshot["head"]:
+        header += f"\n*Store head: `{snapshot['head']}`.*\n"
+    briefs = (
+        _brief(view, snapshot["sources"], snapshot["heads"].get(view["slug"]))
+        for view in snapshot["talks"]
+    )
     return "\n".join([header, *briefs])
 
 
-def _brief(view: TalksView, sources: list[SourceView]) -> str:
+def _brief(view: TalksView, sources: list[SourceView], head: str | None) -> str:
     """One talks as Markdown: its facts, then a section per table of its brief."""
     facts = brief(view, sources)
     lines = [
@@ -140,7 +145,8 @@ def _brief(view: TalksView, sources: list[SourceView]) -> str:
         "",
         f"Record of talks `{view['slug']}` at version {view['version']} "
         f"(store position {view['last_position']}); opened "
-        f"{view['opened']['recorded_at']} by {inline(view['opened']['recorded_by'])}.",
+        f"{view['opened']['recorded_at']} by {inline(view['opened']['recorded_by'])}"
+        + (f"; head `{head}`." if head else "."),
     ]
     return "\n".join(lines) + "\n"
 

@@ -84,6 +84,8 @@ def title_slide(snapshot: Snapshot, undated: int) -> JSON:
         f"Snapshot of the record at store position {snapshot['position']}, "
         f"recorded {recorded}."
     ]
+    if snapshot["head"]:
+        lines.append(f"Store head: {snapshot['head']}.")
     if undated:
         lines.append(
             f"{undated} undated {'entry is' if undated == 1 else 'entries are'} "

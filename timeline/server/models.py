@@ -5,7 +5,7 @@ command's options; the views' own types (:mod:`projections.rows`,
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -22,6 +22,14 @@ class Body(BaseModel):
 
 Tags = list[str]
 """Tags to file an entry under: lowercase words, ``ceasefire``, ``grain-deal``."""
+Cites = Annotated[
+    list[str],
+    Field(
+        description="Recorded sources the entry cites, KEY[:CREDIBILITY][@LOCATOR]:"
+        " credibility 1 (confirmed) to 6 (cannot be judged, the default).",
+        examples=[["mfa-readout:2@para.3"]],
+    ),
+]
 
 
 class TalksIn(Body):
@@ -33,6 +41,7 @@ class TalksIn(Body):
     summary: Text | None = None
     sources: list[str] = []
     tags: Tags = []
+    cites: Cites = []
 
 
 class AgendaIn(Body):
@@ -41,6 +50,7 @@ class AgendaIn(Body):
     detail: Text | None = None
     on: Date | None = None
     tags: Tags = []
+    cites: Cites = []
 
 
 class StanceIn(Body):
@@ -49,6 +59,7 @@ class StanceIn(Body):
     interests: list[Text] = []
     on: Date | None = None
     tags: Tags = []
+    cites: Cites = []
 
 
 class MotiveIn(Body):
@@ -56,6 +67,7 @@ class MotiveIn(Body):
     text: Text
     on: Date | None = None
     tags: Tags = []
+    cites: Cites = []
 
 
 class ScenarioIn(Body):
@@ -64,6 +76,7 @@ class ScenarioIn(Body):
     impact: Text
     on: Date | None = None
     tags: Tags = []
+    cites: Cites = []
 
 
 class AssessmentIn(Body):
@@ -74,6 +87,7 @@ class AssessmentIn(Body):
     note: Text | None = None
     on: Date | None = None
     tags: Tags = []
+    cites: Cites = []
 
 
 class RecommendationIn(Body):
@@ -84,6 +98,7 @@ class RecommendationIn(Body):
     audience: str | None = Field(None, description="Whom it is for (an actor).")
     on: Date | None = None
     tags: Tags = []
+    cites: Cites = []
 
 
 class DevelopmentIn(Body):
@@ -94,6 +109,7 @@ class DevelopmentIn(Body):
         [], description="The actors it concerns.", examples=[["RUS"]]
     )
     tags: Tags = []
+    cites: Cites = []
 
 
 class LinkIn(Body):
@@ -104,6 +120,7 @@ class LinkIn(Body):
     note: Text | None = None
     on: Date | None = None
     tags: Tags = []
+    cites: Cites = []
 
 
 class AmendmentIn(Body):
@@ -128,13 +145,15 @@ class AmendmentIn(Body):
     on: Date | None = None
     audience: str | None = None
     tags: Tags | None = None
+    cite: Cites = []
+    """Citations to add (one of a source cited already replaces it)."""
+    uncite: list[str] = Field(
+        [], description="Keys of sources whose citation the entry withdraws."
+    )
 
     def changes(self) -> dict[str, Any]:
-        return {
-            name: value
-            for name, value in self.model_dump(exclude={"entry", "reason"}).items()
-            if value is not None
-        }
+        dumped = self.model_dump(exclude={"entry", "reason", "cite", "uncite"})
+        return {name: value for name, value in dumped.items() if value is not None}
 
 
 class RetractionIn(Body):
@@ -146,6 +165,25 @@ class ActorIn(Body):
     key: str = Field(examples=["OSCE"])
     name: Text
     kind: ActorKind = ActorKind.GROUP
+
+
+class SourceIn(Body):
+    key: str = Field(examples=["mfa-readout"])
+    title: Text
+    publisher: Text | None = None
+    url: str | None = None
+    published: Date | None = None
+    reliability: Literal["A", "B", "C", "D", "E", "F"] = Field(
+        "F",
+        description="Admiralty scale: A completely reliable ... F cannot be judged.",
+    )
+    note: Text | None = None
+
+
+class RegradeIn(Body):
+    reliability: Literal["A", "B", "C", "D", "E", "F"]
+    reason: Text
+    on: Date | None = Field(None, description="From when, in the world, it holds.")
 
 
 class TokenIn(Body):

@@ -16,6 +16,7 @@ from events.kinds import KINDS
 from projections.actors import ActorView
 from projections.changes import Change
 from projections.rows import EntryRow, SearchHit, TalksRow, ViewStatus
+from projections.sources import SourceView
 from projections.talks import Scenario, TalksView
 from timeline.application import HistoryEntry
 from timeline.server.answers import JSON, etag, json_answer, store_of
@@ -36,6 +37,13 @@ CONTENT_TYPES = {
 """Each export format's content type and file name extension."""
 AsOf = Annotated[str | None, Query(description="As recorded by this time (ISO 8601).")]
 At = Annotated[str | None, Query(description="The world on this valid date.")]
+MinGrade = Annotated[
+    str | None,
+    Query(
+        description="Only entries backed by a citation graded this well or better"
+        " on both Admiralty scales, such as B3."
+    ),
+]
 
 
 # -- talks and their entries --------------------------------------------------------
@@ -49,14 +57,16 @@ def list_talks(request: Request, caller: Reader) -> Response:
 
 @router.get("/talks/{slug}", responses={200: {"model": TalksView}, 304: {}})
 def show(
-    request: Request, caller: Reader, slug: str, as_of: AsOf = None, at: At = None
-) -> Response:
+    request: Request, caller: Reader, slug: str, as_of: AsOf = None, at: At = None,
+    min_grade: MinGrade = None,
+) -> Response:  # fmt: skip
     with store_of(request).use() as service:
-        if as_of is None and at is None:  # as stored: passed on unparsed
+        if as_of is None and at is None and min_grade is None:  # as stored
             version, document = service.talks_document(slug)
             body = document.encode()
         else:
-            view = service.talks_view(slug, service.clocks(as_of=as_of, at=at))
+            clocks = service.clocks(as_of=as_of, at=at)
+            view = service.talks_view(slug, clocks, min_grade)
             version, body = view["version"], orjson.dumps(view)
     tag = etag(version)
     if request.headers.get("if-none-match") == tag:
@@ -126,6 +136,7 @@ def events(
     until: str | None = None,
     as_of: AsOf = None,
     at: At = None,
+    min_grade: MinGrade = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     cursor: Annotated[str | None, Query(description="From the page before.")] = None,
 ) -> Response:
@@ -140,7 +151,7 @@ def events(
         )
         rows = service.entries(
             clocks, slug=talks, actor=actor, tag=tag, kind=kind,
-            limit=offset + limit + 1, with_linked=with_linked,
+            limit=offset + limit + 1, with_linked=with_linked, min_grade=min_grade,
         )  # fmt: skip
     more = len(rows) > offset + limit
     following = _encode_cursor(offset + limit, pinned) if more else None
@@ -174,17 +185,36 @@ def search(
     tag: str | None = None,
     since: str | None = None,
     until: str | None = None,
+    min_grade: MinGrade = None,
 ) -> Response:
     """The best matches of ``q``, as ``timeline search`` finds them."""
     with store_of(request).use() as service:
         clocks = service.clocks(since=since, until=until)
-        return json_answer(service.search(q, talks, tag=tag, clocks=clocks))
+        hits = service.search(q, talks, tag=tag, clocks=clocks, min_grade=min_grade)
+        return json_answer(hits)
 
 
 @router.get("/actors", responses={200: {"model": list[ActorView]}})
 def actors(request: Request, caller: Reader) -> Response:
     with store_of(request).use() as service:
         return json_answer(service.actors())
+
+
+@router.get("/sources", responses={200: {"model": list[SourceView]}})
+def sources(
+    request: Request, caller: Reader, as_of: AsOf = None, at: At = None
+) -> Response:
+    """Every source with its grades, as they stood on the clocks given."""
+    with store_of(request).use() as service:
+        return json_answer(service.sources(service.clocks(as_of=as_of, at=at)))
+
+
+@router.get("/sources/{key}", responses={200: {"model": SourceView}})
+def source(
+    request: Request, caller: Reader, key: str, as_of: AsOf = None, at: At = None
+) -> Response:
+    with store_of(request).use() as service:
+        return json_answer(service.source(key, service.clocks(as_of=as_of, at=at)))
 
 
 @router.get("/projections", responses={200: {"model": list[ViewStatus]}})
@@ -208,8 +238,9 @@ def export_talks(
     format: str = "markdown",
     as_of: AsOf = None,
     at: At = None,
+    min_grade: MinGrade = None,
 ) -> Response:
-    return _export(request, format, slug, as_of, at)
+    return _export(request, format, slug, as_of, at, min_grade)
 
 
 @router.get("/export", responses=EXPORTED)
@@ -219,8 +250,9 @@ def export_all(
     format: str = "markdown",
     as_of: AsOf = None,
     at: At = None,
+    min_grade: MinGrade = None,
 ) -> Response:
-    return _export(request, format, None, as_of, at)
+    return _export(request, format, None, as_of, at, min_grade)
 
 
 def _export(
@@ -229,6 +261,7 @@ def _export(
     slug: str | None,
     as_of: str | None,
     at: str | None,
+    min_grade: str | None = None,
 ) -> Response:
     if format_name not in EXPORT_FORMATS:
         raise InvalidInput(
@@ -236,7 +269,7 @@ def _export(
         )
     with store_of(request).use() as service:
         clocks = service.clocks(as_of=as_of, at=at)
-        text = "".join(service.export(format_name, slug, clocks))
+        text = "".join(service.export(format_name, slug, clocks, min_grade))
     media_type, extension = CONTENT_TYPES[format_name]
     name = f"{slug or 'timeline'}.{extension}"
     return Response(

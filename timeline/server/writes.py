@@ -30,8 +30,10 @@ from timeline.server.models import (
     MotiveIn,
     RecommendationIn,
     Recorded,
+    RegradeIn,
     RetractionIn,
     ScenarioIn,
+    SourceIn,
     StanceIn,
     TalksIn,
 )
@@ -124,6 +126,7 @@ def open_talks(request: Request, caller: Analyst, body: TalksIn) -> Response:
             body.summary,
             body.sources,
             body.tags,
+            body.cites,
         )
         return "talks"
 
@@ -135,7 +138,9 @@ def add_agenda_item(
     request: Request, caller: Analyst, slug: str, body: AgendaIn
 ) -> Response:
     def write(s: Service) -> str:
-        s.add_agenda_item(slug, body.key, body.title, body.detail, body.on, body.tags)
+        s.add_agenda_item(
+            slug, body.key, body.title, body.detail, body.on, body.tags, body.cites
+        )
         return f"agenda:{body.key}"
 
     return _record(request, caller, body, slug, write)
@@ -147,7 +152,13 @@ def record_stance(
 ) -> Response:
     def write(s: Service) -> str:
         s.record_stance(
-            slug, body.actor, body.position, body.interests, body.on, body.tags
+            slug,
+            body.actor,
+            body.position,
+            body.interests,
+            body.on,
+            body.tags,
+            body.cites,
         )
         return f"stance:{body.actor}"
 
@@ -159,7 +170,7 @@ def record_motive(
     request: Request, caller: Analyst, slug: str, body: MotiveIn
 ) -> Response:
     def write(s: Service) -> str:
-        s.record_motivation(slug, body.actor, body.text, body.on, body.tags)
+        s.record_motivation(slug, body.actor, body.text, body.on, body.tags, body.cites)
         return f"motive:{body.actor}"
 
     return _record(request, caller, body, slug, write)
@@ -170,7 +181,9 @@ def add_scenario(
     request: Request, caller: Analyst, slug: str, body: ScenarioIn
 ) -> Response:
     def write(s: Service) -> str:
-        s.add_scenario(slug, body.key, body.outcome, body.impact, body.on, body.tags)
+        s.add_scenario(
+            slug, body.key, body.outcome, body.impact, body.on, body.tags, body.cites
+        )
         return f"scenario:{body.key}"
 
     return _record(request, caller, body, slug, write)
@@ -184,7 +197,14 @@ def assess_scenario(
 ) -> Response:
     def write(s: Service) -> str:
         s.assess_scenario(
-            slug, key, body.likelihood, body.note, body.on, body.confidence, body.tags
+            slug,
+            key,
+            body.likelihood,
+            body.note,
+            body.on,
+            body.confidence,
+            body.tags,
+            body.cites,
         )
         return f"assessment:{key}"
 
@@ -205,6 +225,7 @@ def add_recommendation(
             body.audience,
             body.on,
             body.tags,
+            body.cites,
         )
         return f"recommendation:{body.key}"
 
@@ -217,7 +238,13 @@ def record_development(
 ) -> Response:
     def write(s: Service) -> str:
         number = s.record_development(
-            slug, body.on, body.text, body.sources, body.actors, body.tags
+            slug,
+            body.on,
+            body.text,
+            body.sources,
+            body.actors,
+            body.tags,
+            body.cites,
         )
         return f"development:{number}"
 
@@ -230,7 +257,15 @@ def link_talks(request: Request, caller: Analyst, slug: str, body: LinkIn) -> Re
     ``link:TARGET`` (``POST /v1/talks/{slug}/retractions``)."""
 
     def write(s: Service) -> str:
-        s.link_talks(slug, body.target, body.relation, body.note, body.on, body.tags)
+        s.link_talks(
+            slug,
+            body.target,
+            body.relation,
+            body.note,
+            body.on,
+            body.tags,
+            body.cites,
+        )
         return f"link:{body.target}"
 
     return _record(request, caller, body, slug, write)
@@ -239,7 +274,8 @@ def link_talks(request: Request, caller: Analyst, slug: str, body: LinkIn) -> Re
 @router.post("/talks/{slug}/amendments", status_code=201, responses=WRITTEN)
 def amend(request: Request, caller: Analyst, slug: str, body: AmendmentIn) -> Response:
     def write(s: Service) -> str:
-        s.amend(slug, body.entry, body.changes(), body.reason)
+        s.amend(slug, body.entry, body.changes(), body.reason, cite=body.cite,
+                uncite=body.uncite)  # fmt: skip
         return body.entry
 
     return _record(request, caller, body, slug, write)
@@ -254,6 +290,27 @@ def retract(
         return body.entry
 
     return _record(request, caller, body, slug, write)
+
+
+@router.post("/sources", status_code=201, responses=WRITTEN)
+def add_source(request: Request, caller: Analyst, body: SourceIn) -> Response:
+    def write(s: Service) -> str:
+        s.add_source(body.key, body.title, body.publisher, body.url, body.published,
+                     body.reliability, body.note)  # fmt: skip
+        return f"source:{body.key}"
+
+    return _record(request, caller, body, None, write, f"/v1/sources/{body.key}")
+
+
+@router.post("/sources/{key}/regrades", status_code=201, responses=WRITTEN)
+def regrade_source(
+    request: Request, caller: Analyst, key: str, body: RegradeIn
+) -> Response:
+    def write(s: Service) -> str:
+        s.regrade_source(key, body.reliability, body.reason, body.on)
+        return f"source:{key}"
+
+    return _record(request, caller, body, None, write)
 
 
 @router.post("/actors", status_code=201, responses=WRITTEN)
