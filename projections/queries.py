@@ -294,12 +294,16 @@ class Queries:
         actors = [a for a in self.views.actors() if a["recorded_at"] <= clocks.as_of]
         sources = [s for s in self.views.sources() if s["recorded_at"] <= clocks.as_of]
         registered = self.stored.created_at([actor_id(a["key"]) for a in actors])
+        graded = [g["position"] for s in sources for g in s["grades"]
+                  if g["recorded_at"] <= clocks.as_of]  # fmt: skip
         return Snapshot(
             schema_version=SCHEMA_VERSION,
             head=None,
             heads={},
-            # the last event it reflects: of its talks, or an actor's registration
-            position=max([registered, *(view["last_position"] for view in talks)]),
+            # the last event it reflects: of its talks, an actor's, a source's
+            position=max(
+                [registered, *graded, *(view["last_position"] for view in talks)]
+            ),
             recorded_at=clocks.as_of,
             as_of=clocks.as_of,
             actors=actors,

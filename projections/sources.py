@@ -30,6 +30,8 @@ class SourceGrade(TypedDict):
     """Why it was regraded (None: the grade the source was added with)."""
     recorded_at: str
     recorded_by: str
+    position: int
+    """Store position of the event that graded it."""
 
 
 class SourceView(TypedDict):
@@ -60,6 +62,7 @@ def evolve(view: SourceView | None, record: EventRecord) -> SourceView:
         reason=d.get("reason"),
         recorded_at=record.recorded_at,
         recorded_by=record.recorded_by,
+        position=record.position,
     )
     if record.type == "SourceAdded":
         return SourceView(

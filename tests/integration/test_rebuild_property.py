@@ -66,6 +66,7 @@ VALUES: dict[str, list[Any]] = {
     "relation": ["follows", "part-of", "after"],
     "actors": [["CHN"], [""], ["un", "UKR"], ["XXX"]],
     "tags": [["ceasefire"], [""], ["Bad"], ["grain-deal", "ceasefire"]],
+    "cites": [["wire:2"], [], ["wire:1@p.4", "agency"], ["missing:3"], ["wire:9"]],
     "bogus": ["x"],
 }
 TAGS = [[], ["ceasefire"], ["grain-deal", "ceasefire"], ["Bad tag"]]
@@ -151,6 +152,7 @@ VIEW_COMMANDS = ("catch_up", "catch_up_in", "crash", "reset")
 # them differently).
 TABLES = {
     "actors": ["actors_view"],
+    "sources": ["sources_view"],
     "talks": ["talks_view"],
     **{
         name: [name, f"{name}_actors", f"{name}_tags", f"{name}_talks"]
@@ -284,6 +286,9 @@ def history(app: Service, slug: str) -> Iterator[EventRecord]:
 
 def check(app: Service, script: list[Command]) -> None:
     app.register_actor("western-nations", "Western nations", "group")
+    app.add_source("wire", "A wire report", reliability="B")
+    app.add_source("agency", "An agency")
+    app.regrade_source("agency", "C", "Checked", on="2024-08")
     app.open_talks(SLUG, "Beijing talks", "Beijing", ["CHN", "UKR"], on="2024-07")
     app.open_talks(OTHER, "Geneva talks", "Geneva", ["western-nations"])
     known = ["talks"]
@@ -334,7 +339,7 @@ def linked(app: Service, slug: str) -> list[dict[str, Any]]:
     linked_view = rebuild(history(app, other), lambda code: NAMES.get(code, code))
     assert view is not None
     assert linked_view is not None
-    inverse = {"follows": "followed by", "supersedes": "superseded by"}
+    from events.links import INVERSE as inverse
     return [
         {
             "talks": other,
