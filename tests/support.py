@@ -17,9 +17,17 @@ from click.testing import CliRunner, Result
 from timeline.cli import cli
 from timeline.settings import PostgresSchema, resolve_store
 
-VIEW_NAMES = ["actors", "talks", "timeline", "stances", "scenarios", "search"]
+VIEW_NAMES = [
+    "actors",
+    "sources",
+    "talks",
+    "timeline",
+    "stances",
+    "scenarios",
+    "search",
+]
 VIEW_TABLES = [
-    "actors_view", "talks_view",
+    "actors_view", "sources_view", "talks_view",
     "timeline", "timeline_actors", "timeline_tags", "timeline_talks",
     "stances", "stances_actors", "stances_tags", "stances_talks",
     "scenarios", "scenarios_actors", "scenarios_tags", "scenarios_talks",

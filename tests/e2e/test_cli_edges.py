@@ -176,7 +176,7 @@ def test_an_event_log_piped_between_installed_commands(
     exporting.stdout.close()
     assert exporting.wait(timeout=60) == 0
     assert importing.returncode == 0, importing.stderr
-    assert "Imported 19 events from <stdin>" in importing.stderr
+    assert "Imported 20 events from <stdin>" in importing.stderr
     listed = installed("--db", str(other), "talks", "list", "--json", env=env_of(store))
     assert [row["slug"] for row in json.loads(listed.stdout)] == [DEMO]
 
@@ -315,7 +315,7 @@ def test_an_amendment_of_a_field_an_entry_has_not_got_names_the_option(
     line = fails("amend", DEMO, "stance:CHN", option, value, "--reason", "why")
     assert line == (
         f"Error: stance entries have no {option} to amend; they take"
-        " --position, --interest, --on, --tag"
+        " --position, --interest, --on, --tag, --cite"
     )
 
 
@@ -384,8 +384,8 @@ def test_piped_tables_fit_120_columns_or_columns(
     monkeypatch.delenv("COLUMNS", raising=False)
     lines = ok("events").stdout.splitlines()
     assert max(map(len, lines)) == 120  # the long development fills the width
-    monkeypatch.setenv("COLUMNS", "110")
-    assert max(map(len, ok("events").stdout.splitlines())) == 110
+    monkeypatch.setenv("COLUMNS", "125")
+    assert max(map(len, ok("events").stdout.splitlines())) == 125
     monkeypatch.setenv("COLUMNS", "60")  # narrower than its longest words need
     assert max(map(len, ok("events").stdout.splitlines())) > 60
 

@@ -713,7 +713,7 @@ def test_show_as_of_before_an_amendment_and_a_retraction(demo: str) -> None:
     assert "Cautious mediation" not in shown
     assert "Regional Security" in shown
     assert "Seeks guarantees" not in shown
-    assert "Version 18, store position 19." in shown
+    assert "Version 18, store position 20." in shown
     now = ok("show", DEMO).stdout
     assert "Cautious mediation" in now
     assert "Regional Security" not in now
@@ -753,7 +753,7 @@ def test_export_as_of_a_record_time(demo: str, tmp_path: Path) -> None:
     assert snapshot["as_of"] == then
     assert snapshot["talks"] == original["talks"]
     assert snapshot["timeline"] == original["timeline"]
-    assert snapshot["position"] == original["position"] == 19
+    assert snapshot["position"] == original["position"] == 20
     assert snapshot["actors"] == original["actors"]
     assert json.loads(ok("export", DEMO, "--format", "json").stdout)["as_of"] is None
 
@@ -765,14 +765,15 @@ def test_export_as_of_a_record_time(demo: str, tmp_path: Path) -> None:
     ] == [DEMO, SLUG]
 
     log = ok("export", "--format", "jsonl", "--as-of", then).stdout.splitlines()
-    assert len(log) == 19  # the actor and the demo talks, not what came later
-    assert [json.loads(line)["position"] for line in log] == list(range(1, 20))
-    assert len(ok("export", "--format", "jsonl").stdout.splitlines()) == 21
+    # the source, the actor and the demo talks, not what came later
+    assert len(log) == 20
+    assert [json.loads(line)["position"] for line in log] == list(range(1, 21))
+    assert len(ok("export", "--format", "jsonl").stdout.splitlines()) == 22
     assert (
         len(
             ok("export", DEMO, "--format", "jsonl", "--as-of", then).stdout.splitlines()
         )
-        == 19
+        == 20
     )
 
     brief = ok("export", DEMO, "--as-of", then).stdout
@@ -994,7 +995,7 @@ def test_diff_lists_the_changes_between_two_record_times(demo: str) -> None:
         ("motivation changed", "motive:CHN"),
         ("retracted", "agenda:regional-security"),
     ]
-    assert [c["position"] for c in changes] == list(range(20, 26))
+    assert [c["position"] for c in changes] == list(range(21, 27))
     assert [c["recorded_at"] for c in changes] == [
         e["recorded_at"] for e in history[18:24]
     ]
@@ -1025,7 +1026,7 @@ def test_diff_lists_the_changes_between_two_record_times(demo: str) -> None:
     }
     assert (amended["reason"], amended["entry_id"], amended["recorded_by"]) == (
         "Misquoted",
-        6,
+        7,
         "tester",
     )
     assert (ukr["text"], ukr["before"], ukr["date"]) == (

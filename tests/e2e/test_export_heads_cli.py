@@ -46,7 +46,7 @@ def test_every_export_names_the_heads_verify_gives(store: str, tmp_path: Path) -
     assert snapshot["heads"] == {"beijing-talks": talks_head}
 
     brief = ok(environment, "export", "beijing-talks", "--format", "markdown")
-    assert f"*Store head: `{store_head}`.*" in brief
+    assert brief.splitlines()[0].endswith(f"; store head `{store_head}`.*")
     assert f"; head `{talks_head}`." in brief
     assert f"Store head <code>{store_head}</code>" in ok(
         environment, "export", "--format", "html"

@@ -33,7 +33,7 @@ def test_demo_then_export(env: dict[str, str], store: str, tmp_path: Path) -> No
     assert demo.returncode == 0, demo.stderr
     assert "China and Ukraine Forge Diplomatic Dialogue" in demo.stdout
     assert "Recorded the demo talks beijing-talks" in demo.stderr
-    assert stored_events(store) == 19  # the actor, and the talks' events
+    assert stored_events(store) == 20  # the source, the actor, the talks' events
     assert not (tmp_path / "home" / ".local" / "share" / "diplomatic-timeline").exists()
 
     exported = timeline("export", "beijing-talks", env=env)

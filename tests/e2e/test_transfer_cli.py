@@ -105,7 +105,7 @@ def test_markdown_export_is_the_header_then_the_brief(dated: Path) -> None:
     lines = ok("export", "--format", "markdown").stdout.splitlines()
     assert lines[0] == (
         f"*Snapshot of the record at store position {stored_events_if_any(dated)}, "
-        f"recorded {snapshot['recorded_at']}.*"
+        f"recorded {snapshot['recorded_at']}; store head `{snapshot['head']}`.*"
     )
     assert lines[2] == (
         "# China and Ukraine Forge Diplomatic Dialogue Amid Ongoing Russian Aggression"
@@ -123,10 +123,10 @@ def test_json_export_is_the_snapshot_of_the_views(dated: Path) -> None:
     log = log_of(ok("export", "--format", "jsonl").stdout)
 
     assert list(snapshot) == [
-        "schema_version", "position", "recorded_at", "as_of", "actors", "talks",
-        "timeline",
+        "schema_version", "head", "heads", "position", "recorded_at", "as_of",
+        "actors", "sources", "talks", "timeline",
     ]  # fmt: skip
-    assert snapshot["schema_version"] == 3
+    assert snapshot["schema_version"] == 4
     assert snapshot["position"] == stored_events_if_any(dated) == log[-1]["position"]
     assert snapshot["recorded_at"] == log[-1]["recorded_at"]
     assert snapshot["talks"] == [as_json("show", DEMO)]
@@ -168,7 +168,7 @@ def test_jsonl_export_is_every_stored_event_in_order(dated: Path) -> None:
         (rowid, version, topic) for rowid, _, version, topic in stored
     ]
     types = [line["type"] for line in log]
-    assert types[:2] == ["ActorRegistered", "TalksOpened"]
+    assert types[:3] == ["ActorRegistered", "SourceAdded", "TalksOpened"]
     assert types[-3:] == [
         "DevelopmentRecorded", "DevelopmentRecorded", "StanceRecorded",
     ]  # fmt: skip
@@ -289,9 +289,9 @@ def test_export_with_slug_has_only_that_talks(two_talks: Path) -> None:
     log = log_of(ok("export", "geneva-round", "--format", "jsonl").stdout)
     talks_id = log_of(ok("export", "--format", "jsonl").stdout)[-2]["aggregate_id"]
     assert [line["type"] for line in log] == [
-        "ActorRegistered", "TalksOpened", "DevelopmentRecorded",
+        "ActorRegistered", "SourceAdded", "TalksOpened", "DevelopmentRecorded",
     ]  # fmt: skip
-    assert {line["aggregate_id"] for line in log[1:]} == {talks_id}
+    assert {line["aggregate_id"] for line in log[2:]} == {talks_id}
     positions = [line["position"] for line in log]
     assert positions == sorted(positions)
 

@@ -66,7 +66,7 @@ def test_status_lists_the_six_views_current_after_a_query(demo: str) -> None:
     assert status == [
         {"name": name, "position": top, "head": top, "lag": 0} for name in NAMES
     ]
-    assert top == 19  # the demo's actor and talks events
+    assert top == 20  # the demo's source, actor and talks events
 
 
 def test_status_shows_the_lag_of_what_was_recorded_since(demo: str) -> None:
@@ -76,7 +76,7 @@ def test_status_shows_the_lag_of_what_was_recorded_since(demo: str) -> None:
     assert as_json("projections", "status") == status  # showing it applies nothing
 
     ok("events")
-    assert [s["lag"] for s in as_json("projections", "status")] == [0] * 6
+    assert [s["lag"] for s in as_json("projections", "status")] == [0] * len(NAMES)
 
 
 def test_status_table(demo: str) -> None:
@@ -84,7 +84,7 @@ def test_status_table(demo: str) -> None:
     lines = result.stdout.splitlines()
     for name in NAMES:
         (line,) = [line for line in lines if f" {name} " in line]
-        assert line.split()[1:8:2] == [name, "19", "19", "0"]
+        assert line.split()[1:8:2] == [name, "20", "20", "0"]
     assert result.stderr == ""
 
 
@@ -96,9 +96,10 @@ def test_rebuild_all_views(demo: str) -> None:
     result = ok("projections", "rebuild")
     assert result.stdout == ""
     assert result.stderr.splitlines()[-1] == (
-        "Rebuilt actors, talks, timeline, stances, scenarios, search from 19 events."
+        "Rebuilt actors, sources, talks, timeline, stances, scenarios, search from"
+        " 20 events."
     )
-    assert positions() == dict.fromkeys(NAMES, 19)
+    assert positions() == dict.fromkeys(NAMES, 20)
     assert answers() == before
 
 
@@ -107,7 +108,7 @@ def test_rebuild_all_views_writes_the_same_rows(db_path: Path, demo: str) -> Non
     ok("projections", "rebuild")
     assert views(db_path) == before
     assert tracking(db_path) == {
-        "__migration__": 1, **{f"view:{n}": 19 for n in NAMES}
+        "__migration__": 1, **{f"view:{n}": 20 for n in NAMES}
     }  # fmt: skip
 
 
@@ -121,11 +122,11 @@ def test_rebuild_some_views(db_path: Path, demo: str) -> None:
     result = ok("projections", "rebuild", "search", "timeline")
 
     assert result.stderr.splitlines()[-1] == (
-        "Rebuilt search, timeline from 20 events."
+        "Rebuilt search, timeline from 21 events."
     )
     assert views(db_path) == before
     assert tracking(db_path) == {
-        "__migration__": 1, **{f"view:{n}": 20 for n in NAMES}
+        "__migration__": 1, **{f"view:{n}": 21 for n in NAMES}
     }  # fmt: skip
     assert [r["ref"] for r in listed("--kind", "development")] == ["development:1"]
 
@@ -133,9 +134,9 @@ def test_rebuild_some_views(db_path: Path, demo: str) -> None:
 def test_rebuild_json(demo: str) -> None:
     report = as_json("projections", "rebuild", "stances")
     assert report["rebuilt"] == ["stances"]
-    assert report["events"] == 19
+    assert report["events"] == 20
     assert [(v["name"], v["position"], v["lag"]) for v in report["views"]] == [
-        (name, 19, 0) for name in NAMES
+        (name, 20, 0) for name in NAMES
     ]
 
 
@@ -150,7 +151,7 @@ def test_rebuild_of_an_unknown_view_is_one_error_and_changes_nothing(
     unknown = names[-1]
     assert line == (
         f"Error: no view {unknown!r}; "
-        "views: actors, talks, timeline, stances, scenarios, search"
+        "views: actors, sources, talks, timeline, stances, scenarios, search"
     )
     assert positions() == at
     assert answers() == before

@@ -89,9 +89,9 @@ def demo(store: str) -> str:
 def test_a_store_as_recorded_verifies(demo: str) -> None:
     result = ok("verify")
     head = result.stdout.strip()
-    assert result.stderr.startswith("Verified 21 events in 2 chains.")
+    assert result.stderr.startswith("Verified 22 events in 3 chains.")
     position, _, digest = head.partition(":")
-    assert int(position) == len(talks_rows(demo)) + 1  # and the actor's event
+    assert int(position) == len(talks_rows(demo)) + 2  # and the actor's, the source's
     assert len(digest) == 64
     report = json.loads(ok("verify", SLUG, "--json").stdout)
     assert report["ok"] is True

@@ -73,6 +73,8 @@ def expected_cells(entry: TimelineEntry) -> list[str]:
         "; ".join(entry["tags"]),
         entry["recorded_at"],
         entry["recorded_by"],
+        entry["grade"] or "",
+        "; ".join(entry["cited"]),
     ]
 
 
@@ -84,7 +86,7 @@ def test_a_header_then_one_row_per_dated_entry_in_timeline_order(
     assert rows[0] == list(COLUMNS)
     assert rows[0] == ["date", "lower", "upper", "talks", "kind", "ref", "actors",
                        "text", "sources", "tags", "recorded_at",
-                       "recorded_by"]  # fmt: skip
+                       "recorded_by", "grade", "cites"]  # fmt: skip
     assert [row[5] for row in rows[1:]] == [e["ref"] for e in dated(snapshot)]
     assert len(rows) - 1 == 9  # the talks, four developments, four stances
     assert all(len(row) == len(COLUMNS) for row in rows)

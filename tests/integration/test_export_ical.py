@@ -232,7 +232,7 @@ def test_the_command_writes_the_text_unchanged(app: Service, tmp_path: Path) -> 
 
     ok("export", "--format", "ical", "-o", str(output))
 
-    assert output.read_bytes() == render_ical(app.queries.snapshot()).encode()
+    assert output.read_bytes() == "".join(app.export("ical")).encode()
 
 
 # -- intervals, approximate and uncertain dates ----------------------------------

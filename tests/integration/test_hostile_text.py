@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
@@ -263,7 +264,7 @@ MD_TAGS = {"p", "em", "strong", "h1", "h2", "ul", "li", "table", "thead", "tbody
            "tr", "th", "td", "hr", "code", "br"}  # fmt: skip
 TABLE_TITLES = ("Diplomatic stances", "Motivations of key players",
                 "Outcome scenarios", "Strategic priorities", "Recommendations",
-                "Agenda", "Developments")  # fmt: skip
+                "Agenda", "Developments", "Evidence")  # fmt: skip
 
 
 # -- the table: every payload in every format ---------------------------------
@@ -278,7 +279,10 @@ def check_markdown(store: str, n: int) -> None:
     inline = [child for t in tokens for child in t.children or []]
     assert {c.content for c in inline if c.type == "html_inline"} <= {"<br>"}
     assert not [c for c in inline if c.type in ("link_open", "image")]
-    assert {c.content for c in inline if c.type == "code_inline"} == {f"p{n}"}
+    coded = {c.content for c in inline if c.type == "code_inline"}
+    heads = {c for c in coded if re.fullmatch(r"\d+:[0-9a-f]{64}", c)}
+    assert len(heads) == 2  # the store's and the talks' (see test_export_heads_cli)
+    assert coded - heads == {f"p{n}"}
     headings = [tokens[i + 1] for i, t in enumerate(tokens) if t.type == "heading_open"]
     (title, *sections) = headings
     assert tokens[tokens.index(title) - 1].tag == "h1"
@@ -288,14 +292,16 @@ def check_markdown(store: str, n: int) -> None:
     for section in sections:  # the exporter's own, never the payload's
         assert section.content.startswith(TABLE_TITLES), section.content
     rows = [t for t in tokens if t.type == "tr_open"]
-    assert len(rows) == 4 * 2 + 2  # stances, scenarios, advice, developments
+    # stances, scenarios, advice, developments; the evidence of the 11 entries
+    assert len(rows) == 4 * 2 + 2 + 1 + 11
     cells_per_row: list[int] = []
     for t in tokens:  # each row has its header's cells, no more
         if t.type == "tr_open":
             cells_per_row.append(0)
         elif t.type in ("td_open", "th_open"):
             cells_per_row[-1] += 1
-    assert cells_per_row == [3, 3, 3, 3, 3, 2, 2, 3, 3, 3]  # scenarios: likelihood
+    # scenarios: likelihood; evidence: entry, grade, cites
+    assert cells_per_row == [3, 3, 3, 3, 3, 2, 2, 3, 3, 3] + [3] * 12
     assert_inert_html(MD.render(text), MD_TAGS)
 
 

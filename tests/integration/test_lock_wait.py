@@ -84,7 +84,8 @@ SearchIndex.replay_finished = slowly
 service = open_service(db, "finisher")
 views = service.record.views
 views.replay_from = 0
-catch_up(views, service.record.read_records, names=["actors", "talks", "search"])
+catch_up(views, service.record.read_records,
+         names=["actors", "sources", "talks", "search"])
 service.close()
 """
 
@@ -177,7 +178,7 @@ def test_a_query_waits_for_another_process_finishing_a_replay(
     said = waited_for(caplog)
     assert said[0] == (
         f"waiting for the store's write lock: process {finisher.pid} is building"
-        " the indexes of actors, search, talks"
+        " the indexes of actors, search, sources, talks"
     )
     assert said[-1] == "the store's write lock is free again; going on"
     entries = service.entries(actor="UKR")

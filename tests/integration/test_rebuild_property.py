@@ -340,6 +340,7 @@ def linked(app: Service, slug: str) -> list[dict[str, Any]]:
     assert view is not None
     assert linked_view is not None
     from events.links import INVERSE as inverse
+
     return [
         {
             "talks": other,

@@ -30,7 +30,7 @@ from timeline.catchup import catch_up
 from timeline.service import Service
 
 SLUG = "geneva-talks"
-NAMES = ["actors", "talks", "timeline", "stances", "scenarios", "search"]
+NAMES = ["actors", "sources", "talks", "timeline", "stances", "scenarios", "search"]
 # The library's own tables, and the FTS5 index's shadow tables (read through it).
 NOT_VIEWS = (
     "stored_events", "stored_snapshots", "tracking", "view_schemas", "view_replays",
@@ -71,7 +71,7 @@ def test_every_view_has_its_tables_and_one_tracking_row(
 ) -> None:
     assert app.record.views.names() == NAMES
     assert set(view_tables(db_path)) == {
-        "actors_view", "talks_view",
+        "actors_view", "sources_view", "talks_view",
         "timeline", "timeline_actors", "timeline_tags", "timeline_talks",
         "stances", "stances_actors", "stances_tags", "stances_talks",
         "scenarios", "scenarios_actors", "scenarios_tags", "scenarios_talks",

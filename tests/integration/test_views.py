@@ -26,9 +26,10 @@ from timeline.service import Service
 
 SLUG = "geneva-talks"
 OTHER = "vienna-talks"
-NAMES = ["actors", "talks", "timeline", "stances", "scenarios", "search"]
+NAMES = ["actors", "sources", "talks", "timeline", "stances", "scenarios", "search"]
 TABLES = {
     "actors": ["actors_view"],
+    "sources": ["sources_view"],
     "talks": ["talks_view"],
     **{
         name: [name, f"{name}_actors", f"{name}_tags", f"{name}_talks"]
@@ -73,12 +74,16 @@ def recorded_store(path: Path, caught_up: bool = True) -> None:
 
 
 def record_case(app: Service) -> None:
-    """Two talks with stances, a scenario, developments, an amendment, a retraction."""
+    """Two talks with stances, a scenario, developments, an amendment, a
+    retraction, and a source one cites, regraded."""
     app.register_actor("mediators", "Mediators", "group")
+    app.add_source("wire", "A wire report", reliability="C")
+    app.regrade_source("wire", "B", "Confirmed twice", on="2024-08")
     app.open_talks(SLUG, "Geneva Talks", "Geneva", ["CHN", "UKR"], on="2024-07",
                    summary="A second round.")  # fmt: skip
     app.open_talks(OTHER, "Vienna Talks", "Vienna", ["mediators", "UKR"])
-    app.record_stance(SLUG, "CHN", "Hesitant", ["Trade"], on="2024-07-01")
+    app.record_stance(SLUG, "CHN", "Hesitant", ["Trade"], on="2024-07-01",
+                      cites=["wire:2@p.3"])  # fmt: skip
     app.record_stance(SLUG, "UKR", "Firm", ["Security"])
     app.record_stance(OTHER, "mediators", "Neutral")
     app.add_scenario(SLUG, "ceasefire", "Ceasefire holds", "Fewer casualties")
@@ -119,7 +124,7 @@ def test_status_shows_each_view_behind_until_a_query(app: Service, store: str) -
 
     app.record_development(SLUG, "2024-08", "Second round")
     assert app.record.views.lag() == 1
-    assert [s["lag"] for s in app.queries.status()] == [1] * 6
+    assert [s["lag"] for s in app.queries.status()] == [1] * len(NAMES)
     assert [r["kind"] for r in app.queries.entries(slug=SLUG)] == [
         "development", "talks", "stance",
     ]  # fmt: skip
@@ -148,6 +153,7 @@ def test_lag_is_that_of_the_furthest_behind_view(app: Service, store: str) -> No
 # A row no replay writes, for each view: it survives anything but a reset.
 MARKERS = {
     "actors": "INSERT INTO actors_view VALUES ('marker', 'M', 'group', '{}')",
+    "sources": "INSERT INTO sources_view VALUES ('marker', 'marker', '{}')",
     "talks": "INSERT INTO talks_view VALUES ('marker', 'marker', 'M', 'L', '2024', 1,"
     " '{}')",
     **{
@@ -155,7 +161,9 @@ MARKERS = {
         for name in ("timeline", "stances", "scenarios", "search")
     },
 }
-MARKED = {"actors": "actors_view", "talks": "talks_view"}
+MARKED = {
+    "actors": "actors_view", "sources": "sources_view", "talks": "talks_view",
+}  # fmt: skip
 
 
 def mark(path: Path, names: list[str]) -> None:
@@ -166,7 +174,7 @@ def unmark(path: Path, names: list[str]) -> None:
     """Remove the markers, asserting that each was still there."""
     for name in names:
         table = MARKED.get(name, f"{name}_talks")
-        column = "key" if name == "actors" else "talks_id"
+        column = {"actors": "key", "sources": "key"}.get(name, "talks_id")
         assert rows(path, f"SELECT 1 FROM {table} WHERE {column} = 'marker'") == [
             (1,)
         ], f"view {name} was emptied"
@@ -263,7 +271,7 @@ def test_a_large_rebuild_replays_groups_of_views_in_processes_of_their_own(
     assert rebuild(app.record, NAMES, progress=progress.append) == head(db_path)
 
     assert side_by_side == [  # one call, two groups
-        [["actors", "talks", "search"], ["timeline", "stances", "scenarios"]]
+        [["actors", "sources", "talks", "search"], ["timeline", "stances", "scenarios"]]
     ]
     assert sum(progress) == head(db_path)
     assert tracked(db_path) == everywhere(head(db_path))
@@ -303,7 +311,9 @@ def test_rebuilding_an_unknown_view_changes_nothing(
     record_case(app)
     catch_up(app.record)
     before = dump_all(db_path)
-    with pytest.raises(NotFound, match="no view 'nope'; views: actors, talks, "):
+    with pytest.raises(
+        NotFound, match="no view 'nope'; views: actors, sources, talks, "
+    ):
         rebuild(app.record, ["search", "nope"])
     assert dump_all(db_path) == before
     assert tracked(db_path) == everywhere(head(db_path))

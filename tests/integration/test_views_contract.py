@@ -38,7 +38,7 @@ from timeline.settings import Settings
 
 SLUG = "geneva-talks"
 OTHER = "vienna-talks"
-NAMES = ["actors", "talks", "timeline", "stances", "scenarios", "search"]
+NAMES = ["actors", "sources", "talks", "timeline", "stances", "scenarios", "search"]
 HEAD = 11
 """Events ``record_case`` stores."""
 RECORD_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")

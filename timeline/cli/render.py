@@ -460,10 +460,17 @@ def _changed(change: Change, side: str) -> str:
 
 
 def _joined(value: Any) -> str:
-    """A field's value as text: a list's items joined, nothing for None."""
+    """A field's value as text: a list's items joined (citations as typed,
+    ``un-report:2@p.4``), nothing for None."""
     if isinstance(value, list):
-        return ", ".join(map(str, value))
+        return ", ".join(_cited(item) if isinstance(item, dict) else str(item)
+                         for item in value)  # fmt: skip
     return "" if value is None else str(value)
+
+
+def _cited(cite: dict[str, Any]) -> str:
+    where = f"@{cite['locator']}" if cite.get("locator") else ""
+    return f"{cite.get('source')}:{cite.get('credibility')}{where}"
 
 
 @_paged

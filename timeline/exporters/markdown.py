@@ -110,12 +110,11 @@ def heading(text: str) -> str:
 
 
 def render_markdown(snapshot: Snapshot) -> str:
+    head = f"; store head `{snapshot['head']}`" if snapshot["head"] else ""
     header = (
         f"*Snapshot of the record at store position {snapshot['position']}, "
-        f"recorded {snapshot['recorded_at'] or 'never (empty store)'}.*\n"
+        f"recorded {snapshot['recorded_at'] or 'never (empty store)'}{head}.*\n"
     )
-    if snapshot["head"]:
-        header += f"\n*Store head: `{snapshot['head']}`.*\n"
     briefs = (
         _brief(view, snapshot["sources"], snapshot["heads"].get(view["slug"]))
         for view in snapshot["talks"]
