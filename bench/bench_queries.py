@@ -114,6 +114,12 @@ def main() -> None:
             'search "prisoner exchange" --json': lambda r: [
                 *timeline, "search", "prisoner exchange", "--json"
             ],
+            f"events --talks {SLUG} --min-grade B3 --json": lambda r: [
+                *timeline, "events", "--talks", SLUG, "--min-grade", "B3", "--json"
+            ],
+            "events --min-grade B3 --json (grades every entry)": lambda r: [
+                *timeline, "events", "--min-grade", "B3", "--json"
+            ],
             "develop into a new talks": lambda r: [
                 *timeline, "develop", "fresh", "--on", "2024", f"Bench {r}"
             ],
