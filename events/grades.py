@@ -133,6 +133,8 @@ def as_citation(value: Any) -> Citation:
 
 def as_citations(values: Iterable[Any]) -> list[Citation]:
     """Citations, each source cited once."""
+    if not values:  # most entries cite nothing: no work on the append path
+        return []
     from events.policy import checked_items
 
     given = [values] if isinstance(values, str) else list(values)
