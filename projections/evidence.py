@@ -43,7 +43,7 @@ def standing_entries(view: TalksView) -> Iterator[tuple[str, dict[str, Any]]]:
         if kind.collection is None:
             continue
         entries: list[Any] = cast(Any, view)[kind.collection]
-        kept = current(entries) if name in ("stance", "motive") else standing(entries)
+        kept = current(entries) if kind.repeated else standing(entries)
         for entry in kept:
             yield kind.ref_of(entry), entry
             if name == "scenario" and (holds := latest(entry["assessments"])):

@@ -19,7 +19,6 @@ from events.grades import Grade, Reliability
 from projections.actors import ActorView
 from projections.changes import Change, change_of
 from projections.clocks import record_time, stored_time, valid_date
-from projections.evidence import graded_snapshot
 from projections.records import EventRecord
 from projections.rows import (
     NOW,
@@ -276,6 +275,8 @@ class Queries:
         or as they stood at record time ``clocks.as_of``; each entry graded
         (with ``least``, only those graded that well, see
         :func:`projections.evidence.graded_snapshot`)."""
+        from projections.evidence import graded_snapshot  # exports only
+
         return graded_snapshot(self._snapshot(slug, clocks), clocks, least)
 
     def _snapshot(self, slug: str | None, clocks: Clocks) -> Snapshot:

@@ -93,22 +93,20 @@ def show(
       timeline show beijing-talks --all --min-grade B3
       timeline show beijing-talks --as-of 2024-03-01 --at 2024-02
     """
-    from projections.evidence import graded_entries
-
     service = session.service
     clocks = service.clocks(as_of=as_of, at=at)
     view = service.talks_view(slug, clocks, min_grade)
-    reliability = service.reliability(clocks)
     if as_json:
         echo_json(view)
     else:
+        from projections.evidence import graded_entries
         from timeline.cli import render
 
         if clocks.as_of or clocks.at:
             recorded = f"as recorded by {clocks.as_of}" if as_of else "as known now"
             world = f"the world on {at} (to {clocks.at})" if at else "now"
             info(f"{slug}: {world}, {recorded}.")
-        graded = graded_entries(view, reliability)
+        graded = graded_entries(view, service.reliability(clocks))
         render.talks_view(view, rows=None if all_rows else rows, graded=graded)
 
 
